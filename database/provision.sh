@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Prints the path of a FerretDB binary (a MongoDB-compatible server on SQLite), building
+# the pinned release from its Go module once and caching it outside the clone.
+set -euo pipefail
+VERSION=1.24.2
+CACHE="${ORCHESTRA_CACHE_DIR:-$HOME/.cache/orchestra}/ferretdb-$VERSION"
+
+if [ -n "${FERRETDB_PATH:-}" ]; then echo "$FERRETDB_PATH"; exit 0; fi
+if [ -x "$CACHE/ferretdb" ]; then echo "$CACHE/ferretdb"; exit 0; fi
+if ! command -v go >/dev/null 2>&1; then
+  cat >&2 <<MSG
+No FerretDB found and no Go toolchain to build one.
+Either set MONGODB_URI to a MongoDB you run, set FERRETDB_PATH to a ferretdb binary,
+or install Go 1.23 or newer and run this again.
+MSG
+  exit 1
+fi
+echo "Building FerretDB $VERSION from source into $CACHE (one time, a few minutes)..." >&2
+# `go install ...@v$VERSION` asks the module proxy for FerretDB's version list, which
+# is not served here; downloading the pinned module and building it in place needs only
+# the module itself. The release build reads its version from build/version/version.txt.
+work=$(mktemp -d)
+trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
+dir=$(cd "$work" && GOFLAGS=-mod=mod go mod download -json "github.com/FerretDB/FerretDB@v$VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+[ -n "$dir" ] || { echo "could not download the FerretDB module" >&2; exit 1; }
+cp -r "$dir" "$work/src" && chmod -R u+w "$work/src"
+echo "v$VERSION" > "$work/src/build/version/version.txt"
+mkdir -p "$CACHE"
+(cd "$work/src" && GOFLAGS=-buildvcs=false go build -trimpath -o "$CACHE/ferretdb.tmp" ./cmd/ferretdb) >&2
+mv "$CACHE/ferretdb.tmp" "$CACHE/ferretdb"
+echo "$CACHE/ferretdb"

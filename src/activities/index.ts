@@ -1,0 +1,48 @@
+/**
+ * Binds the task registry to implementations. Every task is wrapped so that its
+ * arguments are checked against the registry's schema and its result is JSON.
+ */
+import { ErrorType, permanentFailure } from '../errors';
+import type { PoolName } from '../tasks/pools';
+import { TASKS, type TaskDefinition } from '../tasks/registry';
+import * as math from './math';
+import { checkArgs, checkJson } from './contract';
+
+type Implementation = (...args: never[]) => Promise<unknown>;
+
+/** Task name → implementation. A test checks this and the registry name the same tasks. */
+export const implementations: Readonly<Record<string, Implementation>> = {
+  add: math.add,
+  mul: math.mul,
+  xsum: math.xsum,
+  divide: math.divide,
+  sleep: math.sleep,
+  flaky: math.flaky,
+  noop: math.noop,
+};
+
+export type Activity = (...args: unknown[]) => Promise<unknown>;
+
+function wrap(definition: TaskDefinition, implementation: Implementation): Activity {
+  const run = implementation as unknown as Activity;
+  return async (...args: unknown[]) => {
+    const problem = checkArgs(definition, args);
+    if (problem) throw permanentFailure(ErrorType.InvalidArguments, `${definition.name}: ${problem}`);
+    const result = await run(...args);
+    const encodeProblem = checkJson(result);
+    if (encodeProblem) throw permanentFailure(ErrorType.Encode, `task ${definition.name} returned a result that is not JSON: ${encodeProblem}`);
+    return result;
+  };
+}
+
+/** The activities a pool's worker registers: the registry's tasks whose home is that pool. */
+export function activitiesFor(pool: PoolName): Record<string, Activity> {
+  const activities: Record<string, Activity> = {};
+  for (const definition of TASKS.values()) {
+    if (definition.pool !== pool) continue;
+    const implementation = implementations[definition.name];
+    if (!implementation) throw new Error(`task ${definition.name} is in the registry but has no implementation`);
+    activities[definition.name] = wrap(definition, implementation);
+  }
+  return activities;
+}

@@ -1,0 +1,23 @@
+/** The documented limits of one canvas request (docs/canvas.md, "Limits"). */
+export const LIMITS = {
+  /** Nodes written in one request, counting every task, chain, group, chord and map. */
+  maxNodes: 1_000,
+  /** Nesting depth of chains, groups and chords. */
+  maxDepth: 32,
+  /** Request body size; far under Temporal's 2 MB payload limit. */
+  maxRequestBytes: 512 * 1024,
+  /** Members of one group, or items of one map (static or produced at run time). */
+  maxFanOut: 50_000,
+  /** maxConcurrency a group or map may ask for. */
+  maxConcurrency: 1_000,
+  /** maxConcurrency when a group or map does not say. */
+  defaultConcurrency: 200,
+  /** Fan-outs larger than this run in child workflows of at most this many members each. */
+  inlineFanOut: 500,
+  /** Activities one workflow run schedules itself before further fan-outs go to children. */
+  activitiesPerRun: 4_000,
+  /** Activities one workflow run keeps pending at once (Temporal's cap is 2,000). */
+  pendingActivitiesPerRun: 1_000,
+  /** Fan-outs above this size show counts in the live state instead of one entry per member. */
+  detailedStateMembers: 100,
+} as const;

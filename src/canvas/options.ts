@@ -1,0 +1,53 @@
+/**
+ * Option merging (registry defaults < request defaults < enclosing nodes < the node) and
+ * the mapping onto Temporal's ActivityOptions. Pure: the workflow bundle uses it.
+ */
+import type { ActivityOptions } from '@temporalio/common';
+import { POOLS, isActivityPool, type PoolName } from '../tasks/pools';
+import { durationMs } from './duration';
+import type { StepOptions } from './types';
+
+export function mergeOptions(...layers: Array<StepOptions | undefined>): StepOptions {
+  const merged: StepOptions = {};
+  for (const layer of layers) {
+    if (!layer) continue;
+    const { retry, ...rest } = layer;
+    Object.assign(merged, stripUndefined(rest));
+    if (retry) merged.retry = { ...merged.retry, ...stripUndefined(retry) };
+  }
+  return merged;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export function queueOf(pool: PoolName): string {
+  return POOLS[pool].queue;
+}
+
+/** The activity options Temporal enforces for one step; `home` is the task's registry pool. */
+export function toActivityOptions(options: StepOptions, home: PoolName, activityId: string): ActivityOptions {
+  const pool = options.queue && isActivityPool(options.queue) ? options.queue : home;
+  const retry = options.retry ?? {};
+  const ms = (d: StepOptions['delay']) => (d === undefined ? undefined : durationMs(d));
+  const activity: ActivityOptions = {
+    activityId,
+    taskQueue: queueOf(pool),
+    startToCloseTimeout: ms(options.startToCloseTimeout),
+    scheduleToCloseTimeout: ms(options.scheduleToCloseTimeout),
+    heartbeatTimeout: ms(options.heartbeatTimeout),
+    retry: {
+      maximumAttempts: retry.maxAttempts,
+      initialInterval: ms(retry.initialInterval),
+      backoffCoefficient: retry.backoffCoefficient,
+      maximumInterval: ms(retry.maxInterval),
+      nonRetryableErrorTypes: retry.nonRetryable,
+    },
+  };
+  // Temporal needs one of the two timeouts; the registry gives every task one, this is the backstop.
+  if (activity.startToCloseTimeout === undefined && activity.scheduleToCloseTimeout === undefined) {
+    activity.startToCloseTimeout = 5 * 60_000;
+  }
+  return activity;
+}

@@ -1,0 +1,118 @@
+/**
+ * The canvas language's types (docs/canvas.md is the reference). Plain types only:
+ * shared by the API's validator, the workflow interpreter and the typed builders.
+ */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** "500ms", "30s", "5m", "1h", "1d" or an integer number of milliseconds. */
+export type Duration = string | number;
+
+export interface RetryOptions {
+  maxAttempts?: number;
+  initialInterval?: Duration;
+  backoffCoefficient?: number;
+  maxInterval?: Duration;
+  nonRetryable?: string[];
+}
+
+export interface StepOptions {
+  queue?: string;
+  retry?: RetryOptions;
+  startToCloseTimeout?: Duration;
+  scheduleToCloseTimeout?: Duration;
+  heartbeatTimeout?: Duration;
+  delay?: Duration;
+}
+
+interface NodeBase {
+  id?: string;
+  options?: StepOptions;
+}
+
+export interface TaskNode extends NodeBase {
+  task: string;
+  args?: Json[];
+  kwargs?: Record<string, Json>;
+  immutable?: boolean;
+}
+
+export interface ChainNode extends NodeBase {
+  chain: CanvasNode[];
+}
+
+export interface GroupNode extends NodeBase {
+  group: CanvasNode[];
+  maxConcurrency?: number;
+  settle?: boolean;
+}
+
+export interface ChordNode extends NodeBase {
+  chord: { header: CanvasNode[]; body: CanvasNode; maxConcurrency?: number; settle?: boolean };
+}
+
+export interface MapSpec {
+  task: string;
+  items?: Json[];
+  spread?: boolean;
+  args?: Json[];
+  kwargs?: Record<string, Json>;
+  maxConcurrency?: number;
+  settle?: boolean;
+  options?: StepOptions;
+}
+
+export interface MapNode extends NodeBase {
+  map: MapSpec;
+}
+
+export type CanvasNode = TaskNode | ChainNode | GroupNode | ChordNode | MapNode;
+
+export interface CanvasRequest {
+  canvas: CanvasNode;
+  defaults?: StepOptions;
+  workflowId?: string;
+  exclusive?: boolean;
+  timeout?: Duration;
+  onError?: TaskNode & { onCancel?: boolean };
+}
+
+/** What a failed canvas reports: the node that failed and the task's own error. */
+export interface CanvasFailure {
+  type: string;
+  message: string;
+  node: { path: string; id?: string; task?: string };
+}
+
+export type NodeStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
+export type NodeKind = 'task' | 'chain' | 'group' | 'chord' | 'map';
+
+/** The live tree the `state` query returns. */
+export interface NodeState {
+  path: string;
+  kind: NodeKind;
+  id?: string;
+  task?: string;
+  status: NodeStatus;
+  attempt?: number;
+  startedAt?: string;
+  endedAt?: string;
+  result?: Json;
+  error?: { type: string; message: string };
+  children?: NodeState[];
+  /** Fan-outs: counts rather than one entry per item once they are large. */
+  counts?: { total: number; completed: number; failed: number; running: number };
+}
+
+export interface CanvasState {
+  status: NodeStatus;
+  progress: { completed: number; known: number };
+  root: NodeState;
+}
+
+export function nodeKind(node: CanvasNode): NodeKind {
+  if ('task' in node) return 'task';
+  if ('chain' in node) return 'chain';
+  if ('group' in node) return 'group';
+  if ('chord' in node) return 'chord';
+  return 'map';
+}

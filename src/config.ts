@@ -1,0 +1,54 @@
+/**
+ * The one home of configuration: every environment variable the project reads is
+ * declared here with its default, so the README's table and the code cannot drift.
+ */
+import path from 'node:path';
+
+function str(name: string, fallback: string): string {
+  const value = process.env[name];
+  return value === undefined || value === '' ? fallback : value;
+}
+
+function int(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const parsed = Number.parseInt(raw, 10);
+  if (!Number.isFinite(parsed)) throw new Error(`${name} must be an integer, got ${JSON.stringify(raw)}`);
+  return parsed;
+}
+
+export const projectRoot = path.resolve(__dirname, '..');
+
+export interface Config {
+  dataDir: string;
+  temporal: { address: string; namespace: string; uiUrl: string };
+  mongodbUri: string;
+  smtpUrl: string;
+  api: { host: string; port: number; maxBodyBytes: number };
+  workflowBundlePath: string | undefined;
+}
+
+/** Read the environment now (not at import time) so tests and the supervisor can set it first. */
+export function loadConfig(): Config {
+  return {
+    dataDir: path.resolve(str('ORCHESTRA_DATA_DIR', path.join(projectRoot, 'data'))),
+    temporal: {
+      address: str('TEMPORAL_ADDRESS', '127.0.0.1:7233'),
+      namespace: str('TEMPORAL_NAMESPACE', 'default'),
+      uiUrl: str('TEMPORAL_UI_URL', 'http://127.0.0.1:8233'),
+    },
+    mongodbUri: str('MONGODB_URI', 'mongodb://127.0.0.1:27017/orchestra'),
+    smtpUrl: str('SMTP_URL', 'smtp://127.0.0.1:2525'),
+    api: {
+      host: str('API_HOST', '127.0.0.1'),
+      port: int('API_PORT', 3000),
+      maxBodyBytes: int('API_MAX_BODY_BYTES', 256 * 1024),
+    },
+    workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH || undefined,
+  };
+}
+
+/** Concurrency of a pool, overridable per pool: POOL_ML_CONCURRENCY=2. */
+export function poolConcurrency(pool: string, fallback: number): number {
+  return int(`POOL_${pool.toUpperCase()}_CONCURRENCY`, fallback);
+}

@@ -1,0 +1,22 @@
+/**
+ * Worker pools and their task queues. Each pool is its own process
+ * (`npm run worker -- --pool ml`) so it can be scaled and restarted alone.
+ * Plain data with no imports: the workflow bundle reads it too.
+ */
+export const POOLS = {
+  orchestrator: { queue: 'orchestra-workflows', runs: 'workflows', concurrency: 200 },
+  default: { queue: 'orchestra-default', runs: 'activities', concurrency: 100 },
+  ml: { queue: 'orchestra-ml', runs: 'activities', concurrency: 2 },
+  email: { queue: 'orchestra-email', runs: 'activities', concurrency: 50 },
+  media: { queue: 'orchestra-media', runs: 'activities', concurrency: 2 },
+} as const;
+
+export type PoolName = keyof typeof POOLS;
+export const POOL_NAMES = Object.keys(POOLS) as PoolName[];
+/** Pools that run activities: the only names a canvas `queue` option may use. */
+export const ACTIVITY_POOL_NAMES = POOL_NAMES.filter((p) => POOLS[p].runs === 'activities');
+export const WORKFLOW_TASK_QUEUE = POOLS.orchestrator.queue;
+
+export function isActivityPool(name: string): name is PoolName {
+  return (ACTIVITY_POOL_NAMES as string[]).includes(name);
+}

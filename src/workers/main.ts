@@ -1,0 +1,32 @@
+/** Entry point of one worker pool: `npm run worker -- --pool ml`. */
+import type { Duration } from '@temporalio/common';
+import { loadConfig } from '../config';
+import { connectWorker } from '../temporal/connection';
+import { POOL_NAMES, type PoolName } from '../tasks/pools';
+import { createPoolWorker } from './pool';
+
+function poolFromArgs(argv: string[]): PoolName {
+  const index = argv.indexOf('--pool');
+  const name = index >= 0 ? argv[index + 1] : process.env.WORKER_POOL;
+  if (!name || !(POOL_NAMES as string[]).includes(name)) {
+    console.error(`usage: npm run worker -- --pool <${POOL_NAMES.join('|')}>`);
+    process.exit(2);
+  }
+  return name as PoolName;
+}
+
+async function main(): Promise<void> {
+  const pool = poolFromArgs(process.argv.slice(2));
+  const config = loadConfig();
+  const connection = await connectWorker(config);
+  const worker = await createPoolWorker({ config, connection, pool, shutdownGraceTime: (process.env.WORKER_SHUTDOWN_GRACE || '30s') as Duration });
+  console.log(`worker pool ${pool} polling ${worker.options.taskQueue} at ${config.temporal.address}`);
+  // Worker.run stops polling on SIGINT/SIGTERM and lets running tasks finish within the grace time.
+  await worker.run();
+  await connection.close();
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

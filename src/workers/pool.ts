@@ -1,0 +1,40 @@
+/** Builds the Temporal worker of one pool: workflows for the orchestrator, activities for the rest. */
+import type { Duration } from '@temporalio/common';
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { activitiesFor } from '../activities';
+import { poolConcurrency, type Config } from '../config';
+import { POOLS, type PoolName } from '../tasks/pools';
+
+export interface PoolWorkerOptions {
+  config: Config;
+  connection: NativeConnection;
+  pool: PoolName;
+  /** How long running activities may finish after a shutdown signal. */
+  shutdownGraceTime?: Duration;
+}
+
+export async function createPoolWorker({ config, connection, pool, shutdownGraceTime = '30s' }: PoolWorkerOptions): Promise<Worker> {
+  const spec = POOLS[pool];
+  const base: WorkerOptions = {
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: spec.queue,
+    shutdownGraceTime,
+    identity: `${pool}@${process.pid}`,
+  };
+  if (spec.runs === 'workflows') {
+    return Worker.create({
+      ...base,
+      ...(config.workflowBundlePath
+        ? { workflowBundle: { codePath: config.workflowBundlePath } }
+        : { workflowsPath: require.resolve('../workflows') }),
+      maxConcurrentWorkflowTaskExecutions: poolConcurrency(pool, spec.concurrency),
+      maxCachedWorkflows: 1000,
+    });
+  }
+  return Worker.create({
+    ...base,
+    activities: activitiesFor(pool),
+    maxConcurrentActivityTaskExecutions: poolConcurrency(pool, spec.concurrency),
+  });
+}

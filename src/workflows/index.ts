@@ -1,0 +1,2 @@
+/** Every workflow type the orchestrator pool registers. */
+export { canvas } from './canvas';

@@ -1,0 +1,370 @@
+/**
+ * The canvas interpreter: runs one canvas node tree with Celery's data-flow rules
+ * (docs/canvas.md). Deterministic workflow code; every task is an activity.
+ * The `canvas` workflow and the project's code workflows both run through it.
+ */
+import {
+  ActivityCancellationType,
+  ApplicationFailure,
+  CancellationScope,
+  executeChild,
+  isCancellation,
+  proxyActivities,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { durationMs } from '../canvas/duration';
+import { LIMITS } from '../canvas/limits';
+import { mergeOptions, toActivityOptions } from '../canvas/options';
+import { describeFailure, readCanvasFailure, stepFailure } from '../canvas/failures';
+import {
+  nodeKind,
+  type CanvasFailure,
+  type CanvasNode,
+  type CanvasRequest,
+  type CanvasState,
+  type Json,
+  type MapSpec,
+  type NodeState,
+  type StepOptions,
+  type TaskNode,
+} from '../canvas/types';
+import { WORKFLOW_TASK_QUEUE } from '../tasks/pools';
+import { getTask } from '../tasks/registry';
+import { Semaphore } from './semaphore';
+
+/** A node's input: absent for the first node of a top-level chain, else the previous result. */
+type Input = { value: Json } | undefined;
+
+/** Where a fan-out run by a child workflow sits in its parent's tree. */
+export interface Placement {
+  basePath: string;
+  indexOffset: number;
+}
+
+type ActivityFn = (...args: Json[]) => Promise<Json>;
+
+export class Interpreter {
+  readonly root: NodeState;
+  private completed = 0;
+  private known = 0;
+  private activitiesScheduled = 0;
+  private readonly pending = new Semaphore(LIMITS.pendingActivitiesPerRun);
+  private childCount = 0;
+
+  constructor(
+    private readonly canvas: CanvasNode,
+    private readonly defaults: StepOptions = {},
+    private readonly placement: Placement = { basePath: 'canvas', indexOffset: 0 },
+  ) {
+    this.root = this.buildState(canvas, placement.basePath, placement.indexOffset);
+  }
+
+  state(): CanvasState {
+    return { status: this.root.status, progress: { completed: this.completed, known: this.known }, root: this.root };
+  }
+
+  async run(input?: Input): Promise<Json> {
+    return this.runNode(this.canvas, this.root, input, {});
+  }
+
+  // ---- the live state tree -------------------------------------------------------------
+
+  private buildState(node: CanvasNode, path: string, indexOffset = 0): NodeState {
+    const kind = nodeKind(node);
+    const st: NodeState = { path, kind, status: 'pending' };
+    if (node.id !== undefined) st.id = node.id;
+    if ('task' in node) {
+      st.task = node.task;
+      this.known++;
+    } else if ('chain' in node) {
+      st.children = node.chain.map((child, i) => this.buildState(child, `${path}.chain[${i}]`));
+    } else if ('group' in node) {
+      st.children = this.fanOutState(node.group.length, (i) => this.buildState(node.group[i], `${path}.group[${i + indexOffset}]`));
+      if (!st.children) this.known += countTasks(node.group);
+      st.counts = counts(node.group.length);
+    } else if ('chord' in node) {
+      const header = node.chord.header.map((child, i) => this.buildState(child, `${path}.chord.header[${i}]`));
+      st.children = [...header, this.buildState(node.chord.body, `${path}.chord.body`)];
+    } else {
+      st.task = node.map.task;
+      const items = node.map.items;
+      if (items) {
+        st.counts = counts(items.length);
+        st.children = this.fanOutState(items.length, (i) => this.itemState(node.map, path, i + indexOffset));
+        if (!st.children) this.known += items.length;
+      }
+    }
+    return st;
+  }
+
+  /** One state entry per member for small fan-outs; counts alone for large ones. */
+  private fanOutState(size: number, make: (i: number) => NodeState): NodeState[] | undefined {
+    if (size > LIMITS.detailedStateMembers) return undefined;
+    return Array.from({ length: size }, (_, i) => make(i));
+  }
+
+  private itemState(spec: MapSpec, path: string, index: number): NodeState {
+    this.known++;
+    return { path: `${path}.map.items[${index}]`, kind: 'task', task: spec.task, status: 'pending' };
+  }
+
+  private start(st: NodeState): void {
+    st.status = 'running';
+    st.startedAt = new Date().toISOString();
+  }
+
+  private finish(st: NodeState, outcome: { result: Json } | { error: unknown }): void {
+    st.endedAt = new Date().toISOString();
+    if ('result' in outcome) {
+      st.status = 'completed';
+      st.result = outcome.result;
+      return;
+    }
+    st.status = isCancellation(outcome.error) ? 'cancelled' : 'failed';
+    if (st.status === 'failed') st.error = describeFailure(outcome.error);
+  }
+
+  private async track(st: NodeState, work: () => Promise<Json>): Promise<Json> {
+    this.start(st);
+    try {
+      const result = await work();
+      this.finish(st, { result });
+      return result;
+    } catch (error) {
+      this.finish(st, { error });
+      throw error;
+    }
+  }
+
+  // ---- evaluation ----------------------------------------------------------------------
+
+  private async runNode(node: CanvasNode, st: NodeState, input: Input, inherited: StepOptions): Promise<Json> {
+    const options = mergeOptions(inherited, node.options);
+    if ('task' in node) return this.runTask(node, st, input, inherited);
+    return this.track(st, async () => {
+      if ('chain' in node) return this.runChain(node.chain, st, input, options);
+      if ('group' in node) return this.runGroup(node.group, st, input, options, node);
+      if ('chord' in node) {
+        const header = await this.runGroup(node.chord.header, st, input, options, node.chord, 'chord.header');
+        const body = st.children![st.children!.length - 1];
+        return this.runNode(node.chord.body, body, { value: header }, options);
+      }
+      return this.runMap(node.map, st, input, options);
+    });
+  }
+
+  /** Celery's chain: each result is prepended to the next node's args (unless immutable). */
+  private async runChain(nodes: CanvasNode[], st: NodeState, input: Input, options: StepOptions): Promise<Json> {
+    let current = input;
+    for (let i = 0; i < nodes.length; i++) {
+      current = { value: await this.runNode(nodes[i], st.children![i], current, options) };
+    }
+    return current === undefined ? null : current.value;
+  }
+
+  private async runTask(node: TaskNode, st: NodeState, input: Input, inherited: StepOptions, leading: Json[] = []): Promise<Json> {
+    const definition = getTask(node.task);
+    if (!definition) throw stepFailure({ type: 'UnknownTaskError', message: `unknown task ${node.task}`, node: nodeRef(st) });
+    const options = mergeOptions(definition.defaults, this.defaults, inherited, node.options);
+    const args = [...leading, ...(node.immutable || !input ? [] : [input.value]), ...(node.args ?? [])];
+    placeKwargs(args, definition.params, node.kwargs);
+    if (options.delay !== undefined) await sleep(durationMs(options.delay));
+    this.activitiesScheduled++;
+    try {
+      return await this.track(st, () =>
+        this.pending.with(() => {
+          const activity = proxyActivities<Record<string, ActivityFn>>({
+            ...toActivityOptions(options, definition.pool, st.path),
+            cancellationType: ActivityCancellationType.TRY_CANCEL,
+          })[node.task];
+          return activity(...args);
+        }),
+      );
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      throw stepFailure({ ...describeFailure(error), node: nodeRef(st) });
+    } finally {
+      if (st.status === 'completed') this.completed++;
+    }
+  }
+
+  private async runGroup(
+    members: CanvasNode[],
+    st: NodeState,
+    input: Input,
+    options: StepOptions,
+    shape: { maxConcurrency?: number; settle?: boolean },
+    segment = 'group',
+  ): Promise<Json[]> {
+    const limit = shape.maxConcurrency ?? LIMITS.defaultConcurrency;
+    if (this.shouldDelegate(members.length, countTasks(members))) {
+      return this.delegate(members.length, limit, st, (from, to) => ({
+        canvas: { group: members.slice(from, to), maxConcurrency: limit, settle: shape.settle },
+        defaults: mergeOptions(this.defaults, options),
+        input,
+      }));
+    }
+    return this.fanOut(members.length, limit, shape.settle ?? false, st, (i) => {
+      const child = st.children?.[i] ?? { path: `${st.path}.${segment}[${i + this.placement.indexOffset}]`, kind: nodeKind(members[i]), status: 'pending' as const };
+      return this.runNode(members[i], child, input, options);
+    });
+  }
+
+  /** Celery's map/starmap: one task per item; items come from the node or from its input. */
+  private async runMap(spec: MapSpec, st: NodeState, input: Input, options: StepOptions): Promise<Json[]> {
+    const items = spec.items ?? input?.value;
+    if (!Array.isArray(items)) {
+      throw stepFailure({ type: 'InvalidArgumentsError', message: `map over ${spec.task} needs an array of items, got ${typeName(items)}`, node: nodeRef(st) });
+    }
+    if (items.length > LIMITS.maxFanOut) {
+      throw stepFailure({ type: 'FanOutLimitError', message: `map of ${items.length} items is over the limit of ${LIMITS.maxFanOut}`, node: nodeRef(st) });
+    }
+    if (!spec.items) this.expandMap(spec, st, items.length);
+    const mapOptions = mergeOptions(options, spec.options);
+    const limit = spec.maxConcurrency ?? LIMITS.defaultConcurrency;
+    if (this.shouldDelegate(items.length, items.length)) {
+      return this.delegate(items.length, limit, st, (from, to) => ({
+        canvas: { map: { ...spec, items: items.slice(from, to), maxConcurrency: limit } },
+        defaults: mergeOptions(this.defaults, options),
+      }));
+    }
+    const itemNode: TaskNode = { task: spec.task, args: spec.args, kwargs: spec.kwargs, immutable: true, options: spec.options };
+    return this.fanOut(items.length, limit, spec.settle ?? false, st, (i) => {
+      const item = items[i];
+      if (spec.spread && !Array.isArray(item)) {
+        throw stepFailure({ type: 'InvalidArgumentsError', message: `spread map item ${i} is not an array`, node: nodeRef(st) });
+      }
+      const itemSt = st.children?.[i] ?? { path: `${st.path}.map.items[${i + this.placement.indexOffset}]`, kind: 'task' as const, task: spec.task, status: 'pending' as const };
+      return this.runTask(itemNode, itemSt, undefined, options, spec.spread ? (item as Json[]) : [item]);
+    });
+  }
+
+  /** A map over its input learns its size only now: it joins the known tasks here. */
+  private expandMap(spec: MapSpec, st: NodeState, size: number): void {
+    st.counts = counts(size);
+    st.children = this.fanOutState(size, (i) => this.itemState(spec, st.path, i + this.placement.indexOffset));
+    if (!st.children) this.known += size;
+  }
+
+  /**
+   * Runs `size` members at most `limit` at a time. Without `settle` the first failure
+   * cancels the members still running and fails the fan-out; with it, every member runs
+   * and yields {ok, value} or {ok, error}. Cancellation of the run always propagates.
+   */
+  private async fanOut(size: number, limit: number, settle: boolean, st: NodeState, member: (i: number) => Promise<Json>): Promise<Json[]> {
+    const results: Json[] = new Array(size).fill(null);
+    let next = 0;
+    let firstError: unknown;
+    const tally = st.counts;
+    await CancellationScope.cancellable(async () => {
+      const scope = CancellationScope.current();
+      const lane = async (): Promise<void> => {
+        while (next < size && firstError === undefined) {
+          const i = next++;
+          if (tally) tally.running++;
+          try {
+            const value = await member(i);
+            results[i] = settle ? { ok: true, value } : value;
+            if (tally) tally.completed++;
+          } catch (error) {
+            if (tally) tally.failed++;
+            if (settle && !isCancellation(error)) {
+              results[i] = { ok: false, error: (readCanvasFailure(error) ?? describeFailure(error)) as unknown as Json };
+            } else if (firstError === undefined) {
+              firstError = error;
+              scope.cancel();
+            }
+          } finally {
+            if (tally) tally.running--;
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(limit, size) }, lane));
+    });
+    if (firstError !== undefined) throw firstError;
+    return results;
+  }
+
+  // ---- large fan-outs in child workflows -------------------------------------------------
+
+  private shouldDelegate(members: number, activities: number): boolean {
+    if (members > LIMITS.inlineFanOut) return true;
+    return this.activitiesScheduled + activities > LIMITS.activitiesPerRun;
+  }
+
+  /** Splits a fan-out into child `canvas` runs of at most `inlineFanOut` members. */
+  private async delegate(
+    size: number,
+    limit: number,
+    st: NodeState,
+    chunk: (from: number, to: number) => CanvasRequest & { input?: Input },
+  ): Promise<Json[]> {
+    const chunkSize = Math.min(LIMITS.inlineFanOut, Math.max(1, limit));
+    const chunks = Math.ceil(size / chunkSize);
+    const parallelChildren = Math.max(1, Math.floor(limit / chunkSize));
+    const parts: Json[][] = new Array(chunks);
+    const info = workflowInfo();
+    await this.fanOut(chunks, parallelChildren, false, { ...st, counts: undefined }, async (k) => {
+      const from = k * chunkSize;
+      const to = Math.min(size, from + chunkSize);
+      const request = chunk(from, to);
+      parts[k] = await executeChild(canvasChildWorkflowType, {
+        args: [{ ...request, placement: { basePath: st.path, indexOffset: this.placement.indexOffset + from } }],
+        workflowId: `${info.workflowId}/${st.path}/${k}-${this.childCount++}`,
+        taskQueue: WORKFLOW_TASK_QUEUE,
+      }).catch((error: unknown) => {
+        throw readCanvasFailure(error) ? stepFailure(readCanvasFailure(error)!) : error;
+      });
+      this.completed += to - from;
+      if (st.counts) st.counts.completed += to - from;
+      return null;
+    });
+    return parts.flat();
+  }
+}
+
+/** The workflow type that runs delegated chunks (the `canvas` workflow itself). */
+const canvasChildWorkflowType = 'canvas';
+
+function counts(total: number): NodeState['counts'] {
+  return { total, completed: 0, failed: 0, running: 0 };
+}
+
+function countTasks(nodes: CanvasNode[]): number {
+  let total = 0;
+  for (const node of nodes) {
+    if ('task' in node) total++;
+    else if ('chain' in node) total += countTasks(node.chain);
+    else if ('group' in node) total += countTasks(node.group);
+    else if ('chord' in node) total += countTasks([...node.chord.header, node.chord.body]);
+    else total += node.map.items?.length ?? 0;
+  }
+  return total;
+}
+
+function nodeRef(st: NodeState): CanvasFailure['node'] {
+  const ref: CanvasFailure['node'] = { path: st.path };
+  if (st.id !== undefined) ref.id = st.id;
+  if (st.task !== undefined) ref.task = st.task;
+  return ref;
+}
+
+/** kwargs go to the positions their parameter names hold in the registry. */
+function placeKwargs(args: Json[], params: ReadonlyArray<{ name: string }>, kwargs: Record<string, Json> | undefined): void {
+  if (!kwargs) return;
+  for (const [name, value] of Object.entries(kwargs)) {
+    const index = params.findIndex((p) => p.name === name);
+    if (index < 0 || index < args.length) {
+      throw ApplicationFailure.create({ type: 'InvalidArgumentsError', message: `keyword argument ${name} does not fit`, nonRetryable: true });
+    }
+    while (args.length < index) args.push(null);
+    args[index] = value;
+  }
+}
+
+function typeName(value: unknown): string {
+  if (value === undefined) return 'no input';
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'array' : typeof value;
+}
