@@ -98,6 +98,10 @@ export interface NodeState {
   endedAt?: string;
   result?: Json;
   error?: { type: string; message: string };
+  /** Added by the API from Temporal while the task runs: its own reported progress. */
+  heartbeat?: { progress: number | null; message: string | null };
+  /** Added by the API while the task runs: the previous attempt's error, when it is retrying. */
+  lastError?: { type: string; message: string };
   children?: NodeState[];
   /** Fan-outs: counts rather than one entry per item once they are large. */
   counts?: { total: number; completed: number; failed: number; running: number };
@@ -115,4 +119,12 @@ export function nodeKind(node: CanvasNode): NodeKind {
   if ('group' in node) return 'group';
   if ('chord' in node) return 'chord';
   return 'map';
+}
+
+/** The nodes written inside a node (a map's items are data, not nodes). */
+export function childNodes(node: CanvasNode): CanvasNode[] {
+  if ('chain' in node) return node.chain;
+  if ('group' in node) return node.group;
+  if ('chord' in node) return [...node.chord.header, node.chord.body];
+  return [];
 }

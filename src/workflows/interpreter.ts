@@ -18,6 +18,7 @@ import { LIMITS } from '../canvas/limits';
 import { mergeOptions, toActivityOptions } from '../canvas/options';
 import { describeFailure, readCanvasFailure, stepFailure } from '../canvas/failures';
 import {
+  childNodes,
   nodeKind,
   type CanvasFailure,
   type CanvasNode,
@@ -331,14 +332,13 @@ function counts(total: number): NodeState['counts'] {
   return { total, completed: 0, failed: 0, running: 0 };
 }
 
+/** Tasks known before running: task nodes and the items of maps that list them. */
 function countTasks(nodes: CanvasNode[]): number {
   let total = 0;
   for (const node of nodes) {
     if ('task' in node) total++;
-    else if ('chain' in node) total += countTasks(node.chain);
-    else if ('group' in node) total += countTasks(node.group);
-    else if ('chord' in node) total += countTasks([...node.chord.header, node.chord.body]);
-    else total += node.map.items?.length ?? 0;
+    else if ('map' in node) total += node.map.items?.length ?? 0;
+    else total += countTasks(childNodes(node));
   }
   return total;
 }

@@ -1,0 +1,150 @@
+/**
+ * The OpenAPI document, generated from the zod schemas that validate requests, and the
+ * /docs page (Swagger UI served from the installed package: no other host is asked).
+ */
+import { Router } from '@koa/router';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { CanvasRequestSchema } from '../canvas/schemas';
+import { LIMITS } from '../canvas/limits';
+import { RUN_STATUSES } from './runs';
+
+function schemas(): Record<string, unknown> {
+  // Every schema registered with .meta({id}) becomes a component; refs point at components.
+  const generated = z.toJSONSchema(z.globalRegistry, { uri: (id) => `#/components/schemas/${id}`, unrepresentable: 'any' });
+  return generated.schemas as Record<string, unknown>;
+}
+
+const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
+const json = (schema: unknown, description: string) => ({ description, content: { 'application/json': { schema } } });
+const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
+const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'The workflow id.' };
+
+export function buildOpenApi(): Record<string, unknown> {
+  void CanvasRequestSchema; // registered on import; referenced below by id
+  const components = {
+    ...schemas(),
+    Problem: {
+      type: 'object',
+      description: 'RFC 9457 problem details; `errors` lists each invalid part by JSON path.',
+      properties: {
+        type: { type: 'string' },
+        title: { type: 'string' },
+        status: { type: 'integer' },
+        detail: { type: 'string' },
+        instance: { type: 'string' },
+        errors: { type: 'array', items: { type: 'object', properties: { path: { type: 'string', example: 'canvas.chain[2].args[0]' }, message: { type: 'string' } } } },
+      },
+    },
+    Started: { type: 'object', properties: { workflowId: { type: 'string' }, runId: { type: 'string' }, links: ref('Links') } },
+    Links: { type: 'object', properties: { self: { type: 'string' }, result: { type: 'string' }, events: { type: 'string' }, ui: { type: 'string', description: 'The run in the Temporal Web UI.' } } },
+    Run: {
+      type: 'object',
+      properties: {
+        workflowId: { type: 'string' },
+        runId: { type: 'string' },
+        type: { type: 'string' },
+        status: { type: 'string', enum: [...RUN_STATUSES] },
+        startTime: { type: ['string', 'null'], format: 'date-time' },
+        closeTime: { type: ['string', 'null'], format: 'date-time' },
+        result: {},
+        failure: { type: ['object', 'null'], properties: { type: { type: 'string' }, message: { type: 'string' }, node: { type: 'object' } } },
+        progress: { type: ['object', 'null'], properties: { completed: { type: 'integer' }, known: { type: 'integer' } } },
+        state: { type: ['object', 'null'], description: 'The live node tree.' },
+        links: ref('Links'),
+      },
+    },
+  };
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Orchestra',
+      version: '0.1.0',
+      description: `Workflow orchestration on Temporal. Canvas limits: ${LIMITS.maxNodes} nodes, ${LIMITS.maxRequestBytes} bytes per request, ${LIMITS.maxFanOut} members or items per fan-out, maxConcurrency up to ${LIMITS.maxConcurrency}.`,
+    },
+    paths: {
+      '/workflows': {
+        post: {
+          summary: 'Start a canvas',
+          parameters: [{ name: 'Idempotency-Key', in: 'header', schema: { type: 'string' }, description: 'Works as the body\'s workflowId.' }],
+          requestBody: { required: true, content: { 'application/json': { schema: ref('CanvasRequest') } } },
+          responses: {
+            201: json(ref('Started'), 'Started.'),
+            200: json(ref('Started'), 'A run with this workflowId is already open: that run.'),
+            400: problem('Invalid request; nothing was started.'),
+            409: problem('"exclusive": true and a run with this id is open.'),
+            413: problem('Body too large.'),
+          },
+        },
+        get: {
+          summary: 'List runs, newest first',
+          parameters: [
+            { name: 'status', in: 'query', schema: { type: 'string', enum: [...RUN_STATUSES] } },
+            { name: 'type', in: 'query', schema: { type: 'string' } },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 20 } },
+            { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'nextCursor of the previous page.' },
+          ],
+          responses: { 200: json({ type: 'object', properties: { runs: { type: 'array', items: ref('Run') }, nextCursor: { type: ['string', 'null'] } } }, 'A page of runs.'), 400: problem('Invalid query.') },
+        },
+      },
+      '/workflows/{id}': { get: { summary: 'A run: status, result or failure, live state', parameters: [idParam], responses: { 200: json(ref('Run'), 'The run.'), 404: problem('Unknown id.') } } },
+      '/workflows/{id}/result': {
+        get: {
+          summary: 'Wait for the end of a run',
+          parameters: [idParam, { name: 'timeout', in: 'query', schema: ref('Duration'), description: 'Default 30s, at most 5m.' }],
+          responses: { 200: json(ref('Run'), 'The run ended.'), 202: json(ref('Run'), 'Still running after the timeout.'), 404: problem('Unknown id.') },
+        },
+      },
+      '/workflows/{id}/events': { get: { summary: 'Server-Sent Events of the run\'s state until it ends', parameters: [idParam], responses: { 200: { description: 'text/event-stream of `state` events, then one `end` event.' }, 404: problem('Unknown id.') } } },
+      '/workflows/{id}/cancel': { post: { summary: 'Cancel: running steps are cancelled, the run ends CANCELED', parameters: [idParam], responses: { 202: { description: 'Cancellation requested.' }, 404: problem('Unknown id.'), 409: problem('Not running.') } } },
+      '/workflows/{id}/terminate': {
+        post: {
+          summary: 'Terminate at once',
+          parameters: [idParam],
+          requestBody: { content: { 'application/json': { schema: { type: 'object', properties: { reason: { type: 'string' } } } } } },
+          responses: { 200: { description: 'Terminated.' }, 404: problem('Unknown id.'), 409: problem('Not running.') },
+        },
+      },
+      '/tasks': { get: { summary: 'The task registry', responses: { 200: { description: 'Each task: name, pool, queue, defaults, parameters with JSON Schema.' } } } },
+      '/health': { get: { summary: 'The process is up', responses: { 200: { description: 'Up.' } } } },
+      '/ready': { get: { summary: 'Temporal and the database answer', responses: { 200: { description: 'Ready.' }, 503: { description: 'Not ready, with which check failed.' } } } },
+    },
+    components: { schemas: components },
+  };
+}
+
+const SWAGGER_DIR = path.dirname(require.resolve('swagger-ui-dist/package.json'));
+const SWAGGER_ASSETS = new Set(['swagger-ui.css', 'swagger-ui-bundle.js', 'swagger-ui-standalone-preset.js', 'favicon-32x32.png']);
+
+const DOCS_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Orchestra API</title>
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head>
+<body><div id="ui"></div>
+<script src="/docs/assets/swagger-ui-bundle.js"></script>
+<script src="/docs/init.js"></script></body></html>`;
+
+const DOCS_INIT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui', deepLinking: true });`;
+
+export function docsRoutes(): Router {
+  const router = new Router();
+  const document = buildOpenApi();
+  router.get('/openapi.json', (ctx) => {
+    ctx.body = document;
+  });
+  router.get('/docs', (ctx) => {
+    ctx.type = 'html';
+    ctx.body = DOCS_PAGE;
+  });
+  router.get('/docs/init.js', (ctx) => {
+    ctx.type = 'application/javascript';
+    ctx.body = DOCS_INIT;
+  });
+  router.get('/docs/assets/:file', async (ctx) => {
+    if (!SWAGGER_ASSETS.has(ctx.params.file)) return;
+    ctx.type = path.extname(ctx.params.file);
+    ctx.set('Cache-Control', 'public, max-age=86400');
+    ctx.body = await readFile(path.join(SWAGGER_DIR, ctx.params.file));
+  });
+  return router;
+}

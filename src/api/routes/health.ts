@@ -1,0 +1,35 @@
+/** Liveness (/health: the process answers) and readiness (/ready: Temporal and the database answer). */
+import { Router } from '@koa/router';
+import type { AppContext } from '../context';
+
+const CHECK_TIMEOUT_MS = 2000;
+
+export function healthRoutes(app: AppContext): Router {
+  const router = new Router();
+  router.get('/health', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+  router.get('/ready', async (ctx) => {
+    const [temporal, database] = await Promise.all([
+      check(() => app.client.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () => app.client.workflowService.getSystemInfo({})).then(() => undefined)),
+      check(() => withTimeout(app.pingDatabase(), CHECK_TIMEOUT_MS)),
+    ]);
+    const ready = temporal === 'ok' && database === 'ok';
+    ctx.status = ready ? 200 : 503;
+    ctx.body = { status: ready ? 'ready' : 'not ready', checks: { temporal, database } };
+  });
+  return router;
+}
+
+async function check(probe: () => Promise<void>): Promise<string> {
+  try {
+    await probe();
+    return 'ok';
+  } catch (error) {
+    return `unreachable: ${(error as Error).message}`;
+  }
+}
+
+function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
+  return Promise.race([promise, new Promise<void>((_, reject) => setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms).unref())]);
+}

@@ -1,0 +1,25 @@
+/** GET /tasks: the task registry, with each task's argument schema as JSON Schema. */
+import { Router } from '@koa/router';
+import { z } from 'zod';
+import { POOLS } from '../../tasks/pools';
+import { TASKS } from '../../tasks/registry';
+
+export function describeTasks() {
+  return [...TASKS.values()].map((task) => ({
+    name: task.name,
+    pool: task.pool,
+    queue: POOLS[task.pool].queue,
+    description: task.description,
+    defaults: task.defaults,
+    params: task.params.map((p) => ({ name: p.name, optional: p.optional ?? false, schema: z.toJSONSchema(p.schema) })),
+  }));
+}
+
+export function taskRoutes(): Router {
+  const router = new Router();
+  const body = { tasks: describeTasks() };
+  router.get('/tasks', (ctx) => {
+    ctx.body = body;
+  });
+  return router;
+}

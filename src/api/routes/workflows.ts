@@ -1,0 +1,165 @@
+/** /workflows: start canvases, read runs, wait for results, stream state, cancel, terminate. */
+import { Router } from '@koa/router';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { TypedSearchAttributes } from '@temporalio/common';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { PassThrough } from 'node:stream';
+import { parseDuration } from '../../canvas/duration';
+import { childNodes, type CanvasNode, type CanvasRequest } from '../../canvas/types';
+import { WorkflowIdSchema } from '../../canvas/schemas';
+import { joinPath, validateCanvasRequest, type Issue } from '../../canvas/validate';
+import { WORKFLOW_TASK_QUEUE } from '../../tasks/pools';
+import { TasksKey, WorkflowKindKey } from '../../temporal/search-attributes';
+import { readJson } from '../body';
+import { badRequest, conflict, HttpProblem, notFound } from '../problem';
+import { RUN_STATUSES, runLinks, type RunStatus } from '../runs';
+import type { AppContext } from '../context';
+
+const MAX_WAIT_MS = 5 * 60_000;
+const TerminateBody = z.strictObject({ reason: z.string().max(1000).optional() });
+const SSE_POLL_MS = 500;
+
+export function workflowRoutes(app: AppContext): Router {
+  const router = new Router({ prefix: '/workflows' });
+  const { client, config, runs } = app;
+
+  router.post('/', async (ctx) => {
+    const body = await readJson(ctx, config.api.maxBodyBytes);
+    const validation = validateCanvasRequest(body);
+    if (!validation.ok) throw badRequest(validation.issues);
+    const request = validation.value;
+    const workflowId = chooseWorkflowId(request, ctx.get('idempotency-key') || undefined);
+    try {
+      const handle = await client.workflow.start('canvas', {
+        taskQueue: WORKFLOW_TASK_QUEUE,
+        workflowId,
+        args: [request],
+        workflowExecutionTimeout: request.timeout === undefined ? undefined : parseDuration(request.timeout),
+        typedSearchAttributes: new TypedSearchAttributes([
+          { key: WorkflowKindKey, value: 'canvas' },
+          { key: TasksKey, value: taskNames(request.canvas) },
+        ]),
+      });
+      ctx.status = 201;
+      ctx.body = { workflowId, runId: handle.firstExecutionRunId, links: runLinks(config, workflowId, handle.firstExecutionRunId) };
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      // The id is taken by an open run: idempotent start returns it; exclusive refuses.
+      if (request.exclusive) throw conflict(`workflow ${workflowId} is already running; "exclusive": true allows one run at a time`);
+      const existing = await runs.handle(workflowId).describe();
+      ctx.status = 200;
+      ctx.body = { workflowId, runId: existing.runId, links: runLinks(config, workflowId, existing.runId), existing: true };
+    }
+    ctx.set('Location', `/workflows/${encodeURIComponent(workflowId)}`);
+  });
+
+  router.get('/', async (ctx) => {
+    const issues: Issue[] = [];
+    const status = ctx.query.status;
+    if (status !== undefined && !RUN_STATUSES.includes(status as RunStatus)) {
+      issues.push({ path: 'query.status', message: `must be one of ${RUN_STATUSES.join(', ')}` });
+    }
+    const type = typeof ctx.query.type === 'string' ? ctx.query.type : undefined;
+    const limit = ctx.query.limit === undefined ? 20 : Number(ctx.query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) issues.push({ path: 'query.limit', message: 'must be an integer from 1 to 1000' });
+    const cursor = typeof ctx.query.cursor === 'string' ? ctx.query.cursor : undefined;
+    if (issues.length) throw badRequest(issues, 'The query is not valid.');
+    ctx.body = await runs.list({ status: status as RunStatus | undefined, type, pageSize: limit, cursor });
+  });
+
+  router.get('/:id', async (ctx) => {
+    ctx.body = await runs.view(ctx.params.id);
+  });
+
+  router.get('/:id/result', async (ctx) => {
+    const timeout = ctx.query.timeout === undefined ? 30_000 : parseDuration(String(ctx.query.timeout));
+    if (timeout === undefined || timeout > MAX_WAIT_MS) {
+      throw badRequest([{ path: 'query.timeout', message: `must be a duration up to ${MAX_WAIT_MS / 60_000}m, like "30s"` }], 'The query is not valid.');
+    }
+    const closed = await runs.waitForClose(ctx.params.id, timeout);
+    ctx.body = await runs.view(ctx.params.id);
+    // Not finished within the timeout: 202 with the current state, so a client can poll again.
+    ctx.status = closed ? 200 : 202;
+  });
+
+  router.get('/:id/events', async (ctx) => {
+    const workflowId = ctx.params.id;
+    await runs.view(workflowId); // 404 before the stream opens
+    const stream = new PassThrough();
+    ctx.req.socket.setTimeout(0);
+    ctx.set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+    ctx.status = 200;
+    ctx.body = stream;
+    let open = true;
+    ctx.req.on('close', () => (open = false));
+    void (async () => {
+      let last = '';
+      while (open) {
+        const view = await runs.view(workflowId).catch(() => null);
+        if (view) {
+          const data = JSON.stringify(view);
+          if (data !== last) stream.write(`event: state\ndata: ${data}\n\n`);
+          last = data;
+          if (view.status !== 'RUNNING') {
+            stream.write(`event: end\ndata: ${JSON.stringify({ status: view.status })}\n\n`);
+            break;
+          }
+        }
+        await new Promise((resolve) => setTimeout(resolve, SSE_POLL_MS));
+      }
+      stream.end();
+    })();
+  });
+
+  router.post('/:id/cancel', async (ctx) => {
+    const handle = await openRun(ctx.params.id);
+    await handle.cancel();
+    ctx.status = 202;
+    ctx.body = { workflowId: ctx.params.id, status: 'CANCEL_REQUESTED', links: { self: `/workflows/${encodeURIComponent(ctx.params.id)}` } };
+  });
+
+  router.post('/:id/terminate', async (ctx) => {
+    const parsed = TerminateBody.safeParse((await readJson(ctx, config.api.maxBodyBytes)) ?? {});
+    if (!parsed.success) throw badRequest(parsed.error.issues.map((i) => ({ path: joinPath('', i.path), message: i.message })));
+    const handle = await openRun(ctx.params.id);
+    await handle.terminate(parsed.data.reason ?? 'terminated through the API');
+    ctx.body = { workflowId: ctx.params.id, status: 'TERMINATED' };
+  });
+
+  /** The handle of a run that is still open: 404 if unknown, 409 if it has ended. */
+  async function openRun(workflowId: string) {
+    const handle = runs.handle(workflowId);
+    const description = await handle.describe().catch((error: unknown) => {
+      if (error instanceof WorkflowNotFoundError) throw notFound(`no workflow with id ${workflowId}`);
+      throw error;
+    });
+    if (description.status.name !== 'RUNNING') throw conflict(`workflow ${workflowId} is not running (${description.status.name})`);
+    return client.workflow.getHandle(workflowId, description.runId);
+  }
+
+  return router;
+}
+
+/** The body's workflowId, else the Idempotency-Key header, else a fresh id. */
+function chooseWorkflowId(request: CanvasRequest, idempotencyKey: string | undefined): string {
+  if (request.workflowId && idempotencyKey && request.workflowId !== idempotencyKey) {
+    throw new HttpProblem(400, 'Bad Request', 'workflowId and the Idempotency-Key header differ; give one, or the same.', [
+      { path: 'workflowId', message: 'differs from the Idempotency-Key header' },
+    ]);
+  }
+  const id = request.workflowId ?? idempotencyKey;
+  const checked = id === undefined ? undefined : WorkflowIdSchema.safeParse(id);
+  if (checked && !checked.success) {
+    throw badRequest([{ path: 'header.Idempotency-Key', message: checked.error.issues[0]?.message ?? 'is not a valid workflow id' }]);
+  }
+  return id ?? `canvas-${randomUUID()}`;
+}
+
+/** Distinct task names of a canvas, for the OrchestraTasks search attribute. */
+function taskNames(node: CanvasNode, into = new Set<string>()): string[] {
+  if ('task' in node) into.add(node.task);
+  else if ('map' in node) into.add(node.map.task);
+  for (const child of childNodes(node)) taskNames(child, into);
+  return [...into].sort();
+}

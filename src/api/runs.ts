@@ -1,0 +1,213 @@
+/**
+ * Reading workflow runs from Temporal into the API's view: status, result or failure,
+ * the canvas's live node tree, and each running task's own heartbeat progress.
+ */
+import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+import { describeFailure, readCanvasFailure } from '../canvas/failures';
+import type { CanvasFailure, CanvasState, Json, NodeState } from '../canvas/types';
+import type { Config } from '../config';
+import { notFound } from './problem';
+
+export const RUN_STATUSES = ['RUNNING', 'COMPLETED', 'FAILED', 'CANCELED', 'TERMINATED', 'TIMED_OUT', 'CONTINUED_AS_NEW'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export interface RunFailure {
+  type: string;
+  message: string;
+  node?: CanvasFailure['node'];
+}
+
+export interface RunView {
+  workflowId: string;
+  runId: string;
+  type: string;
+  status: RunStatus;
+  startTime: string | null;
+  closeTime: string | null;
+  result: Json | null;
+  failure: RunFailure | null;
+  progress: CanvasState['progress'] | null;
+  state: NodeState | null;
+  links: RunLinks;
+}
+
+export interface RunLinks {
+  self: string;
+  result: string;
+  events: string;
+  ui: string;
+}
+
+export function runLinks(config: Config, workflowId: string, runId: string): RunLinks {
+  const id = encodeURIComponent(workflowId);
+  return {
+    self: `/workflows/${id}`,
+    result: `/workflows/${id}/result`,
+    events: `/workflows/${id}/events`,
+    ui: `${config.temporal.uiUrl}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${id}/${runId}/history`,
+  };
+}
+
+/** How long the API waits for a worker to answer the state query. */
+const QUERY_DEADLINE_MS = 3000;
+
+export class Runs {
+  constructor(
+    private readonly client: Client,
+    private readonly config: Config,
+  ) {}
+
+  handle(workflowId: string): WorkflowHandle {
+    return this.client.workflow.getHandle(workflowId);
+  }
+
+  /** The run's view; an unknown id is a 404, never a pending forever. */
+  async view(workflowId: string): Promise<RunView> {
+    const handle = this.handle(workflowId);
+    const description = await handle.describe().catch((error: unknown) => {
+      if (error instanceof WorkflowNotFoundError) throw notFound(`no workflow with id ${workflowId}`);
+      throw error;
+    });
+    const status = description.status.name as RunStatus;
+    const view: RunView = {
+      workflowId,
+      runId: description.runId,
+      type: description.type,
+      status,
+      startTime: description.startTime.toISOString(),
+      closeTime: description.closeTime?.toISOString() ?? null,
+      result: null,
+      failure: null,
+      progress: null,
+      state: null,
+      links: runLinks(this.config, workflowId, description.runId),
+    };
+    if (status !== 'RUNNING') Object.assign(view, await this.outcome(this.client.workflow.getHandle(workflowId, description.runId)));
+    const state = await this.queryState(handle);
+    if (state) {
+      view.progress = state.progress;
+      view.state = state.root;
+      addHeartbeats(state.root, description.raw.pendingActivities ?? []);
+    }
+    return view;
+  }
+
+  private async outcome(handle: WorkflowHandle): Promise<Pick<RunView, 'result' | 'failure'>> {
+    try {
+      return { result: (await handle.result()) as Json, failure: null };
+    } catch (error) {
+      if (!(error instanceof WorkflowFailedError)) throw error;
+      const canvas = readCanvasFailure(error);
+      return { result: null, failure: canvas ?? describeFailure(error.cause ?? error) };
+    }
+  }
+
+  /** The canvas state, or null for workflows that do not answer it (or no worker in time). */
+  private async queryState(handle: WorkflowHandle): Promise<CanvasState | null> {
+    try {
+      return await this.client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query<CanvasState>('state'));
+    } catch {
+      return null;
+    }
+  }
+
+  /** Waits up to `timeoutMs` for the run to close; answers whether it did. */
+  async waitForClose(workflowId: string, timeoutMs: number): Promise<boolean> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    try {
+      await this.client.withAbortSignal(controller.signal, () => this.handle(workflowId).result());
+      return true;
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) throw notFound(`no workflow with id ${workflowId}`);
+      return !controller.signal.aborted;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async list(filter: { status?: RunStatus; type?: string; pageSize: number; cursor?: string }): Promise<{ runs: RunSummary[]; nextCursor: string | null }> {
+    const clauses: string[] = [];
+    if (filter.status) clauses.push(`ExecutionStatus = "${VISIBILITY_STATUS[filter.status]}"`);
+    if (filter.type) clauses.push(`WorkflowType = "${filter.type.replace(/["\\]/g, '')}"`);
+    const response = await this.client.workflowService.listWorkflowExecutions({
+      namespace: this.config.temporal.namespace,
+      pageSize: filter.pageSize,
+      nextPageToken: filter.cursor ? Buffer.from(filter.cursor, 'base64url') : undefined,
+      query: clauses.join(' AND '),
+    });
+    const runs = (response.executions ?? []).map((info) => summary(this.config, info));
+    const token = response.nextPageToken;
+    return { runs, nextCursor: token && token.length ? Buffer.from(token).toString('base64url') : null };
+  }
+}
+
+export interface RunSummary {
+  workflowId: string;
+  runId: string;
+  type: string;
+  status: RunStatus;
+  startTime: string | null;
+  closeTime: string | null;
+  links: RunLinks;
+}
+
+const VISIBILITY_STATUS: Record<RunStatus, string> = {
+  RUNNING: 'Running',
+  COMPLETED: 'Completed',
+  FAILED: 'Failed',
+  CANCELED: 'Canceled',
+  TERMINATED: 'Terminated',
+  TIMED_OUT: 'TimedOut',
+  CONTINUED_AS_NEW: 'ContinuedAsNew',
+};
+
+type ExecutionInfo = temporal.api.workflow.v1.IWorkflowExecutionInfo;
+
+function summary(config: Config, info: ExecutionInfo): RunSummary {
+  const workflowId = info.execution?.workflowId ?? '';
+  const runId = info.execution?.runId ?? '';
+  const statusName = temporal.api.enums.v1.WorkflowExecutionStatus[info.status ?? 0] ?? 'UNSPECIFIED';
+  return {
+    workflowId,
+    runId,
+    type: info.type?.name ?? '',
+    status: statusName.replace('WORKFLOW_EXECUTION_STATUS_', '') as RunStatus,
+    startTime: timestamp(info.startTime),
+    closeTime: timestamp(info.closeTime),
+    links: runLinks(config, workflowId, runId),
+  };
+}
+
+function timestamp(ts: { seconds?: { toNumber(): number } | number | null; nanos?: number | null } | null | undefined): string | null {
+  if (!ts || ts.seconds == null) return null;
+  const seconds = typeof ts.seconds === 'number' ? ts.seconds : ts.seconds.toNumber();
+  return new Date(seconds * 1000 + Math.floor((ts.nanos ?? 0) / 1e6)).toISOString();
+}
+
+type PendingActivity = temporal.api.workflow.v1.IPendingActivityInfo;
+
+/** Running tasks report their attempt and own progress through Temporal, keyed by node path. */
+function addHeartbeats(root: NodeState, pending: PendingActivity[]): void {
+  if (pending.length === 0) return;
+  const byPath = new Map<string, NodeState>();
+  const visit = (node: NodeState) => {
+    byPath.set(node.path, node);
+    node.children?.forEach(visit);
+  };
+  visit(root);
+  for (const activity of pending) {
+    const node = byPath.get(activity.activityId ?? '');
+    if (!node) continue;
+    node.attempt = activity.attempt ?? undefined;
+    const details = activity.heartbeatDetails?.payloads?.[0];
+    if (details) {
+      const beat = defaultPayloadConverter.fromPayload<{ progress?: number; message?: string }>(details as Payload);
+      node.heartbeat = { progress: beat?.progress ?? null, message: beat?.message ?? null };
+    }
+    const lastFailure = activity.lastFailure;
+    if (lastFailure) node.lastError = { type: lastFailure.applicationFailureInfo?.type ?? 'Error', message: lastFailure.message ?? '' };
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * The zod schemas of the canvas language. The validator checks each node against the
+ * schema of its kind; OpenAPI is generated from the same schemas.
+ */
+import { z } from 'zod';
+import { ACTIVITY_POOL_NAMES } from '../tasks/pools';
+import { parseDuration } from './duration';
+import { LIMITS } from './limits';
+
+export const DurationSchema = z
+  .union([z.string(), z.number().int().min(0)])
+  .refine((v) => parseDuration(v) !== undefined, { message: 'must be a duration like "500ms", "30s", "5m", "1h" or integer milliseconds' })
+  .meta({ id: 'Duration', example: '30s' });
+
+export const RetrySchema = z
+  .strictObject({
+    maxAttempts: z.number().int().min(1).max(1000).optional(),
+    initialInterval: DurationSchema.optional(),
+    backoffCoefficient: z.number().min(1).max(100).optional(),
+    maxInterval: DurationSchema.optional(),
+    nonRetryable: z.array(z.string().min(1).max(200)).max(50).optional(),
+  })
+  .meta({ id: 'Retry' });
+
+export const StepOptionsSchema = z
+  .strictObject({
+    queue: z
+      .string()
+      .refine((q) => (ACTIVITY_POOL_NAMES as string[]).includes(q), { message: `must be one of the pools: ${ACTIVITY_POOL_NAMES.join(', ')}` })
+      .optional(),
+    retry: RetrySchema.optional(),
+    startToCloseTimeout: DurationSchema.optional(),
+    scheduleToCloseTimeout: DurationSchema.optional(),
+    heartbeatTimeout: DurationSchema.optional(),
+    delay: DurationSchema.optional(),
+  })
+  .meta({ id: 'StepOptions' });
+
+const JsonSchema = z.json();
+const NodeId = z.string().min(1).max(100);
+const Concurrency = z.number().int().min(1).max(LIMITS.maxConcurrency);
+
+/** A node of any kind, for the OpenAPI document (validation walks nodes one by one). */
+export const CanvasNodeSchema: z.ZodType = z
+  .lazy(() => z.union([TaskNodeSchema, ChainNodeSchema, GroupNodeSchema, ChordNodeSchema, MapNodeSchema]))
+  .meta({ id: 'CanvasNode' });
+
+const Members = z.array(CanvasNodeSchema).min(1);
+
+export const TaskNodeSchema = z
+  .strictObject({
+    task: z.string().min(1),
+    args: z.array(JsonSchema).optional(),
+    kwargs: z.record(z.string(), JsonSchema).optional(),
+    immutable: z.boolean().optional(),
+    id: NodeId.optional(),
+    options: StepOptionsSchema.optional(),
+  })
+  .meta({ id: 'TaskNode', description: 'One task (a Celery signature).' });
+
+export const ChainNodeSchema = z
+  .strictObject({ chain: Members, id: NodeId.optional(), options: StepOptionsSchema.optional() })
+  .meta({ id: 'ChainNode', description: 'Runs nodes in order; each result is prepended to the next node\'s args.' });
+
+export const GroupNodeSchema = z
+  .strictObject({
+    group: Members,
+    maxConcurrency: Concurrency.optional(),
+    settle: z.boolean().optional(),
+    id: NodeId.optional(),
+    options: StepOptionsSchema.optional(),
+  })
+  .meta({ id: 'GroupNode', description: 'Runs nodes in parallel; the result is their results in order.' });
+
+export const ChordNodeSchema = z
+  .strictObject({
+    chord: z.strictObject({ header: Members, body: CanvasNodeSchema, maxConcurrency: Concurrency.optional(), settle: z.boolean().optional() }),
+    id: NodeId.optional(),
+    options: StepOptionsSchema.optional(),
+  })
+  .meta({ id: 'ChordNode', description: 'A group (header) whose array of results is the body\'s first argument.' });
+
+export const MapNodeSchema = z
+  .strictObject({
+    map: z.strictObject({
+      task: z.string().min(1),
+      items: z.array(JsonSchema).max(LIMITS.maxFanOut).optional(),
+      spread: z.boolean().optional(),
+      args: z.array(JsonSchema).optional(),
+      kwargs: z.record(z.string(), JsonSchema).optional(),
+      maxConcurrency: Concurrency.optional(),
+      settle: z.boolean().optional(),
+      options: StepOptionsSchema.optional(),
+    }),
+    id: NodeId.optional(),
+    options: StepOptionsSchema.optional(),
+  })
+  .meta({ id: 'MapNode', description: 'One task per item, from `items` or from the node\'s input.' });
+
+export const WorkflowIdSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z0-9._:@/=-]+$/, { message: 'may contain letters, digits and . _ : @ / = - only' });
+
+export const CanvasRequestSchema = z
+  .strictObject({
+    canvas: CanvasNodeSchema,
+    defaults: StepOptionsSchema.optional(),
+    workflowId: WorkflowIdSchema.optional(),
+    exclusive: z.boolean().optional(),
+    timeout: DurationSchema.optional(),
+    onError: TaskNodeSchema.extend({ onCancel: z.boolean().optional() }).optional(),
+  })
+  .meta({ id: 'CanvasRequest' });
