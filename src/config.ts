@@ -17,6 +17,10 @@ function int(name: string, fallback: number): number {
   return parsed;
 }
 
+function isSet(name: string): boolean {
+  return (process.env[name] ?? '') !== '';
+}
+
 export const projectRoot = path.resolve(__dirname, '..');
 
 export interface Config {
@@ -26,25 +30,38 @@ export interface Config {
   smtpUrl: string;
   api: { host: string; port: number; maxBodyBytes: number };
   workflowBundlePath: string | undefined;
+  /** Ports of the services `npm start` runs itself (the embedded default). */
+  dev: { temporalPort: number; temporalUiPort: number; ferretdbPort: number; smtpPort: number; smtpHttpPort: number };
+  /** Which services the environment already provides, so `npm start` must not start them. */
+  external: { temporal: boolean; mongodb: boolean; smtp: boolean };
 }
 
 /** Read the environment now (not at import time) so tests and the supervisor can set it first. */
 export function loadConfig(): Config {
+  const dev = {
+    temporalPort: int('TEMPORAL_PORT', 7233),
+    temporalUiPort: int('TEMPORAL_UI_PORT', 8233),
+    ferretdbPort: int('FERRETDB_PORT', 27017),
+    smtpPort: int('SMTP_SINK_PORT', 2525),
+    smtpHttpPort: int('SMTP_SINK_HTTP_PORT', 8025),
+  };
   return {
     dataDir: path.resolve(str('ORCHESTRA_DATA_DIR', path.join(projectRoot, 'data'))),
     temporal: {
-      address: str('TEMPORAL_ADDRESS', '127.0.0.1:7233'),
+      address: str('TEMPORAL_ADDRESS', `127.0.0.1:${dev.temporalPort}`),
       namespace: str('TEMPORAL_NAMESPACE', 'default'),
-      uiUrl: str('TEMPORAL_UI_URL', 'http://127.0.0.1:8233'),
+      uiUrl: str('TEMPORAL_UI_URL', `http://127.0.0.1:${dev.temporalUiPort}`),
     },
-    mongodbUri: str('MONGODB_URI', 'mongodb://127.0.0.1:27017/orchestra'),
-    smtpUrl: str('SMTP_URL', 'smtp://127.0.0.1:2525'),
+    mongodbUri: str('MONGODB_URI', `mongodb://127.0.0.1:${dev.ferretdbPort}/orchestra`),
+    smtpUrl: str('SMTP_URL', `smtp://127.0.0.1:${dev.smtpPort}`),
     api: {
       host: str('API_HOST', '127.0.0.1'),
       port: int('API_PORT', 3000),
       maxBodyBytes: int('API_MAX_BODY_BYTES', 256 * 1024),
     },
     workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH || undefined,
+    dev,
+    external: { temporal: isSet('TEMPORAL_ADDRESS'), mongodb: isSet('MONGODB_URI'), smtp: isSet('SMTP_URL') },
   };
 }
 

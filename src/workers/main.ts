@@ -2,7 +2,8 @@
 import type { Duration } from '@temporalio/common';
 import { loadConfig } from '../config';
 import { connectWorker } from '../temporal/connection';
-import { POOL_NAMES, type PoolName } from '../tasks/pools';
+import { POOL_NAMES, POOLS, type PoolName } from '../tasks/pools';
+import { poolHasTasks } from '../tasks/registry';
 import { createPoolWorker } from './pool';
 
 function poolFromArgs(argv: string[]): PoolName {
@@ -18,6 +19,14 @@ function poolFromArgs(argv: string[]): PoolName {
 async function main(): Promise<void> {
   const pool = poolFromArgs(process.argv.slice(2));
   const config = loadConfig();
+  if (POOLS[pool].runs === 'activities' && !poolHasTasks(pool)) {
+    // Nothing in the registry calls this pool home yet: stay up, idle, until stopped.
+    console.log(`worker pool ${pool} has no tasks in the registry; idle`);
+    const keepAlive = setInterval(() => undefined, 1 << 30);
+    await new Promise<void>((resolve) => ['SIGINT', 'SIGTERM'].forEach((s) => process.once(s, () => resolve())));
+    clearInterval(keepAlive);
+    return;
+  }
   const connection = await connectWorker(config);
   const worker = await createPoolWorker({ config, connection, pool, shutdownGraceTime: (process.env.WORKER_SHUTDOWN_GRACE || '30s') as Duration });
   console.log(`worker pool ${pool} polling ${worker.options.taskQueue} at ${config.temporal.address}`);

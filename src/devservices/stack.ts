@@ -1,0 +1,147 @@
+/**
+ * The services of the embedded default, described once for `npm start` and the tests:
+ * the Temporal dev server, FerretDB, the SMTP sink, every worker pool and the API.
+ */
+import { Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config';
+import { POOL_NAMES, POOLS, type PoolName } from '../tasks/pools';
+import { poolHasTasks } from '../tasks/registry';
+import { SEARCH_ATTRIBUTES } from '../temporal/search-attributes';
+import { ManagedProcess, tsEntry, waitForPort, type ServiceSpec } from './processes';
+
+export interface StackLayout {
+  dataDir: string;
+  logDir: string;
+  echo: boolean;
+}
+
+export function temporalDevServer(binary: string, config: Config, layout: StackLayout): ManagedProcess {
+  mkdirSync(path.join(layout.dataDir, 'temporal'), { recursive: true });
+  const args = [
+    'server', 'start-dev',
+    '--db-filename', path.join(layout.dataDir, 'temporal', 'temporal.db'),
+    '--ip', '127.0.0.1',
+    '--port', String(config.dev.temporalPort),
+    '--ui-port', String(config.dev.temporalUiPort),
+    '--namespace', config.temporal.namespace,
+    '--log-level', 'warn',
+    ...SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', `${a.name}=${a.type}`]),
+  ];
+  return new ManagedProcess({ name: 'temporal', command: binary, args, logFile: path.join(layout.logDir, 'temporal.log') });
+}
+
+export function ferretDb(binary: string, port: number, layout: StackLayout): ManagedProcess {
+  const dir = path.join(layout.dataDir, 'ferretdb');
+  mkdirSync(dir, { recursive: true });
+  const args = [
+    '--handler=sqlite',
+    `--sqlite-url=file:${dir}/`,
+    `--state-dir=${dir}`,
+    `--listen-addr=127.0.0.1:${port}`,
+    '--debug-addr=-',
+    '--telemetry=disable',
+    '--log-level=warn',
+  ];
+  return new ManagedProcess({ name: 'ferretdb', command: binary, args, logFile: path.join(layout.logDir, 'ferretdb.log') });
+}
+
+export function smtpSink(config: Config, layout: StackLayout): ManagedProcess {
+  const entry = tsEntry('src/devservices/smtp-sink-main.ts');
+  return new ManagedProcess({
+    name: 'smtp-sink',
+    ...entry,
+    env: {
+      SMTP_SINK_PORT: String(config.dev.smtpPort),
+      SMTP_SINK_HTTP_PORT: String(config.dev.smtpHttpPort),
+      SMTP_SINK_DIR: path.join(layout.dataDir, 'mail'),
+    },
+    logFile: path.join(layout.logDir, 'smtp-sink.log'),
+    restart: true,
+  });
+}
+
+/** The environment every app process gets, so they all point at the same services. */
+export function appEnv(config: Config): NodeJS.ProcessEnv {
+  return {
+    ORCHESTRA_DATA_DIR: config.dataDir,
+    TEMPORAL_ADDRESS: config.temporal.address,
+    TEMPORAL_NAMESPACE: config.temporal.namespace,
+    TEMPORAL_UI_URL: config.temporal.uiUrl,
+    MONGODB_URI: config.mongodbUri,
+    SMTP_URL: config.smtpUrl,
+    API_HOST: config.api.host,
+    API_PORT: String(config.api.port),
+    ...(config.workflowBundlePath ? { WORKFLOW_BUNDLE_PATH: config.workflowBundlePath } : {}),
+  };
+}
+
+export function workerPool(pool: PoolName, config: Config, layout: StackLayout, extraEnv: NodeJS.ProcessEnv = {}): ManagedProcess {
+  const spec: ServiceSpec = {
+    name: `worker-${pool}`,
+    ...tsEntry('src/workers/main.ts', ['--pool', pool]),
+    env: { ...appEnv(config), ...extraEnv },
+    logFile: path.join(layout.logDir, `worker-${pool}.log`),
+    echo: layout.echo,
+    restart: true,
+  };
+  return new ManagedProcess(spec);
+}
+
+export function api(config: Config, layout: StackLayout, extraEnv: NodeJS.ProcessEnv = {}): ManagedProcess {
+  return new ManagedProcess({
+    name: 'api',
+    ...tsEntry('src/api/main.ts'),
+    env: { ...appEnv(config), ...extraEnv },
+    logFile: path.join(layout.logDir, 'api.log'),
+    echo: layout.echo,
+    restart: true,
+  });
+}
+
+/** Waits until the namespace answers (the dev server creates it shortly after listening). */
+export async function waitForTemporal(config: Config, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const [host, port] = config.temporal.address.split(':');
+  await waitForPort(Number(port), timeoutMs, undefined, host);
+  const connection = await Connection.connect({ address: config.temporal.address });
+  try {
+    for (;;) {
+      try {
+        await connection.workflowService.describeNamespace({ namespace: config.temporal.namespace });
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) throw new Error(`Temporal namespace ${config.temporal.namespace} is not ready: ${(error as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+    }
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Waits until every pool's task queue has a poller: the workers are connected and polling. */
+export async function waitForPollers(config: Config, timeoutMs: number, pools: readonly PoolName[] = POOL_NAMES.filter((p) => POOLS[p].runs === 'workflows' || poolHasTasks(p))): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const connection = await Connection.connect({ address: config.temporal.address });
+  try {
+    for (const pool of pools) {
+      const taskQueueType =
+        POOLS[pool].runs === 'workflows' ? temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW : temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY;
+      for (;;) {
+        const response = await connection.workflowService.describeTaskQueue({
+          namespace: config.temporal.namespace,
+          taskQueue: { name: POOLS[pool].queue },
+          taskQueueType,
+        });
+        if ((response.pollers ?? []).length > 0) break;
+        if (Date.now() > deadline) throw new Error(`no worker polls ${POOLS[pool].queue} after ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+    }
+  } finally {
+    await connection.close();
+  }
+}
