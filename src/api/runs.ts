@@ -70,7 +70,7 @@ export class Runs {
       if (error instanceof WorkflowNotFoundError) throw notFound(`no workflow with id ${workflowId}`);
       throw error;
     });
-    const status = description.status.name as RunStatus;
+    const status = runStatus(description.status.name);
     const view: RunView = {
       workflowId,
       runId: description.runId,
@@ -152,6 +152,11 @@ export interface RunSummary {
   startTime: string | null;
   closeTime: string | null;
   links: RunLinks;
+}
+
+/** The SDK spells one status CANCELLED; Temporal's own name (CLI, UI, server) is CANCELED. */
+function runStatus(sdkName: string): RunStatus {
+  return (sdkName === 'CANCELLED' ? 'CANCELED' : sdkName) as RunStatus;
 }
 
 const VISIBILITY_STATUS: Record<RunStatus, string> = {

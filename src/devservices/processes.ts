@@ -84,6 +84,12 @@ export class ManagedProcess {
     clearTimeout(timer);
   }
 
+  /** Starts it again after stop(). */
+  start(): void {
+    this.stopping = false;
+    this.launch();
+  }
+
   /** Signals the process as a crash would, leaving restart to decide what follows. */
   kill(signal: NodeJS.Signals): void {
     this.child.kill(signal);

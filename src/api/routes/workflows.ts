@@ -134,7 +134,7 @@ export function workflowRoutes(app: AppContext): Router {
       if (error instanceof WorkflowNotFoundError) throw notFound(`no workflow with id ${workflowId}`);
       throw error;
     });
-    if (description.status.name !== 'RUNNING') throw conflict(`workflow ${workflowId} is not running (${description.status.name})`);
+    if (description.status.name !== 'RUNNING') throw conflict(`workflow ${workflowId} is not running`);
     return client.workflow.getHandle(workflowId, description.runId);
   }
 

@@ -1,0 +1,104 @@
+/**
+ * Starts the real servers once for the whole suite: the Temporal dev server through
+ * TestWorkflowEnvironment.createLocal (the CLI provisioned by temporal/provision.sh),
+ * FerretDB (unless MONGODB_URI is set), the SMTP sink, every worker pool and the API, as
+ * separate processes on free ports. A small control server lets tests kill, stop and
+ * start those processes, as an operator would.
+ */
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../src/config';
+import { freePort, ManagedProcess, provision, waitForPort } from '../../src/devservices/processes';
+import { api, ferretDb, smtpSink, waitForPollers, workerPool, type StackLayout } from '../../src/devservices/stack';
+import { POOL_NAMES } from '../../src/tasks/pools';
+import { WorkflowKindKey, TasksKey } from '../../src/temporal/search-attributes';
+
+export interface TestStack {
+  env: TestWorkflowEnvironment;
+  processes: Map<string, ManagedProcess>;
+  control: Server;
+  dataDir: string;
+}
+
+export default async function globalSetup(): Promise<void> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'orchestra-test-'));
+  const layout: StackLayout = { dataDir, logDir: path.join(dataDir, 'logs'), echo: false };
+  const temporalPath = provision('temporal');
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: temporalPath },
+      searchAttributes: [WorkflowKindKey, TasksKey],
+      ui: false,
+      extraArgs: ['--log-level', 'warn'],
+    },
+  });
+
+  const [apiPort, ferretdbPort, smtpPort, smtpHttpPort, controlPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const bundlePath = path.join(dataDir, 'workflow-bundle.js');
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger });
+  writeFileSync(bundlePath, code);
+
+  const externalMongo = process.env.MONGODB_URI;
+  Object.assign(process.env, {
+    ORCHESTRA_DATA_DIR: dataDir,
+    TEMPORAL_ADDRESS: env.address,
+    TEMPORAL_UI_URL: 'http://127.0.0.1:8233',
+    MONGODB_URI: externalMongo || `mongodb://127.0.0.1:${ferretdbPort}/orchestra-test`,
+    SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+    SMTP_SINK_PORT: String(smtpPort),
+    SMTP_SINK_HTTP_PORT: String(smtpHttpPort),
+    API_PORT: String(apiPort),
+    WORKFLOW_BUNDLE_PATH: bundlePath,
+    WORKER_SHUTDOWN_GRACE: '20s',
+    ORCHESTRA_TEST_API_URL: `http://127.0.0.1:${apiPort}`,
+    ORCHESTRA_TEST_INBOX_URL: `http://127.0.0.1:${smtpHttpPort}`,
+    ORCHESTRA_TEST_CONTROL_URL: `http://127.0.0.1:${controlPort}`,
+  });
+  const config = loadConfig();
+  const processes = new Map<string, ManagedProcess>();
+  const add = (p: ManagedProcess) => processes.set(p.spec.name, p);
+
+  if (!externalMongo) {
+    add(ferretDb(provision('ferretdb'), ferretdbPort, layout));
+    await waitForPort(ferretdbPort, 30_000, processes.get('ferretdb'));
+  }
+  add(smtpSink(config, layout));
+  for (const pool of POOL_NAMES) add(workerPool(pool, config, layout));
+  add(api(config, layout));
+  await waitForPort(apiPort, 60_000, processes.get('api'));
+  await waitForPort(smtpPort, 30_000, processes.get('smtp-sink'));
+  await waitForPollers(config, 120_000);
+
+  const control = createServer((req, res) => void handleControl(processes, req.method ?? 'GET', req.url ?? '/').then(
+    (body) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(body)),
+    (error: Error) => res.writeHead(400).end(error.message),
+  ));
+  await new Promise<void>((resolve) => control.listen(controlPort, '127.0.0.1', resolve));
+  (globalThis as { __orchestraStack?: TestStack }).__orchestraStack = { env, processes, control, dataDir };
+}
+
+/** POST /kill/:name/:signal, POST /stop/:name, POST /start/:name, GET /pids. */
+async function handleControl(processes: Map<string, ManagedProcess>, method: string, url: string): Promise<unknown> {
+  const [, action, name, signal] = url.split('/');
+  if (action === 'pids') return Object.fromEntries([...processes].map(([n, p]) => [n, p.pid]));
+  const process = processes.get(name);
+  if (!process || method !== 'POST') throw new Error(`unknown control request ${method} ${url}`);
+  if (action === 'kill') process.kill((signal || 'SIGKILL') as NodeJS.Signals);
+  else if (action === 'stop') await process.stop(30_000);
+  else if (action === 'start') process.start();
+  else throw new Error(`unknown action ${action}`);
+  return { name, pid: process.pid };
+}
+
+const quietLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+};
