@@ -7,4 +7,5 @@ module.exports = {
   globalTeardown: '<rootDir>/tests/setup/global-teardown.ts',
   testTimeout: 120000,
   maxWorkers: 1,
+  reporters: ['default', '<rootDir>/tests/setup/summary-reporter.js'],
 };
