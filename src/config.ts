@@ -57,7 +57,7 @@ export function loadConfig(): Config {
     api: {
       host: str('API_HOST', '127.0.0.1'),
       port: int('API_PORT', 3000),
-      maxBodyBytes: int('API_MAX_BODY_BYTES', 256 * 1024),
+      maxBodyBytes: int('API_MAX_BODY_BYTES', 512 * 1024),
     },
     workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH || undefined,
     dev,
