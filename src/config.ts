@@ -17,6 +17,11 @@ function int(name: string, fallback: number): number {
   return parsed;
 }
 
+function optional(name: string): string | undefined {
+  const value = process.env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
 function isSet(name: string): boolean {
   return (process.env[name] ?? '') !== '';
 }
@@ -32,6 +37,23 @@ export interface Config {
   workflowBundlePath: string | undefined;
   /** Ports of the services `npm start` runs itself (the embedded default). */
   dev: { temporalPort: number; temporalUiPort: number; ferretdbPort: number; smtpPort: number; smtpHttpPort: number };
+  security: {
+    /** Explicit development mode (`npm start`): no API keys checked. */
+    devMode: boolean;
+    apiKeysFile: string | undefined;
+    apiKeysInline: string | undefined;
+    publicMetrics: boolean;
+    rateLimitPerMinute: number;
+    rateLimitBurst: number;
+    /** The Temporal Web UI's origin, allowed by CORS on /codec. */
+    uiOrigin: string;
+  };
+  /** Production Temporal connection: TLS/mTLS files and an API key (Temporal Cloud). */
+  temporalTls: { certPath?: string; keyPath?: string; caPath?: string; serverName?: string; apiKey?: string };
+  /** Payload encryption: JSON {keyId: base64 32 bytes}, and the id new payloads use. */
+  encryption: { keys: string | undefined; keyId: string | undefined };
+  /** Where a worker pool serves the SDK's Prometheus metrics ("off" for none). */
+  workerMetricsAddress: (pool: string, index: number) => string | undefined;
   /** Which services the environment already provides, so `npm start` must not start them. */
   external: { temporal: boolean; mongodb: boolean; smtp: boolean };
 }
@@ -61,6 +83,27 @@ export function loadConfig(): Config {
     },
     workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH || undefined,
     dev,
+    security: {
+      devMode: process.env.ORCHESTRA_DEV_MODE === 'true',
+      apiKeysFile: optional('API_KEYS_FILE'),
+      apiKeysInline: optional('API_KEYS'),
+      publicMetrics: process.env.METRICS_PUBLIC === 'true',
+      rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 1200),
+      rateLimitBurst: int('RATE_LIMIT_BURST', 200),
+      uiOrigin: str('TEMPORAL_UI_ORIGIN', `http://127.0.0.1:${dev.temporalUiPort}`),
+    },
+    temporalTls: {
+      certPath: optional('TEMPORAL_TLS_CERT_PATH'),
+      keyPath: optional('TEMPORAL_TLS_KEY_PATH'),
+      caPath: optional('TEMPORAL_TLS_CA_PATH'),
+      serverName: optional('TEMPORAL_TLS_SERVER_NAME'),
+      apiKey: optional('TEMPORAL_API_KEY'),
+    },
+    encryption: { keys: optional('ORCHESTRA_ENCRYPTION_KEYS'), keyId: optional('ORCHESTRA_ENCRYPTION_KEY_ID') },
+    workerMetricsAddress: (pool, index) => {
+      const address = optional(`POOL_${pool.toUpperCase()}_METRICS_ADDRESS`) ?? optional('WORKER_METRICS_ADDRESS') ?? `127.0.0.1:${9464 + index}`;
+      return address === 'off' ? undefined : address;
+    },
     external: { temporal: isSet('TEMPORAL_ADDRESS'), mongodb: isSet('MONGODB_URI'), smtp: isSet('SMTP_URL') },
   };
 }

@@ -1,16 +1,35 @@
-/** The Koa application: routes by resource behind problem-details error handling. */
+/** The Koa application: metrics, logs, problem details, auth and rate limits, then routes by resource. */
 import Koa from 'koa';
+import { authenticate } from './auth';
 import type { AppContext } from './context';
 import { docsRoutes } from './openapi';
 import { problemDetails } from './problem';
+import { rateLimit } from './rate-limit';
+import { requestLog } from './request-log';
+import { codecRoutes } from './routes/codec';
 import { healthRoutes } from './routes/health';
+import { metricsRoutes } from './routes/metrics';
 import { taskRoutes } from './routes/tasks';
 import { workflowRoutes } from './routes/workflows';
 
 export function createApp(context: AppContext): Koa {
+  const { config, apiKeys, metrics } = context;
   const app = new Koa();
+  app.proxy = process.env.TRUST_PROXY === 'true';
+  app.use(metrics.middleware());
+  app.use(requestLog);
   app.use(problemDetails);
-  for (const router of [healthRoutes(context), docsRoutes(), taskRoutes(), workflowRoutes(context)]) {
+  app.use(authenticate({ keys: apiKeys, devMode: config.security.devMode, publicMetrics: config.security.publicMetrics }));
+  app.use(rateLimit(config.security.rateLimitPerMinute, config.security.rateLimitBurst));
+  const routers = [
+    healthRoutes(context),
+    docsRoutes(),
+    metricsRoutes(metrics),
+    codecRoutes(context.codec, config.security.uiOrigin, config.api.maxBodyBytes),
+    taskRoutes(),
+    workflowRoutes(context),
+  ];
+  for (const router of routers) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }

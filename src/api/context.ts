@@ -1,6 +1,9 @@
-/** What the API's routes share: configuration, the Temporal client, the runs reader. */
+/** What the API's routes share: configuration, the Temporal client, the runs reader, auth and metrics. */
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import type { Config } from '../config';
+import type { ApiKeys } from './auth';
+import type { ApiMetrics } from './metrics';
 import type { Runs } from './runs';
 
 export interface AppContext {
@@ -9,4 +12,8 @@ export interface AppContext {
   runs: Runs;
   /** Resolves when the database answers a ping; rejects otherwise. */
   pingDatabase: () => Promise<void>;
+  apiKeys: ApiKeys;
+  metrics: ApiMetrics;
+  /** The payload codec when encryption is on (for /codec). */
+  codec?: PayloadCodec;
 }

@@ -1,7 +1,10 @@
 /** The API process: connects to Temporal and the database, then serves HTTP. */
 import { loadConfig } from '../config';
 import { connectDatabase, disconnectDatabase, pingDatabase } from '../db/connection';
-import { connectClient } from '../temporal/connection';
+import { logger } from '../logging';
+import { connectClient, payloadCodec } from '../temporal/connection';
+import { ApiKeys } from './auth';
+import { ApiMetrics } from './metrics';
 import { createApp } from './app';
 import { Runs } from './runs';
 
@@ -9,12 +12,18 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const client = await connectClient(config);
   await connectDatabase(config.mongodbUri);
-  const app = createApp({ config, client, runs: new Runs(client, config), pingDatabase });
+  const apiKeys = new ApiKeys({ file: config.security.apiKeysFile, inline: config.security.apiKeysInline });
+  const app = createApp({ config, client, runs: new Runs(client, config), pingDatabase, apiKeys, metrics: new ApiMetrics(), codec: payloadCodec(config) });
   const server = app.listen(config.api.port, config.api.host, () => {
-    console.log(`api listening on http://${config.api.host}:${config.api.port} (docs at /docs)`);
+    const access = config.security.devMode
+      ? 'development mode: no API keys checked'
+      : `${apiKeys.size} API key(s)${apiKeys.size === 0 ? ': every request but /health, /ready and /docs answers 401' : ''}`;
+    logger().info(`api listening on http://${config.api.host}:${config.api.port} (docs at /docs; ${access})`);
   });
   const shutdown = () => {
     // Stop accepting, let in-flight requests finish, then close the connections.
+    logger().info('api stopping: no new connections, finishing requests in flight');
+    apiKeys.close();
     server.close(async () => {
       await disconnectDatabase().catch(() => undefined);
       await client.connection.close().catch(() => undefined);
@@ -28,6 +37,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  console.error(error);
+  logger().fatal({ err: error }, 'api failed to start');
   process.exit(1);
 });

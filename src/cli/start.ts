@@ -13,6 +13,7 @@ import { api, ferretDb, smtpSink, temporalDevServer, waitForPollers, waitForTemp
 import { POOL_NAMES, POOLS } from '../tasks/pools';
 
 async function main(): Promise<void> {
+  process.env.ORCHESTRA_LOG_PRETTY ??= 'true';
   const config = loadConfig();
   const layout: StackLayout = { dataDir: config.dataDir, logDir: path.join(config.dataDir, 'logs'), echo: true };
   mkdirSync(layout.logDir, { recursive: true });

@@ -63,9 +63,13 @@ export function smtpSink(config: Config, layout: StackLayout): ManagedProcess {
   });
 }
 
-/** The environment every app process gets, so they all point at the same services. */
+/**
+ * The environment every app process of the embedded default gets, so they all point at
+ * the same services. It is the explicit development mode: the API checks no keys.
+ */
 export function appEnv(config: Config): NodeJS.ProcessEnv {
   return {
+    ORCHESTRA_DEV_MODE: 'true',
     ORCHESTRA_DATA_DIR: config.dataDir,
     TEMPORAL_ADDRESS: config.temporal.address,
     TEMPORAL_NAMESPACE: config.temporal.namespace,
@@ -82,7 +86,7 @@ export function workerPool(pool: PoolName, config: Config, layout: StackLayout, 
   const spec: ServiceSpec = {
     name: `worker-${pool}`,
     ...tsEntry('src/workers/main.ts', ['--pool', pool]),
-    env: { ...appEnv(config), ...extraEnv },
+    env: { ...appEnv(config), ORCHESTRA_SERVICE: `worker-${pool}`, ...extraEnv },
     logFile: path.join(layout.logDir, `worker-${pool}.log`),
     echo: layout.echo,
     restart: true,
@@ -94,7 +98,7 @@ export function api(config: Config, layout: StackLayout, extraEnv: NodeJS.Proces
   return new ManagedProcess({
     name: 'api',
     ...tsEntry('src/api/main.ts'),
-    env: { ...appEnv(config), ...extraEnv },
+    env: { ...appEnv(config), ORCHESTRA_SERVICE: 'api', ...extraEnv },
     logFile: path.join(layout.logDir, 'api.log'),
     echo: layout.echo,
     restart: true,

@@ -1,13 +1,47 @@
-/** Connections to the Temporal server, for the API's client and every worker. */
-import { Client, Connection } from '@temporalio/client';
+/** Connections to the Temporal server, for the API's client and every worker, with TLS and encryption when configured. */
+import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
+import { readFileSync } from 'node:fs';
 import type { Config } from '../config';
+import { AesGcmCodec } from './codec';
+
+/** TLS (mTLS when a client cert is given) and an API key, from the configuration. */
+function securityOptions(config: Config): { tls?: ConnectionOptions['tls']; apiKey?: string } {
+  const { certPath, keyPath, caPath, serverName, apiKey } = config.temporalTls;
+  const useTls = Boolean(certPath || caPath || serverName || apiKey);
+  return {
+    ...(useTls
+      ? {
+          tls: {
+            serverNameOverride: serverName,
+            serverRootCACertificate: caPath ? readFileSync(caPath) : undefined,
+            clientCertPair: certPath && keyPath ? { crt: readFileSync(certPath), key: readFileSync(keyPath) } : undefined,
+          },
+        }
+      : {}),
+    ...(apiKey ? { apiKey } : {}),
+  };
+}
+
+/** The codec when payload encryption is on. */
+export function payloadCodec(config: Config): AesGcmCodec | undefined {
+  const { keys, keyId } = config.encryption;
+  if (!keys) return undefined;
+  const parsed = JSON.parse(keys) as Record<string, string>;
+  return new AesGcmCodec(parsed, keyId ?? Object.keys(parsed)[0]);
+}
+
+export function dataConverter(config: Config): DataConverter {
+  const codec = payloadCodec(config);
+  return codec ? { payloadCodecs: [codec] } : {};
+}
 
 export async function connectClient(config: Config): Promise<Client> {
-  const connection = await Connection.connect({ address: config.temporal.address });
-  return new Client({ connection, namespace: config.temporal.namespace });
+  const connection = await Connection.connect({ address: config.temporal.address, ...securityOptions(config) });
+  return new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverter(config) });
 }
 
 export async function connectWorker(config: Config): Promise<NativeConnection> {
-  return NativeConnection.connect({ address: config.temporal.address });
+  return NativeConnection.connect({ address: config.temporal.address, ...securityOptions(config) });
 }

@@ -4,7 +4,9 @@ import { loadConfig } from '../config';
 import { connectWorker } from '../temporal/connection';
 import { POOL_NAMES, POOLS, type PoolName } from '../tasks/pools';
 import { poolHasTasks } from '../tasks/registry';
+import { logger } from '../logging';
 import { createPoolWorker } from './pool';
+import { installRuntime } from './runtime';
 
 function poolFromArgs(argv: string[]): PoolName {
   const index = argv.indexOf('--pool');
@@ -27,9 +29,11 @@ async function main(): Promise<void> {
     clearInterval(keepAlive);
     return;
   }
+  const metricsAddress = config.workerMetricsAddress(pool, POOL_NAMES.indexOf(pool));
+  installRuntime(metricsAddress);
   const connection = await connectWorker(config);
   const worker = await createPoolWorker({ config, connection, pool, shutdownGraceTime: (process.env.WORKER_SHUTDOWN_GRACE || '30s') as Duration });
-  console.log(`worker pool ${pool} polling ${worker.options.taskQueue} at ${config.temporal.address}`);
+  logger().info({ pool, taskQueue: worker.options.taskQueue, metrics: metricsAddress ?? 'off' }, `worker pool ${pool} polling ${worker.options.taskQueue} at ${config.temporal.address}`);
   // Worker.run stops polling on SIGINT/SIGTERM and lets running tasks finish within the grace time.
   await worker.run();
   await connection.close();

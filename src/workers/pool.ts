@@ -4,6 +4,7 @@ import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/w
 import { activitiesFor } from '../activities';
 import { poolConcurrency, type Config } from '../config';
 import { POOLS, type PoolName } from '../tasks/pools';
+import { dataConverter } from '../temporal/connection';
 
 export interface PoolWorkerOptions {
   config: Config;
@@ -21,6 +22,7 @@ export async function createPoolWorker({ config, connection, pool, shutdownGrace
     taskQueue: spec.queue,
     shutdownGraceTime,
     identity: `${pool}@${process.pid}`,
+    dataConverter: dataConverter(config),
   };
   if (spec.runs === 'workflows') {
     return Worker.create({

@@ -67,7 +67,12 @@ export default async function globalSetup(): Promise<void> {
     await waitForPort(ferretdbPort, 30_000, processes.get('ferretdb'));
   }
   add(smtpSink(config, layout));
-  for (const pool of POOL_NAMES) add(workerPool(pool, config, layout));
+  // Each pool serves its SDK metrics on a free port, so parallel runs never collide.
+  const metricsPorts = await Promise.all(POOL_NAMES.map(() => freePort()));
+  POOL_NAMES.forEach((pool, i) => {
+    process.env[`ORCHESTRA_TEST_${pool.toUpperCase()}_METRICS_URL`] = `http://127.0.0.1:${metricsPorts[i]}/metrics`;
+    add(workerPool(pool, config, layout, { WORKER_METRICS_ADDRESS: `127.0.0.1:${metricsPorts[i]}` }));
+  });
   add(api(config, layout));
   await waitForPort(apiPort, 60_000, processes.get('api'));
   await waitForPort(smtpPort, 30_000, processes.get('smtp-sink'));

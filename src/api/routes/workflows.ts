@@ -22,7 +22,7 @@ const SSE_POLL_MS = 500;
 
 export function workflowRoutes(app: AppContext): Router {
   const router = new Router({ prefix: '/workflows' });
-  const { client, config, runs } = app;
+  const { client, config, runs, metrics } = app;
 
   router.post('/', async (ctx) => {
     const body = await readJson(ctx, config.api.maxBodyBytes);
@@ -41,6 +41,8 @@ export function workflowRoutes(app: AppContext): Router {
           { key: TasksKey, value: taskNames(request.canvas) },
         ]),
       });
+      metrics.workflowStarts.inc({ type: 'canvas' });
+      ctx.state.workflowId = workflowId;
       ctx.status = 201;
       ctx.body = { workflowId, runId: handle.firstExecutionRunId, links: runLinks(config, workflowId, handle.firstExecutionRunId) };
     } catch (error) {

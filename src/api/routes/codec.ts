@@ -1,0 +1,52 @@
+/**
+ * The remote codec endpoint the Temporal Web UI calls to show decrypted payloads
+ * (POST /codec/decode, /codec/encode with {"payloads": [{metadata, data}]}, base64 fields).
+ * Behind the API's auth; CORS allows the UI's origin (TEMPORAL_UI_ORIGIN).
+ */
+import { Router } from '@koa/router';
+import type { Payload, PayloadCodec } from '@temporalio/common';
+import { z } from 'zod';
+import { joinPath } from '../../canvas/validate';
+import { readJson } from '../body';
+import { badRequest, HttpProblem } from '../problem';
+
+const WirePayloads = z.strictObject({
+  payloads: z.array(z.object({ metadata: z.record(z.string(), z.string()).optional(), data: z.string().optional() })).max(1000),
+});
+type WirePayload = z.infer<typeof WirePayloads>['payloads'][number];
+
+const fromWire = (p: WirePayload): Payload => ({
+  metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
+  data: Buffer.from(p.data ?? '', 'base64'),
+});
+const toWire = (p: Payload): WirePayload => ({
+  metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? []).toString('base64')])),
+  data: Buffer.from(p.data ?? []).toString('base64'),
+});
+
+export function codecRoutes(codec: PayloadCodec | undefined, uiOrigin: string, maxBodyBytes: number): Router {
+  const router = new Router({ prefix: '/codec' });
+  router.use(async (ctx, next) => {
+    ctx.set('Access-Control-Allow-Origin', uiOrigin);
+    ctx.set('Access-Control-Allow-Methods', 'POST, OPTIONS');
+    ctx.set('Access-Control-Allow-Headers', 'Content-Type, Authorization, X-Namespace');
+    ctx.set('Access-Control-Allow-Credentials', 'true');
+    if (ctx.method === 'OPTIONS') {
+      ctx.status = 204;
+      return;
+    }
+    await next();
+  });
+  for (const direction of ['encode', 'decode'] as const) {
+    router.options(`/${direction}`, (ctx) => void (ctx.status = 204));
+    router.post(`/${direction}`, async (ctx) => {
+      if (!codec) throw new HttpProblem(404, 'Not Found', 'Payload encryption is off (ORCHESTRA_ENCRYPTION_KEYS is not set).');
+      const parsed = WirePayloads.safeParse(await readJson(ctx, maxBodyBytes));
+      if (!parsed.success) throw badRequest(parsed.error.issues.map((i) => ({ path: joinPath('', i.path), message: i.message })));
+      const payloads = parsed.data.payloads.map(fromWire);
+      const result = direction === 'encode' ? await codec.encode(payloads) : await codec.decode(payloads);
+      ctx.body = { payloads: result.map(toWire) };
+    });
+  }
+  return router;
+}
