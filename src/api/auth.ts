@@ -82,10 +82,13 @@ export class ApiKeys {
 
 const PUBLIC_PATHS = [/^\/health$/, /^\/ready$/, /^\/docs(\/|$)/, /^\/openapi\.json$/];
 
-/** The scope a request needs: terminate and delete are admin, other writes write, reads read. */
+/**
+ * The scope a request needs: terminate and delete are admin, other writes write, reads
+ * read. Decoding payloads for the Web UI (/codec) is reading.
+ */
 export function requiredScope(method: string, path: string): Scope {
   if (method === 'DELETE' || /\/terminate$/.test(path)) return 'admin';
-  if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return 'read';
+  if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS' || path.startsWith('/codec/')) return 'read';
   return 'write';
 }
 

@@ -4,9 +4,9 @@
  * worker pool and the API; prints where each listens; Ctrl-C stops them all. Data lives
  * under data/ (ORCHESTRA_DATA_DIR), so the next start resumes where this one stopped.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, watch } from 'node:fs';
 import path from 'node:path';
-import { loadConfig, type Config } from '../config';
+import { loadConfig, projectRoot, type Config } from '../config';
 import { freePortOrExplain } from './ports';
 import { provision, waitForPort, type ManagedProcess } from '../devservices/processes';
 import { api, ferretDb, smtpSink, temporalDevServer, waitForPollers, waitForTemporal, workerPool, type StackLayout } from '../devservices/stack';
@@ -78,6 +78,29 @@ async function main(): Promise<void> {
     return;
   }
   console.log(`\nOrchestra is up (logs in ${layout.logDir}):\n${lines.map((l) => `  ${l}`).join('\n')}\n\nCtrl-C stops everything.`);
+  if (process.argv.includes('--watch')) watchSources(apps);
+}
+
+/**
+ * `npm run dev`: restart the API and the workers when a source file changes (Celery's
+ * auto-reload), leaving the Temporal server and the database running. A worker stopping
+ * for a reload lets its running tasks finish, as on any graceful shutdown.
+ */
+function watchSources(apps: ManagedProcess[]): void {
+  let timer: NodeJS.Timeout | undefined;
+  let restarting = Promise.resolve();
+  watch(path.join(projectRoot, 'src'), { recursive: true }, (_event, file) => {
+    if (!file || !file.endsWith('.ts')) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      restarting = restarting.then(async () => {
+        console.log(`\n${file} changed: restarting the API and the workers`);
+        await Promise.all(apps.map((p) => p.stop(35_000)));
+        apps.forEach((p) => p.start());
+      });
+    }, 300);
+  });
+  console.log('watching src/ for changes');
 }
 
 /** Every port this start will bind must be free; if not, say which and how to move it. */
