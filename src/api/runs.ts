@@ -19,18 +19,12 @@ export interface RunFailure {
   node?: CanvasFailure['node'];
 }
 
-export interface RunView {
-  workflowId: string;
-  runId: string;
-  type: string;
-  status: RunStatus;
-  startTime: string | null;
-  closeTime: string | null;
+/** One run as `GET /workflows/:id` shows it: its summary plus outcome and live state. */
+export interface RunView extends RunSummary {
   result: Json | null;
   failure: RunFailure | null;
   progress: CanvasState['progress'] | null;
   state: NodeState | null;
-  links: RunLinks;
 }
 
 export interface RunLinks {
