@@ -1,0 +1,175 @@
+/**
+ * /schedules: Celery beat on Temporal Schedules. Create, list, read (next run times,
+ * recent runs and their statuses), change, pause and unpause, trigger, backfill, delete.
+ * Everything is validated before Temporal sees it; Temporal's own refusals still map to
+ * 400 (invalid), 404 (unknown id) and 409 (id taken).
+ */
+import { Router } from '@koa/router';
+import { isGrpcServiceError, ScheduleAlreadyRunning, ScheduleNotFoundError, ServiceError, type ScheduleHandle } from '@temporalio/client';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import type { Json } from '../../canvas/types';
+import { joinPath, type Issue } from '../../canvas/validate';
+import { builtinSchedules } from '../../schedules/builtin';
+import { OverlapSchema, validateScheduleDefinition, validateSchedulePatch, type ScheduleDefinition } from '../../schedules/definition';
+import { CREATED_BY_API, CREATED_BY_BUILTIN } from '../../schedules/memo';
+import { toScheduleOptions, toScheduleUpdate } from '../../schedules/options';
+import { definitionOf } from '../../schedules/readback';
+import { listSchedules, scheduleLinks, scheduleView } from '../../schedules/view';
+import { readJson } from '../body';
+import { badRequest, conflict, HttpProblem, notFound } from '../problem';
+import type { AppContext } from '../context';
+
+const Timestamp = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with an offset, like "2030-01-01T07:00:00Z"' });
+const NoteBody = z.strictObject({ note: z.string().max(1000).optional() });
+const TriggerBody = z.strictObject({ overlap: OverlapSchema.optional() });
+const BackfillBody = z.strictObject({ start: Timestamp, end: Timestamp, overlap: OverlapSchema.optional() });
+
+export function scheduleRoutes(app: AppContext): Router {
+  const router = new Router({ prefix: '/schedules' });
+  const { client, config } = app;
+  const builtinIds = new Set(builtinSchedules(config).map((d) => d.id));
+
+  const body = async <T>(ctx: Context, schema: z.ZodType<T>): Promise<T> => {
+    const parsed = schema.safeParse((await readJson(ctx, config.api.maxBodyBytes)) ?? {});
+    if (!parsed.success) throw badRequest(parsed.error.issues.map((i) => ({ path: joinPath('', i.path), message: i.message })));
+    return parsed.data;
+  };
+
+  /** The handle and description of an existing schedule; 404 if there is none. */
+  const existing = async (id: string) => {
+    const handle = client.schedule.getHandle(id);
+    try {
+      return { handle, description: await handle.describe() };
+    } catch (error) {
+      throw scheduleProblem(error, id);
+    }
+  };
+
+  const view = async (id: string) => scheduleView(client, config, (await existing(id)).description);
+
+  /** Built-ins are declared in code: a change here would be undone at the next start. */
+  const refuseBuiltin = (id: string, createdBy: unknown, what: string) => {
+    if (createdBy === CREATED_BY_BUILTIN) {
+      throw conflict(`schedule ${id} is built in (src/schedules/builtin.ts) and is kept as declared there at every start; ${what} it there, or pause it with POST /schedules/${id}/pause`);
+    }
+  };
+
+  /** Runs one schedule operation, mapping Temporal's refusals to problems. */
+  const act = async (id: string, operation: (handle: ScheduleHandle) => Promise<void>) => {
+    try {
+      await operation(client.schedule.getHandle(id));
+    } catch (error) {
+      throw scheduleProblem(error, id);
+    }
+  };
+
+  router.post('/', async (ctx) => {
+    const validation = validateScheduleDefinition(await readJson(ctx, config.api.maxBodyBytes));
+    if (!validation.ok) throw badRequest(validation.issues, 'The schedule is not valid; nothing was created.');
+    const definition = validation.value;
+    if (builtinIds.has(definition.id)) throw conflict(`the id ${definition.id} belongs to a built-in schedule (src/schedules/builtin.ts)`);
+    try {
+      await client.schedule.create(toScheduleOptions(definition, CREATED_BY_API));
+    } catch (error) {
+      throw scheduleProblem(error, definition.id, true);
+    }
+    ctx.status = 201;
+    ctx.set('Location', scheduleLinks(config, definition.id).self);
+    ctx.body = await view(definition.id);
+  });
+
+  router.get('/', async (ctx) => {
+    const limit = ctx.query.limit === undefined ? 100 : Number(ctx.query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest([{ path: 'query.limit', message: 'must be an integer from 1 to 1000' }], 'The query is not valid.');
+    ctx.body = { schedules: await listSchedules(client, config, limit) };
+  });
+
+  router.get('/:id', async (ctx) => {
+    ctx.body = await view(ctx.params.id);
+  });
+
+  router.patch('/:id', async (ctx) => {
+    const id = ctx.params.id;
+    const validation = validateSchedulePatch(await readJson(ctx, config.api.maxBodyBytes));
+    if (!validation.ok) throw badRequest(validation.issues, 'The change is not valid; nothing was changed.');
+    const patch = validation.value;
+    const { handle, description } = await existing(id);
+    refuseBuiltin(id, description.memo?.createdBy, 'change');
+    const current = definitionOf(description);
+    const createdBy = typeof description.memo?.createdBy === 'string' ? description.memo.createdBy : CREATED_BY_API;
+    // Each given part replaces the current one; policies merge field by field.
+    const merged: ScheduleDefinition = {
+      id,
+      spec: patch.spec ?? current.spec,
+      action: patch.action ?? current.action,
+      policies: { overlap: description.policies.overlap ?? 'SKIP', catchupWindow: description.policies.catchupWindow, pauseOnFailure: description.policies.pauseOnFailure, ...patch.policies },
+      memo: current.memo as Record<string, Json>,
+    };
+    try {
+      await handle.update((previous) => ({ ...toScheduleUpdate(merged, createdBy), state: previous.state }));
+    } catch (error) {
+      throw scheduleProblem(error, id, true);
+    }
+    ctx.body = await view(id);
+  });
+
+  for (const action of ['pause', 'unpause'] as const) {
+    router.post(`/:id/${action}`, async (ctx) => {
+      const { note } = await body(ctx, NoteBody);
+      await act(ctx.params.id, (handle) => handle[action](note ?? `${action}d through the API`));
+      ctx.body = await view(ctx.params.id);
+    });
+  }
+
+  // Runs the action now, even while paused (Temporal's semantics: pause stops the spec, not
+  // a trigger). Without an overlap given, the schedule's own policy applies: the SDK alone
+  // would default a trigger to ALLOW_ALL, which would let "run now" overlap a SKIP schedule.
+  router.post('/:id/trigger', async (ctx) => {
+    const id = ctx.params.id;
+    const requested = (await body(ctx, TriggerBody)).overlap;
+    const overlap = requested ?? (await existing(id)).description.policies.overlap;
+    await act(id, (handle) => handle.trigger(overlap));
+    ctx.status = 202;
+    ctx.body = { id, triggered: true, overlap, links: scheduleLinks(config, id) };
+  });
+
+  // [start, end): an hour of a 15-minute schedule is four runs. (Temporal itself, and the
+  // CLI's `temporal schedule backfill`, include both ends.)
+  router.post('/:id/backfill', async (ctx) => {
+    const { start, end, overlap } = await body(ctx, BackfillBody);
+    const from = new Date(start);
+    const to = new Date(end);
+    if (to <= from) throw badRequest([{ path: 'end', message: 'must be after start' }]);
+    await act(ctx.params.id, (handle) => handle.backfill({ start: from, end: new Date(to.getTime() - 1), overlap }));
+    ctx.status = 202;
+    ctx.body = { id: ctx.params.id, backfill: { start: from.toISOString(), end: to.toISOString(), overlap: overlap ?? 'the schedule\'s policy' }, links: scheduleLinks(config, ctx.params.id) };
+  });
+
+  router.delete('/:id', async (ctx) => {
+    const id = ctx.params.id;
+    const { description } = await existing(id);
+    refuseBuiltin(id, description.memo?.createdBy, 'remove');
+    await act(id, (handle) => handle.delete());
+    ctx.status = 204;
+  });
+
+  return router;
+}
+
+/** Temporal's refusals as problems: unknown id 404, taken id 409, invalid argument 400. */
+export function scheduleProblem(error: unknown, id: string, writingSpec = false): unknown {
+  if (error instanceof ScheduleNotFoundError) return notFound(`no schedule with id ${id}`);
+  if (error instanceof ScheduleAlreadyRunning) return conflict(`a schedule with id ${id} already exists`);
+  // The SDK rethrows Temporal's "Invalid schedule spec: …" as a TypeError with the rest of the message.
+  if (writingSpec && error instanceof TypeError) return invalid([{ path: 'spec', message: `Temporal refused it: ${error.message}` }]);
+  const cause = error instanceof ServiceError ? error.cause : error;
+  if (isGrpcServiceError(cause) && cause.code === GRPC_INVALID_ARGUMENT) return invalid([{ path: '', message: `Temporal refused it: ${cause.details}` }]);
+  return error;
+}
+
+const GRPC_INVALID_ARGUMENT = 3;
+
+function invalid(issues: Issue[]): HttpProblem {
+  return badRequest(issues, 'Temporal refused the schedule; nothing was changed.');
+}

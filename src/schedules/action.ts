@@ -1,0 +1,125 @@
+/**
+ * What a schedule starts: a canvas (the same JSON as POST /workflows) or a code workflow
+ * by name with its args. Both become Temporal's startWorkflow action on the orchestrator
+ * queue, with the project's search attributes so the runs read right in the Web UI.
+ */
+import type { ScheduleOptionsAction } from '@temporalio/client';
+import { TypedSearchAttributes } from '@temporalio/common';
+import { z } from 'zod';
+import { durationMs } from '../canvas/duration';
+import { DurationSchema, WorkflowIdSchema } from '../canvas/schemas';
+import { childNodes, type CanvasNode, type CanvasRequest, type Duration, type Json } from '../canvas/types';
+import { validateCanvasRequest } from '../canvas/validate';
+import { WORKFLOW_TASK_QUEUE } from '../tasks/pools';
+import { TasksKey, WorkflowKindKey } from '../temporal/search-attributes';
+import { CODE_WORKFLOWS, getCodeWorkflow } from './code-workflows';
+import { at, Issues } from './issues';
+
+/** A canvas request; its `workflowId` is the prefix of the runs' ids (Temporal appends the time). */
+export type CanvasAction = Omit<CanvasRequest, 'exclusive'>;
+
+export interface WorkflowAction {
+  workflow: string;
+  args?: Json[];
+  /** Prefix of the runs' ids; `schedule-<id>` when absent. */
+  workflowId?: string;
+  timeout?: Duration;
+}
+
+export type ScheduleAction = CanvasAction | WorkflowAction;
+
+export function isWorkflowAction(action: ScheduleAction): action is WorkflowAction {
+  return 'workflow' in action;
+}
+
+const WorkflowActionSchema = z.strictObject({
+  workflow: z.string().min(1).max(200),
+  args: z.array(z.json()).max(100).optional(),
+  workflowId: WorkflowIdSchema.optional(),
+  timeout: DurationSchema.optional(),
+});
+
+const SHAPES = '{"canvas": …} (as POST /workflows takes) or {"workflow": "<name>", "args": […]}';
+
+export function validateAction(value: unknown, path: string, issues: Issues): ScheduleAction | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    issues.add(path, `must be ${SHAPES}`);
+    return undefined;
+  }
+  const has = (key: string) => key in value;
+  if (has('workflow') && has('canvas')) {
+    issues.add(path, 'has both canvas and workflow; an action starts one of them');
+    return undefined;
+  }
+  return has('workflow') ? validateWorkflowAction(value, path, issues) : validateCanvasAction(value as Record<string, unknown>, path, issues);
+}
+
+function validateCanvasAction(value: Record<string, unknown>, path: string, issues: Issues): CanvasAction | undefined {
+  const before = issues.list.length;
+  if ('exclusive' in value) {
+    issues.add(at(path, 'exclusive'), 'does not apply to a schedule: policies.overlap decides whether runs may overlap ("SKIP", the default, allows one at a time)');
+  }
+  const validation = validateCanvasRequest(value);
+  if (!validation.ok) for (const issue of validation.issues) issues.add(issue.path === '' ? path : at(path, issue.path), issue.message);
+  return issues.list.length === before && validation.ok ? validation.value : undefined;
+}
+
+function validateWorkflowAction(value: object, path: string, issues: Issues): WorkflowAction | undefined {
+  if (!issues.check(WorkflowActionSchema, value, path)) return undefined;
+  const action = value as WorkflowAction;
+  const known = getCodeWorkflow(action.workflow);
+  if (!known) {
+    const names = CODE_WORKFLOWS.map((w) => w.name);
+    issues.add(at(path, 'workflow'), `unknown workflow "${action.workflow}"; a schedule can start ${names.length ? names.join(', ') : 'no code workflow yet'}, or a canvas with {"canvas": …}`);
+    return undefined;
+  }
+  return issues.check(known.args, action.args ?? [], at(path, 'args')) ? action : undefined;
+}
+
+/** The workflow type the action starts, which is also its OrchestraWorkflowKind. */
+export function actionKind(action: ScheduleAction): string {
+  return isWorkflowAction(action) ? action.workflow : 'canvas';
+}
+
+export interface ActionContext {
+  scheduleId: string;
+  /** The memo every run gets, shown in the Web UI. */
+  memo: Record<string, unknown>;
+}
+
+/** A valid action as Temporal's startWorkflow action. */
+export function toTemporalAction(action: ScheduleAction, { scheduleId, memo }: ActionContext): ScheduleOptionsAction {
+  const kind = actionKind(action);
+  const tasks = isWorkflowAction(action) ? getCodeWorkflow(action.workflow)?.tasks ?? [] : taskNames(action.canvas);
+  const { workflowId, timeout } = action;
+  return {
+    type: 'startWorkflow',
+    workflowType: kind,
+    taskQueue: WORKFLOW_TASK_QUEUE,
+    // Temporal appends the scheduled time: schedule-nightly-2030-01-01T07:00:00Z.
+    workflowId: workflowId ?? `schedule-${scheduleId}`,
+    args: isWorkflowAction(action) ? action.args ?? [] : [canvasRun(action)],
+    workflowExecutionTimeout: timeout === undefined ? undefined : durationMs(timeout),
+    memo,
+    // The Web UI shows this as the run's summary, next to its id.
+    staticSummary: typeof memo.description === 'string' ? `${scheduleId}: ${memo.description}` : `started by schedule ${scheduleId}`,
+    typedSearchAttributes: new TypedSearchAttributes([
+      { key: WorkflowKindKey, value: kind },
+      ...(tasks.length ? [{ key: TasksKey, value: tasks }] : []),
+    ]),
+  };
+}
+
+/** What the canvas workflow receives: the request without the API-level id fields. */
+function canvasRun(action: CanvasAction): CanvasRequest {
+  const { workflowId: _prefix, ...run } = action;
+  return run;
+}
+
+/** Distinct task names of a canvas, for the OrchestraTasks search attribute. */
+export function taskNames(node: CanvasNode, into = new Set<string>()): string[] {
+  if ('task' in node) into.add(node.task);
+  else if ('map' in node) into.add(node.map.task);
+  for (const child of childNodes(node)) taskNames(child, into);
+  return [...into].sort();
+}

@@ -1,0 +1,44 @@
+/**
+ * The project's own schedules, declared in code like Celery's `beat_schedule`. Every API
+ * start and every orchestrator worker start makes Temporal match this list
+ * (src/schedules/sync.ts): a new entry is created, a changed one updated, a removed one
+ * deleted. Pausing one by hand (`temporal schedule toggle --pause`) survives restarts;
+ * to change one, change it here.
+ *
+ * Celery:
+ *   beat_schedule = {
+ *     'digest-daily': {'task': 'digest', 'schedule': crontab(hour=7, minute=0)},
+ *     'cleanup-orphaned-files': {'task': 'cleanup_orphaned_files', 'schedule': timedelta(hours=1)},
+ *   }
+ */
+import type { Config } from '../config';
+import type { ScheduleDefinition } from './definition';
+
+export function builtinSchedules(config: Pick<Config, 'schedules'>): ScheduleDefinition[] {
+  const timezone = config.schedules.timezone;
+  return [
+    {
+      id: 'digest-daily',
+      // 07:00 every day, in BUILTIN_SCHEDULES_TIMEZONE (UTC unless set).
+      spec: { cron: ['0 7 * * *'], timezone },
+      action: { workflow: 'digest', args: [] },
+      // Server down at 07:00? Still send it if it is back within 6 hours (Celery beat runs
+      // a missed entry once at start); one digest at a time.
+      policies: { overlap: 'SKIP', catchupWindow: '6h' },
+      memo: { description: 'Daily digest: one email per user with the mentions since their last digest' },
+    },
+    {
+      id: 'cleanup-orphaned-files',
+      // Hourly, at 17 past (epoch-aligned, so not on the busy hour).
+      spec: { intervals: [{ every: '1h', offset: '17m' }] },
+      // STAND-IN: the task registry has no task that finds and deletes orphaned GridFS
+      // files yet (the avatar flow only deletes the files it replaces, in users.setAvatar).
+      // Until it does, the schedule runs the existing `noop` task, so the schedule, its
+      // cadence and its runs are real and visible; put the cleanup task here when it
+      // exists, and the next start updates the schedule.
+      action: { canvas: { task: 'noop', args: ['cleanup-orphaned-files: no orphan-cleanup task in the registry yet'] } },
+      policies: { overlap: 'SKIP' },
+      memo: { description: 'Hourly cleanup of orphaned GridFS files (stand-in: runs noop until the cleanup task exists)' },
+    },
+  ];
+}
