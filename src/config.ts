@@ -3,6 +3,7 @@
  * declared here with its default, so the README's table and the code cannot drift.
  */
 import path from 'node:path';
+import { DEFAULT_AVATAR_SIZES } from './domain/task-inputs';
 
 function str(name: string, fallback: string): string {
   const value = process.env[name];
@@ -15,6 +16,31 @@ function int(name: string, fallback: number): number {
   const parsed = Number.parseInt(raw, 10);
   if (!Number.isFinite(parsed)) throw new Error(`${name} must be an integer, got ${JSON.stringify(raw)}`);
   return parsed;
+}
+
+function fraction(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const parsed = Number(raw);
+  if (!(parsed > 0 && parsed < 1)) throw new Error(`${name} must be a number between 0 and 1, got ${JSON.stringify(raw)}`);
+  return parsed;
+}
+
+/** "64,128,256": distinct integers within [min, max], sorted. */
+function intList(name: string, fallback: number[], min: number, max: number): number[] {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const values = raw.split(',').map((part) => Number(part.trim()));
+  if (values.length === 0 || values.some((v) => !Number.isInteger(v) || v < min || v > max)) {
+    throw new Error(`${name} must be a comma-separated list of integers from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  }
+  return [...new Set(values)].sort((a, b) => a - b);
+}
+
+function oneOf<T extends string>(name: string, values: readonly T[], fallback: T): T {
+  const raw = str(name, fallback);
+  if (!(values as readonly string[]).includes(raw)) throw new Error(`${name} must be one of ${values.join(', ')}, got ${JSON.stringify(raw)}`);
+  return raw as T;
 }
 
 function optional(name: string): string | undefined {
@@ -56,6 +82,33 @@ export interface Config {
   workerMetricsAddress: (pool: string, index: number) => string | undefined;
   /** Which services the environment already provides, so `npm start` must not start them. */
   external: { temporal: boolean; mongodb: boolean; smtp: boolean };
+  /**
+   * Built-in schedules (src/schedules/builtin.ts), kept in step at every start: `on`;
+   * `paused`, the same but new ones are created paused (tests, staging); `off`, left alone.
+   */
+  schedules: { builtins: 'on' | 'paused' | 'off'; timezone: string };
+  /** The domain: comments, spam scoring, email and avatars. */
+  domain: DomainConfig;
+}
+
+export interface DomainConfig {
+  spam: { modelPath: string; threshold: number };
+  email: {
+    from: string;
+    /**
+     * How long a 'sending' reservation in the email log keeps other attempts off the message
+     * after its holder's last heartbeat: the wait before a dead sender's message goes again.
+     */
+    leaseMs: number;
+  };
+  avatar: {
+    /** Thumbnail edge lengths, in pixels. */
+    sizes: number[];
+    /** Largest upload accepted, in bytes. */
+    maxBytes: number;
+    /** Largest width × height decoded; bigger images are rejected before decoding. */
+    maxInputPixels: number;
+  };
 }
 
 /** Read the environment now (not at import time) so tests and the supervisor can set it first. */
@@ -105,6 +158,19 @@ export function loadConfig(): Config {
       return address === 'off' ? undefined : address;
     },
     external: { temporal: isSet('TEMPORAL_ADDRESS'), mongodb: isSet('MONGODB_URI'), smtp: isSet('SMTP_URL') },
+    schedules: { builtins: oneOf('BUILTIN_SCHEDULES', ['on', 'paused', 'off'] as const, 'on'), timezone: str('BUILTIN_SCHEDULES_TIMEZONE', 'UTC') },
+    domain: {
+      spam: {
+        modelPath: path.resolve(str('SPAM_MODEL_PATH', path.join(projectRoot, 'data', 'models', 'spam-model.json'))),
+        threshold: fraction('SPAM_THRESHOLD', 0.5),
+      },
+      email: { from: str('SMTP_FROM', 'Orchestra <no-reply@orchestra.local>'), leaseMs: int('EMAIL_LEASE_MS', 20_000) },
+      avatar: {
+        sizes: intList('AVATAR_SIZES', [...DEFAULT_AVATAR_SIZES], 16, 1024),
+        maxBytes: int('AVATAR_MAX_BYTES', 5 * 1024 * 1024),
+        maxInputPixels: int('MEDIA_MAX_INPUT_PIXELS', 25_000_000),
+      },
+    },
   };
 }
 

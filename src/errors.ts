@@ -14,6 +14,10 @@ export const ErrorType = {
   SmtpTransient: 'SmtpTransientError',
   SmtpPermanent: 'SmtpPermanentError',
   ImageRejected: 'ImageRejectedError',
+  /** Another attempt holds this message's reservation in the email log; retry after its lease. */
+  EmailInFlight: 'EmailInFlightError',
+  /** An email address or header that cannot be sent as given (CR/LF, bad syntax). */
+  InvalidEmail: 'InvalidEmailError',
 } as const;
 
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];

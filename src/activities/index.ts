@@ -6,6 +6,10 @@ import { ErrorType, permanentFailure } from '../errors';
 import type { PoolName } from '../tasks/pools';
 import { TASKS, type TaskDefinition } from '../tasks/registry';
 import * as math from './math';
+import * as domain from './domain';
+import * as email from './email';
+import * as media from './media';
+import * as spam from './spam';
 import { checkArgs, checkJson } from './contract';
 
 type Implementation = (...args: never[]) => Promise<unknown>;
@@ -19,6 +23,17 @@ export const implementations: Readonly<Record<string, Implementation>> = {
   sleep: math.sleep,
   flaky: math.flaky,
   noop: math.noop,
+  'spam.detect': spam.detect,
+  'spam.detectBatch': spam.detectBatch,
+  'email.send': email.send,
+  'media.thumbnail': media.thumbnail,
+  'comments.publish': domain.publishComment,
+  'comments.markSpam': domain.markSpam,
+  'comments.recordOutcome': domain.recordOutcome,
+  'users.setAvatar': domain.setAvatar,
+  'users.discardUpload': domain.discardUpload,
+  'digest.plan': domain.planDigest,
+  'users.markDigested': domain.markDigested,
 };
 
 export type Activity = (...args: unknown[]) => Promise<unknown>;

@@ -7,9 +7,12 @@ import { problemDetails } from './problem';
 import { rateLimit } from './rate-limit';
 import { requestLog } from './request-log';
 import { codecRoutes } from './routes/codec';
+import { commentRoutes } from './routes/comments';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
+import { scheduleRoutes } from './routes/schedules';
 import { taskRoutes } from './routes/tasks';
+import { userRoutes } from './routes/users';
 import { workflowRoutes } from './routes/workflows';
 
 export function createApp(context: AppContext): Koa {
@@ -28,6 +31,9 @@ export function createApp(context: AppContext): Koa {
     codecRoutes(context.codec, config.security.uiOrigin, config.api.maxBodyBytes),
     taskRoutes(),
     workflowRoutes(context),
+    userRoutes(context),
+    commentRoutes(context),
+    scheduleRoutes(context),
   ];
   for (const router of routers) {
     app.use(router.routes());

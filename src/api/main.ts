@@ -7,6 +7,7 @@ import { ApiKeys } from './auth';
 import { ApiMetrics } from './metrics';
 import { createApp } from './app';
 import { Runs } from './runs';
+import { syncBuiltinSchedulesAtStart } from '../schedules/startup';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -20,6 +21,8 @@ async function main(): Promise<void> {
       : `${apiKeys.size} API key(s)${apiKeys.size === 0 ? ': every request but /health, /ready and /docs answers 401' : ''}`;
     logger().info(`api listening on http://${config.api.host}:${config.api.port} (docs at /docs; ${access})`);
   });
+  // Built-in schedules (src/schedules/builtin.ts) match the code after every start; in the background.
+  void syncBuiltinSchedulesAtStart(client, config, 'api');
   const shutdown = () => {
     // Stop accepting, let in-flight requests finish, then close the connections.
     logger().info('api stopping: no new connections, finishing requests in flight');

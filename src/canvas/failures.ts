@@ -4,11 +4,18 @@
  */
 import { ApplicationFailure, CancelledFailure, TemporalFailure, TimeoutFailure } from '@temporalio/common';
 import type { CanvasFailure } from './types';
+import type { Issue } from './validate';
 
 const MARK = 'orchestraCanvasFailure';
 
 export function stepFailure(failure: CanvasFailure): ApplicationFailure {
   return ApplicationFailure.create({ type: failure.type, message: failure.message, nonRetryable: true, details: [{ [MARK]: failure }] });
+}
+
+/** A canvas that does not validate, inside a workflow: fails the run at once, listing every problem. */
+export function invalidCanvas(what: string, issues: Issue[]): ApplicationFailure {
+  const problems = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
+  return ApplicationFailure.create({ type: 'InvalidCanvasError', message: `invalid ${what}: ${problems}`, nonRetryable: true, details: [issues] });
 }
 
 /** The canvas failure anywhere in an error's cause chain, if there is one. */

@@ -7,10 +7,13 @@ import { ACTIVITY_POOL_NAMES } from '../tasks/pools';
 import { parseDuration } from './duration';
 import { LIMITS } from './limits';
 
+const DURATION_MESSAGE = 'must be a duration like "500ms", "30s", "5m", "1h" or integer milliseconds';
+
+/** One message for every way a duration can be wrong (a union would report one per branch). */
 export const DurationSchema = z
-  .union([z.string(), z.number().int().min(0)])
-  .refine((v) => parseDuration(v) !== undefined, { message: 'must be a duration like "500ms", "30s", "5m", "1h" or integer milliseconds' })
-  .meta({ id: 'Duration', example: '30s' });
+  .union([z.string(), z.number()], { error: DURATION_MESSAGE })
+  .refine((v) => parseDuration(v) !== undefined, { message: DURATION_MESSAGE })
+  .meta({ id: 'Duration', example: '30s', description: 'A string like "500ms", "30s", "5m", "1h", "1d", or integer milliseconds.' });
 
 export const RetrySchema = z
   .strictObject({

@@ -44,10 +44,15 @@ export function joinPath(base: string, segments: ReadonlyArray<PropertyKey>): st
 
 class Walker {
   readonly issues: Issue[] = [];
+  private readonly seen = new Set<string>();
   nodes = 0;
 
+  /** Records a problem once (map items repeat the same ones), up to MAX_ISSUES. */
   add(path: string, message: string): void {
-    if (this.issues.length < MAX_ISSUES) this.issues.push({ path, message });
+    const key = `${path}\n${message}`;
+    if (this.issues.length >= MAX_ISSUES || this.seen.has(key)) return;
+    this.seen.add(key);
+    this.issues.push({ path, message });
   }
 
   /** Runs a zod schema and records its issues under `path`. */
@@ -90,11 +95,13 @@ class Walker {
   }
 
   private taskNode(node: Record<string, unknown>, path: string, hasInput: boolean): void {
-    if (!this.check(TaskNodeSchema, node, path)) return;
+    // An unknown field or a bad option does not hide argument problems; a malformed call does.
+    if (!this.check(TaskNodeSchema, node, path) && !isCall(node)) return;
     const definition = this.knownTask(node.task as string, `${path}.task`);
     if (!definition) return;
     const receivesInput = hasInput && node.immutable !== true;
-    this.taskArgs(definition, path, receivesInput ? 1 : 0, node.args as Json[] | undefined, node.kwargs as Record<string, Json> | undefined);
+    const args = ((node.args as Json[] | undefined) ?? []).map((arg, i): Arg => [arg, `${path}.args[${i}]`]);
+    this.taskArgs(definition, { path, offset: receivesInput ? 1 : 0, leading: 'the previous result', args, kwargs: node.kwargs as Record<string, Json> | undefined, arity: true });
   }
 
   /** Chains and groups: check the node's own fields, then each member. */
@@ -121,19 +128,31 @@ class Walker {
   }
 
   private mapNode(node: Record<string, unknown>, path: string, hasInput: boolean): void {
-    if (!this.check(MapNodeSchema, node, path)) return;
+    if (!this.check(MapNodeSchema, node, path) && !(isObject(node.map) && isCall(node.map) && (node.map.items === undefined || Array.isArray(node.map.items)))) return;
     const spec = node.map as { task: string; items?: Json[]; spread?: boolean; args?: Json[]; kwargs?: Record<string, Json> };
     const definition = this.knownTask(spec.task, `${path}.map.task`);
     if (!definition) return;
+    const mapPath = `${path}.map`;
+    const own = (spec.args ?? []).map((arg, i): Arg => [arg, `${mapPath}.args[${i}]`]);
     if (spec.items === undefined && !hasInput) {
-      this.add(`${path}.map.items`, 'is required here: a map without items maps over its input, and this node receives none (put it after a step in a chain)');
+      this.add(`${mapPath}.items`, 'is required here: a map without items maps over its input, and this node receives none (put it after a step in a chain)');
     }
-    if (spec.items === undefined) return this.taskArgs(definition, `${path}.map`, spec.spread ? 0 : 1, spec.args, spec.kwargs, !spec.spread);
+    if (!spec.spread) {
+      // Each item is the first argument; the map's own args and kwargs follow it.
+      const first = definition.params[0];
+      spec.items?.forEach((item, i) => {
+        if (first) this.check(first.schema, item, `${mapPath}.items[${i}]`);
+        else this.add(`${mapPath}.items[${i}]`, `is one argument too many: ${signature(definition)} takes none`);
+      });
+      return this.taskArgs(definition, { path: mapPath, offset: 1, leading: 'the item', args: own, kwargs: spec.kwargs, arity: true });
+    }
+    // Spread: each item is the leading positional args, so arity is per item.
+    if (spec.items === undefined) return this.taskArgs(definition, { path: mapPath, offset: 0, args: [], kwargs: spec.kwargs, arity: false });
     spec.items.forEach((item, i) => {
-      const itemPath = `${path}.map.items[${i}]`;
-      if (spec.spread && !Array.isArray(item)) return this.add(itemPath, 'must be an array of arguments: the map has "spread": true');
-      const leading = spec.spread ? (item as Json[]) : [item];
-      this.taskArgs(definition, itemPath, 0, [...leading, ...(spec.args ?? [])], spec.kwargs, false, `${path}.map`);
+      const itemPath = `${mapPath}.items[${i}]`;
+      if (!Array.isArray(item)) return this.add(itemPath, 'must be an array of arguments: the map has "spread": true');
+      const spread = item.map((arg, j): Arg => [arg, `${itemPath}[${j}]`]);
+      this.taskArgs(definition, { path: mapPath, missingPath: itemPath, offset: 0, args: [...spread, ...own], kwargs: spec.kwargs, arity: true });
     });
   }
 
@@ -148,26 +167,57 @@ class Walker {
    * arguments arrive at run time (the previous result, or a map item), whose type
    * only the task itself can check.
    */
-  private taskArgs(definition: TaskDefinition, path: string, offset: number, args: Json[] = [], kwargs: Record<string, Json> = {}, checkArity = true, argsBase = path): void {
-    const params = definition.params;
-    const signature = `${definition.name}(${params.map((p) => (p.optional ? `${p.name}?` : p.name)).join(', ')})`;
-    args.forEach((arg, i) => {
-      const param = params[offset + i];
-      if (!param) return this.add(`${argsBase}.args[${i}]`, `is one argument too many: ${signature}${offset ? ' already receives the previous result first' : ''}`);
-      this.check(param.schema, arg, `${argsBase}.args[${i}]`);
+  private taskArgs(definition: TaskDefinition, at: ArgsAt): void {
+    const { params } = definition;
+    const sig = signature(definition);
+    at.args.forEach(([arg, argPath], i) => {
+      const param = params[at.offset + i];
+      if (!param) return this.add(argPath, `is one argument too many: ${sig}${at.leading ? ` already receives ${at.leading} first` : ''}`);
+      this.check(param.schema, arg, argPath);
     });
-    for (const [name, value] of Object.entries(kwargs)) {
+    for (const [name, value] of Object.entries(at.kwargs ?? {})) {
       const index = params.findIndex((p) => p.name === name);
-      if (index < 0) this.add(`${argsBase}.kwargs.${name}`, `is not a parameter of ${signature}`);
-      else if (index < offset + args.length) this.add(`${argsBase}.kwargs.${name}`, `is given twice (also by position) to ${signature}`);
-      else this.check(params[index].schema, value, `${argsBase}.kwargs.${name}`);
+      const kwargPath = `${at.path}.kwargs.${name}`;
+      if (index < 0) this.add(kwargPath, `is not a parameter of ${sig}`);
+      else if (index < at.offset + at.args.length) this.add(kwargPath, `is given twice (also by position) to ${sig}`);
+      else this.check(params[index].schema, value, kwargPath);
     }
-    if (!checkArity) return;
+    if (!at.arity) return;
     params.forEach((param, index) => {
-      const given = index < offset + args.length || param.name in kwargs;
-      if (!given && !param.optional) this.add(`${path}.args`, `is missing ${param.name}: ${signature}`);
+      const given = index < at.offset + at.args.length || param.name in (at.kwargs ?? {});
+      if (!given && !param.optional) this.add(at.missingPath ?? `${at.path}.args`, `is missing ${param.name}: ${sig}`);
     });
   }
+}
+
+/** A static argument and its JSON path. */
+type Arg = [Json, string];
+
+interface ArgsAt {
+  /** The node (or map spec) whose `args` and `kwargs` these are. */
+  path: string;
+  /** Where a missing argument is reported; `${path}.args` unless said. */
+  missingPath?: string;
+  /** Arguments that arrive first at run time, and what they are (for messages). */
+  offset: number;
+  leading?: string;
+  args: Arg[];
+  kwargs?: Record<string, Json>;
+  /** Whether every required parameter must be given. */
+  arity: boolean;
+}
+
+function signature(definition: TaskDefinition): string {
+  return `${definition.name}(${definition.params.map((p) => (p.optional ? `${p.name}?` : p.name)).join(', ')})`;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A task name with args and kwargs of the right shapes, whatever else is wrong. */
+function isCall(value: Record<string, unknown>): boolean {
+  return typeof value.task === 'string' && (value.args === undefined || Array.isArray(value.args)) && (value.kwargs === undefined || isObject(value.kwargs));
 }
 
 function omitKey(node: Record<string, unknown>, key: string): Record<string, unknown> {
@@ -175,8 +225,16 @@ function omitKey(node: Record<string, unknown>, key: string): Record<string, unk
   return rest;
 }
 
-/** Validates a POST /workflows body. */
-export function validateCanvasRequest(body: unknown): Validation<CanvasRequest> {
+export interface ValidateOptions {
+  /**
+   * The node count limit of a request body (default on). Code workflows turn it off: they
+   * build canvases in memory, and the fan-out limit still holds when they run.
+   */
+  nodeLimit?: boolean;
+}
+
+/** Validates a POST /workflows body (and canvases that code workflows build). */
+export function validateCanvasRequest(body: unknown, options: ValidateOptions = {}): Validation<CanvasRequest> {
   const walker = new Walker();
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return { ok: false, issues: [{ path: '', message: 'must be a JSON object with a "canvas" field' }] };
@@ -186,7 +244,7 @@ export function validateCanvasRequest(body: unknown): Validation<CanvasRequest> 
   for (const key of Object.keys(request)) if (!known.has(key)) walker.add(key, 'is not a known field');
   if (request.canvas === undefined) walker.add('canvas', 'is required');
   else walker.node(request.canvas, 'canvas', false, 0);
-  if (walker.nodes > LIMITS.maxNodes) walker.add('canvas', `has ${walker.nodes} nodes; the limit is ${LIMITS.maxNodes}`);
+  if (options.nodeLimit !== false && walker.nodes > LIMITS.maxNodes) walker.add('canvas', `has ${walker.nodes} nodes; the limit is ${LIMITS.maxNodes}`);
   if (request.defaults !== undefined) walker.check(StepOptionsSchema, request.defaults, 'defaults');
   if (request.workflowId !== undefined) walker.check(WorkflowIdSchema, request.workflowId, 'workflowId');
   if (request.exclusive !== undefined && typeof request.exclusive !== 'boolean') walker.add('exclusive', 'must be a boolean');

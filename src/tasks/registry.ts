@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { StepOptions } from '../canvas/types';
+import * as inputs from '../domain/task-inputs';
 import type { PoolName } from './pools';
 
 export interface TaskParam {
@@ -23,6 +24,9 @@ export interface TaskDefinition {
 
 const num = z.number().finite();
 const quick: StepOptions = { startToCloseTimeout: '30s', retry: { maxAttempts: 3, initialInterval: '1s', backoffCoefficient: 2, maxInterval: '30s' } };
+
+/** Small database steps: quick, retried through a short database hiccup. */
+const domainDefaults: StepOptions = { startToCloseTimeout: '30s', retry: { maxAttempts: 5, initialInterval: '1s', backoffCoefficient: 2, maxInterval: '10s' } };
 
 const definitions: TaskDefinition[] = [
   { name: 'add', pool: 'default', description: 'x + y', params: [{ name: 'x', schema: num }, { name: 'y', schema: num }], defaults: quick },
@@ -55,6 +59,97 @@ const definitions: TaskDefinition[] = [
     description: 'Returns its first argument, or null. For benchmarks and tests.',
     params: [{ name: 'value', schema: z.json(), optional: true }],
     defaults: quick,
+  },
+  // ---- the domain: comments, spam, email, avatars (src/activities/{spam,email,media,domain}.ts)
+  {
+    name: 'spam.detect',
+    pool: 'ml',
+    description: 'Scores {commentId} (and stores the score on the comment) or {text} with the spam classifier; returns {spam, probability}.',
+    params: [{ name: 'input', schema: inputs.SpamInputSchema }],
+    defaults: { startToCloseTimeout: '30s', retry: { maxAttempts: 5, initialInterval: '1s', backoffCoefficient: 2, maxInterval: '10s' } },
+  },
+  {
+    name: 'spam.detectBatch',
+    pool: 'ml',
+    description: 'Scores up to 1000 texts in one activity; returns [{spam, probability}] in order.',
+    params: [{ name: 'texts', schema: inputs.SpamTextsSchema }],
+    defaults: { startToCloseTimeout: '2m', retry: { maxAttempts: 3, initialInterval: '1s' } },
+  },
+  {
+    name: 'email.send',
+    pool: 'email',
+    description:
+      'Sends one email at most once per idempotency key (default: workflow id + activity id), recorded in the email log. ' +
+      'SMTP 4xx and unreachable servers are retryable SmtpTransientError; 5xx and bad addresses are SmtpPermanentError / InvalidEmailError.',
+    params: [
+      { name: 'message', schema: inputs.EmailMessageSchema },
+      { name: 'idempotencyKey', schema: inputs.IdempotencyKeySchema, optional: true },
+    ],
+    // Retries span a minute or two of SMTP outage; the heartbeat timeout notices a dead worker fast.
+    defaults: { startToCloseTimeout: '1m', heartbeatTimeout: '10s', retry: { maxAttempts: 12, initialInterval: '1s', backoffCoefficient: 2, maxInterval: '10s' } },
+  },
+  {
+    name: 'media.thumbnail',
+    pool: 'media',
+    description: 'Reads an avatar original from GridFS, writes a square WebP of `size` pixels back under a deterministic id; images over the pixel limit or undecodable fail with ImageRejectedError.',
+    params: [{ name: 'input', schema: inputs.ThumbnailInputSchema }],
+    defaults: { startToCloseTimeout: '2m', heartbeatTimeout: '20s', retry: { maxAttempts: 3, initialInterval: '1s', backoffCoefficient: 2 } },
+  },
+  {
+    name: 'comments.publish',
+    pool: 'default',
+    description: 'Marks a pending comment published; returns {status, mentions: [user id]} (the author excluded).',
+    params: [{ name: 'commentId', schema: inputs.ObjectIdSchema }],
+    defaults: domainDefaults,
+  },
+  {
+    name: 'comments.markSpam',
+    pool: 'default',
+    description: 'Marks a pending comment spam; returns {status}.',
+    params: [{ name: 'commentId', schema: inputs.ObjectIdSchema }],
+    defaults: domainDefaults,
+  },
+  {
+    name: 'comments.recordOutcome',
+    pool: 'default',
+    description: "Stores how the comment's mention emails went (a settled group's results); returns {sent, duplicates, failed}.",
+    params: [{ name: 'deliveries', schema: inputs.SettledSchema }, { name: 'commentId', schema: inputs.ObjectIdSchema }],
+    defaults: domainDefaults,
+  },
+  {
+    name: 'users.setAvatar',
+    pool: 'default',
+    description: "Points the user's avatar at an upload and its thumbnails, unless a newer upload already did; deletes the files it replaces. Returns {applied}.",
+    params: [
+      { name: 'thumbnails', schema: z.array(inputs.ThumbnailResultSchema).min(1) },
+      { name: 'userId', schema: inputs.ObjectIdSchema },
+      { name: 'originalId', schema: inputs.OriginalIdSchema },
+    ],
+    defaults: domainDefaults,
+  },
+  {
+    name: 'users.discardUpload',
+    pool: 'default',
+    description: "Deletes a failed upload's original and any thumbnails made from it, unless the user's avatar points at it. Returns {deleted}.",
+    params: [
+      { name: 'userId', schema: inputs.ObjectIdSchema },
+      { name: 'originalId', schema: inputs.OriginalIdSchema },
+    ],
+    defaults: domainDefaults,
+  },
+  {
+    name: 'digest.plan',
+    pool: 'default',
+    description: 'Lists the users with published mentions since their last digest, up to now; returns {until, users: [{userId, since}]}.',
+    params: [],
+    defaults: domainDefaults,
+  },
+  {
+    name: 'users.markDigested',
+    pool: 'default',
+    description: "Advances the user's lastDigestAt to the end of the period the sent digest (email.send's result) covered.",
+    params: [{ name: 'sent', schema: inputs.EmailResultSchema }, { name: 'userId', schema: inputs.ObjectIdSchema }],
+    defaults: domainDefaults,
   },
 ];
 

@@ -1,12 +1,17 @@
 /** Entry point of one worker pool: `npm run worker -- --pool ml`. */
 import type { Duration } from '@temporalio/common';
 import { loadConfig } from '../config';
+import { closeEmailTransport } from '../activities/email';
+import { loadSpamModel } from '../activities/spam';
+import { connectDatabase, disconnectDatabase } from '../db/connection';
+import { initModels } from '../db/models';
 import { connectWorker } from '../temporal/connection';
 import { POOL_NAMES, POOLS, type PoolName } from '../tasks/pools';
 import { poolHasTasks } from '../tasks/registry';
 import { logger } from '../logging';
 import { createPoolWorker } from './pool';
 import { installRuntime } from './runtime';
+import { syncBuiltinSchedulesWithOwnClient } from '../schedules/startup';
 
 function poolFromArgs(argv: string[]): PoolName {
   const index = argv.indexOf('--pool');
@@ -31,12 +36,25 @@ async function main(): Promise<void> {
   }
   const metricsAddress = config.workerMetricsAddress(pool, POOL_NAMES.indexOf(pool));
   installRuntime(metricsAddress);
+  if (POOLS[pool].runs === 'activities') {
+    // Activities read and write the domain's data (comments, the email log, GridFS images).
+    await connectDatabase(config.mongodbUri);
+    await initModels();
+  }
+  if (pool === 'ml') {
+    const model = await loadSpamModel(config.domain.spam.modelPath);
+    logger().info({ vocabulary: model.vocabularySize, path: config.domain.spam.modelPath }, 'spam model loaded');
+  }
   const connection = await connectWorker(config);
   const worker = await createPoolWorker({ config, connection, pool, shutdownGraceTime: (process.env.WORKER_SHUTDOWN_GRACE || '30s') as Duration });
   logger().info({ pool, taskQueue: worker.options.taskQueue, metrics: metricsAddress ?? 'off' }, `worker pool ${pool} polling ${worker.options.taskQueue} at ${config.temporal.address}`);
+  // The orchestrator keeps the built-in schedules in step too (src/schedules/builtin.ts); in the background.
+  if (pool === 'orchestrator') void syncBuiltinSchedulesWithOwnClient(config, 'worker-orchestrator');
   // Worker.run stops polling on SIGINT/SIGTERM and lets running tasks finish within the grace time.
   await worker.run();
   await connection.close();
+  closeEmailTransport();
+  if (POOLS[pool].runs === 'activities') await disconnectDatabase();
 }
 
 main().catch((error) => {

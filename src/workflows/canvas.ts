@@ -1,7 +1,8 @@
 /** The `canvas` workflow: runs a validated canvas request (POST /workflows). */
 import { CancellationScope, defineQuery, isCancellation, setHandler } from '@temporalio/workflow';
-import { describeFailure, readCanvasFailure } from '../canvas/failures';
+import { describeFailure, invalidCanvas, readCanvasFailure } from '../canvas/failures';
 import type { CanvasFailure, CanvasRequest, CanvasState, Json } from '../canvas/types';
+import { validateCanvasRequest } from '../canvas/validate';
 import { Interpreter, type Placement } from './interpreter';
 
 export const stateQuery = defineQuery<CanvasState>('state');
@@ -13,6 +14,13 @@ export interface CanvasRun extends CanvasRequest {
 }
 
 export async function canvas(request: CanvasRun): Promise<Json> {
+  // The API validated it already; runs started otherwise (the temporal CLI, a client) get
+  // the same checks, and a clean failure instead of a workflow task that fails forever.
+  // Chunks of a delegated fan-out come from a validated parent.
+  if (!request.placement) {
+    const checked = validateCanvasRequest(request, { nodeLimit: false });
+    if (!checked.ok) throw invalidCanvas('canvas request', checked.issues);
+  }
   const interpreter = new Interpreter(request.canvas, request.defaults, request.placement);
   setHandler(stateQuery, () => interpreter.state());
   try {

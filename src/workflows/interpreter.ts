@@ -37,10 +37,15 @@ import { Semaphore } from './semaphore';
 /** A node's input: absent for the first node of a top-level chain, else the previous result. */
 type Input = { value: Json } | undefined;
 
-/** Where a fan-out run by a child workflow sits in its parent's tree. */
+/**
+ * Where a canvas sits: its root's path, and for a fan-out chunk run by a child workflow,
+ * the index of its first member in the parent's fan-out and the parent's member segment
+ * (a chord's header runs in the child as a group), so paths read as in the parent.
+ */
 export interface Placement {
   basePath: string;
   indexOffset: number;
+  segment?: string;
 }
 
 type ActivityFn = (...args: Json[]) => Promise<Json>;
@@ -58,7 +63,7 @@ export class Interpreter {
     private readonly defaults: StepOptions = {},
     private readonly placement: Placement = { basePath: 'canvas', indexOffset: 0 },
   ) {
-    this.root = this.buildState(canvas, placement.basePath, placement.indexOffset);
+    this.root = this.buildState(canvas, placement.basePath, true);
   }
 
   state(): CanvasState {
@@ -71,7 +76,9 @@ export class Interpreter {
 
   // ---- the live state tree -------------------------------------------------------------
 
-  private buildState(node: CanvasNode, path: string, indexOffset = 0): NodeState {
+  private buildState(node: CanvasNode, path: string, isRoot = false): NodeState {
+    const indexOffset = isRoot ? this.placement.indexOffset : 0;
+    const segment = (own: string) => (isRoot && this.placement.segment) || own;
     const kind = nodeKind(node);
     const st: NodeState = { path, kind, status: 'pending' };
     if (node.id !== undefined) st.id = node.id;
@@ -81,7 +88,7 @@ export class Interpreter {
     } else if ('chain' in node) {
       st.children = node.chain.map((child, i) => this.buildState(child, `${path}.chain[${i}]`));
     } else if ('group' in node) {
-      st.children = this.fanOutState(node.group.length, (i) => this.buildState(node.group[i], `${path}.group[${i + indexOffset}]`));
+      st.children = this.fanOutState(node.group.length, (i) => this.buildState(node.group[i], `${path}.${segment('group')}[${i + indexOffset}]`));
       if (!st.children) this.known += countTasks(node.group);
       st.counts = counts(node.group.length);
     } else if ('chord' in node) {
@@ -165,24 +172,22 @@ export class Interpreter {
   }
 
   private async runTask(node: TaskNode, st: NodeState, input: Input, inherited: StepOptions, leading: Json[] = []): Promise<Json> {
-    const definition = getTask(node.task);
-    if (!definition) throw stepFailure({ type: 'UnknownTaskError', message: `unknown task ${node.task}`, node: nodeRef(st) });
-    const options = mergeOptions(definition.defaults, this.defaults, inherited, node.options);
-    const args = [...leading, ...(node.immutable || !input ? [] : [input.value]), ...(node.args ?? [])];
-    placeKwargs(args, definition.params, node.kwargs);
-    if (options.delay !== undefined) await sleep(durationMs(options.delay));
-    this.activitiesScheduled++;
     try {
-      return await this.track(st, () =>
-        this.pending.with(() => {
-          const activity = proxyActivities<Record<string, ActivityFn>>({
-            ...toActivityOptions(options, definition.pool, st.path),
-            cancellationType: ActivityCancellationType.TRY_CANCEL,
-          })[node.task];
-          return activity(...args);
-        }),
-      );
+      const definition = getTask(node.task);
+      if (!definition) throw ApplicationFailure.create({ type: 'UnknownTaskError', message: `unknown task ${node.task}`, nonRetryable: true });
+      const options = mergeOptions(definition.defaults, this.defaults, inherited, node.options);
+      const args = [...leading, ...(node.immutable || !input ? [] : [input.value]), ...(node.args ?? [])];
+      placeKwargs(args, definition.params, node.kwargs);
+      if (options.delay !== undefined) await sleep(durationMs(options.delay));
+      this.activitiesScheduled++;
+      const activity = proxyActivities<Record<string, ActivityFn>>({
+        ...toActivityOptions(options, definition.pool, st.path),
+        cancellationType: ActivityCancellationType.TRY_CANCEL,
+      })[node.task];
+      return await this.track(st, () => this.pending.with(() => activity(...args)));
     } catch (error) {
+      // Failures before the activity (bad kwargs, a cancelled delay) end the node too.
+      if (st.status === 'pending') this.finish(st, { error });
       if (isCancellation(error)) throw error;
       throw stepFailure({ ...describeFailure(error), node: nodeRef(st) });
     } finally {
@@ -200,14 +205,17 @@ export class Interpreter {
   ): Promise<Json[]> {
     const limit = shape.maxConcurrency ?? LIMITS.defaultConcurrency;
     if (this.shouldDelegate(members.length, countTasks(members))) {
-      return this.delegate(members.length, limit, st, (from, to) => ({
-        canvas: { group: members.slice(from, to), maxConcurrency: limit, settle: shape.settle },
-        defaults: mergeOptions(this.defaults, options),
-        input,
+      return this.delegate(members.length, limit, shape.settle ?? false, st, segment, (from, to) => ({
+        request: {
+          canvas: { group: members.slice(from, to), maxConcurrency: limit, settle: shape.settle },
+          defaults: mergeOptions(this.defaults, options),
+          input,
+        },
+        tasks: countTasks(members.slice(from, to)),
       }));
     }
     return this.fanOut(members.length, limit, shape.settle ?? false, st, (i) => {
-      const child = st.children?.[i] ?? { path: `${st.path}.${segment}[${i + this.placement.indexOffset}]`, kind: nodeKind(members[i]), status: 'pending' as const };
+      const child = st.children?.[i] ?? { path: this.memberPath(st, segment, i), kind: nodeKind(members[i]), status: 'pending' as const };
       return this.runNode(members[i], child, input, options);
     });
   }
@@ -222,21 +230,21 @@ export class Interpreter {
       throw stepFailure({ type: 'FanOutLimitError', message: `map of ${items.length} items is over the limit of ${LIMITS.maxFanOut}`, node: nodeRef(st) });
     }
     if (!spec.items) this.expandMap(spec, st, items.length);
-    const mapOptions = mergeOptions(options, spec.options);
     const limit = spec.maxConcurrency ?? LIMITS.defaultConcurrency;
     if (this.shouldDelegate(items.length, items.length)) {
-      return this.delegate(items.length, limit, st, (from, to) => ({
-        canvas: { map: { ...spec, items: items.slice(from, to), maxConcurrency: limit } },
-        defaults: mergeOptions(this.defaults, options),
+      return this.delegate(items.length, limit, spec.settle ?? false, st, 'map.items', (from, to) => ({
+        request: { canvas: { map: { ...spec, items: items.slice(from, to), maxConcurrency: limit } }, defaults: mergeOptions(this.defaults, options) },
+        tasks: to - from,
       }));
     }
+    // The item is the first argument; the map's `options` are the items' own (innermost) options.
     const itemNode: TaskNode = { task: spec.task, args: spec.args, kwargs: spec.kwargs, immutable: true, options: spec.options };
     return this.fanOut(items.length, limit, spec.settle ?? false, st, (i) => {
       const item = items[i];
+      const itemSt = st.children?.[i] ?? { path: this.memberPath(st, 'map.items', i), kind: 'task' as const, task: spec.task, status: 'pending' as const };
       if (spec.spread && !Array.isArray(item)) {
-        throw stepFailure({ type: 'InvalidArgumentsError', message: `spread map item ${i} is not an array`, node: nodeRef(st) });
+        throw stepFailure({ type: 'InvalidArgumentsError', message: `spread map item ${i} is not an array of arguments`, node: nodeRef(itemSt) });
       }
-      const itemSt = st.children?.[i] ?? { path: `${st.path}.map.items[${i + this.placement.indexOffset}]`, kind: 'task' as const, task: spec.task, status: 'pending' as const };
       return this.runTask(itemNode, itemSt, undefined, options, spec.spread ? (item as Json[]) : [item]);
     });
   }
@@ -244,8 +252,18 @@ export class Interpreter {
   /** A map over its input learns its size only now: it joins the known tasks here. */
   private expandMap(spec: MapSpec, st: NodeState, size: number): void {
     st.counts = counts(size);
-    st.children = this.fanOutState(size, (i) => this.itemState(spec, st.path, i + this.placement.indexOffset));
+    st.children = this.fanOutState(size, (i) => this.itemState(spec, st.path, i + this.offsetOf(st)));
     if (!st.children) this.known += size;
+  }
+
+  /** Member indexes of the root fan-out of a delegated chunk continue the parent's. */
+  private offsetOf(st: NodeState): number {
+    return st === this.root ? this.placement.indexOffset : 0;
+  }
+
+  private memberPath(st: NodeState, segment: string, i: number): string {
+    const own = st === this.root && this.placement.segment ? this.placement.segment : segment;
+    return `${st.path}.${own}[${i + this.offsetOf(st)}]`;
   }
 
   /**
@@ -289,40 +307,72 @@ export class Interpreter {
 
   // ---- large fan-outs in child workflows -------------------------------------------------
 
+  /**
+   * Large fan-outs always go to children. A fan-out that would push this run past its
+   * activity budget goes too, unless this run has scheduled nothing yet: a child starts
+   * with a fresh budget, and delegating again from there would recurse forever.
+   */
   private shouldDelegate(members: number, activities: number): boolean {
     if (members > LIMITS.inlineFanOut) return true;
-    return this.activitiesScheduled + activities > LIMITS.activitiesPerRun;
+    return this.activitiesScheduled > 0 && this.activitiesScheduled + activities > LIMITS.activitiesPerRun;
   }
 
-  /** Splits a fan-out into child `canvas` runs of at most `inlineFanOut` members. */
+  /**
+   * Splits a fan-out into child `canvas` runs of at most `inlineFanOut` members. Each child
+   * runs at most `limit` members at once and `limit / inlineFanOut` children (at least
+   * one) run at once, so the fan-out as a whole never exceeds `limit`.
+   */
   private async delegate(
     size: number,
     limit: number,
+    settle: boolean,
     st: NodeState,
-    chunk: (from: number, to: number) => CanvasRequest & { input?: Input },
+    segment: string,
+    chunk: (from: number, to: number) => { request: CanvasRequest & { input?: Input }; tasks: number },
   ): Promise<Json[]> {
-    const chunkSize = Math.min(LIMITS.inlineFanOut, Math.max(1, limit));
+    const chunkSize = LIMITS.inlineFanOut;
     const chunks = Math.ceil(size / chunkSize);
     const parallelChildren = Math.max(1, Math.floor(limit / chunkSize));
     const parts: Json[][] = new Array(chunks);
     const info = workflowInfo();
+    const placementSegment = st === this.root && this.placement.segment ? this.placement.segment : segment;
     await this.fanOut(chunks, parallelChildren, false, { ...st, counts: undefined }, async (k) => {
       const from = k * chunkSize;
       const to = Math.min(size, from + chunkSize);
-      const request = chunk(from, to);
-      parts[k] = await executeChild(canvasChildWorkflowType, {
-        args: [{ ...request, placement: { basePath: st.path, indexOffset: this.placement.indexOffset + from } }],
-        workflowId: `${info.workflowId}/${st.path}/${k}-${this.childCount++}`,
-        taskQueue: WORKFLOW_TASK_QUEUE,
-      }).catch((error: unknown) => {
+      const { request, tasks } = chunk(from, to);
+      const placement: Placement = { basePath: st.path, indexOffset: this.offsetOf(st) + from, segment: placementSegment };
+      if (st.counts) st.counts.running += to - from;
+      try {
+        parts[k] = await executeChild(canvasChildWorkflowType, {
+          args: [{ ...request, placement }],
+          workflowId: `${info.workflowId}/${st.path}/${k}-${this.childCount++}`,
+          taskQueue: WORKFLOW_TASK_QUEUE,
+        });
+      } catch (error) {
+        if (st.counts) st.counts.failed += to - from;
         throw readCanvasFailure(error) ? stepFailure(readCanvasFailure(error)!) : error;
-      });
-      this.completed += to - from;
+      } finally {
+        if (st.counts) st.counts.running -= to - from;
+      }
+      this.completed += tasks;
       if (st.counts) st.counts.completed += to - from;
+      // Small fan-outs (delegated for the budget) list their members: show how they ended.
+      parts[k].forEach((result, j) => {
+        const member = st.children?.[from + j];
+        if (member) settleState(member, settle ? (result as unknown as Settled) : { ok: true, value: result });
+      });
       return null;
     });
     return parts.flat();
   }
+}
+
+/** A settled member's outcome, as fanOut writes it. */
+type Settled = { ok: true; value: Json } | { ok: false; error: CanvasFailure };
+
+function settleState(member: NodeState, outcome: Settled): void {
+  if (outcome.ok) Object.assign(member, { status: 'completed', result: outcome.value });
+  else Object.assign(member, { status: 'failed', error: { type: outcome.error.type, message: outcome.error.message } });
 }
 
 /** The workflow type that runs delegated chunks (the `canvas` workflow itself). */
@@ -350,14 +400,17 @@ function nodeRef(st: NodeState): CanvasFailure['node'] {
   return ref;
 }
 
-/** kwargs go to the positions their parameter names hold in the registry. */
+/** kwargs go to the positions their parameter names hold in the registry, in any order. */
 function placeKwargs(args: Json[], params: ReadonlyArray<{ name: string }>, kwargs: Record<string, Json> | undefined): void {
   if (!kwargs) return;
+  const positional = args.length;
   for (const [name, value] of Object.entries(kwargs)) {
     const index = params.findIndex((p) => p.name === name);
-    if (index < 0 || index < args.length) {
-      throw ApplicationFailure.create({ type: 'InvalidArgumentsError', message: `keyword argument ${name} does not fit`, nonRetryable: true });
+    if (index < 0 || index < positional) {
+      const why = index < 0 ? 'is not a parameter' : 'is also given by position';
+      throw ApplicationFailure.create({ type: 'InvalidArgumentsError', message: `keyword argument ${name} ${why}`, nonRetryable: true });
     }
+    // Parameters skipped between the positional args and a keyword arrive as null.
     while (args.length < index) args.push(null);
     args[index] = value;
   }

@@ -54,6 +54,8 @@ export default async function globalSetup(): Promise<void> {
     API_PORT: String(apiPort),
     WORKFLOW_BUNDLE_PATH: bundlePath,
     WORKER_SHUTDOWN_GRACE: '20s',
+    // Built-in schedules exist but do not fire: a digest at 07:00 must not land mid-test.
+    BUILTIN_SCHEDULES: 'paused',
     ORCHESTRA_TEST_API_URL: `http://127.0.0.1:${apiPort}`,
     ORCHESTRA_TEST_INBOX_URL: `http://127.0.0.1:${smtpHttpPort}`,
     ORCHESTRA_TEST_CONTROL_URL: `http://127.0.0.1:${controlPort}`,

@@ -1,0 +1,34 @@
+/** Ids the domain hands around: ObjectId strings, and the GridFS ids of avatar files. */
+
+const OBJECT_ID = /^[0-9a-f]{24}$/;
+
+/** A canonical ObjectId string (24 lowercase hex digits), as the API prints them. */
+export function isObjectId(value: string): boolean {
+  return OBJECT_ID.test(value);
+}
+
+/** The GridFS bucket that holds avatar originals and thumbnails. */
+export const AVATAR_BUCKET = 'avatars';
+
+/**
+ * An upload's GridFS id: the user and the content's digest. The same bytes uploaded twice
+ * for the same user are one file, so a retried request neither duplicates it nor starts a
+ * second workflow (the workflow id is derived from it too).
+ */
+export function originalFileId(userId: string, digestHex: string): string {
+  return `avatar-${userId}-${digestHex.slice(0, 32)}`;
+}
+
+/** A thumbnail's GridFS id: its upload and size. A retried step overwrites, never duplicates. */
+export function thumbnailFileId(originalId: string, size: number): string {
+  return `${originalId}-${size}`;
+}
+
+/** Whether a GridFS id is one of this user's avatar files. */
+export function isUsersAvatarFile(userId: string, fileId: string): boolean {
+  return fileId.startsWith(`avatar-${userId}-`);
+}
+
+export function avatarWorkflowId(originalId: string): string {
+  return originalId; // already "avatar-<user>-<digest>"
+}

@@ -1,0 +1,720 @@
+/**
+ * Conformance of the canvas language (docs/canvas.md, /work/shared/CANVAS.md) against the
+ * real dev server, worker pools and API: data flow, options, failures, cancellation,
+ * idempotent start, limits, validation, live state, SSE, docs, and fan-outs at scale.
+ */
+import type { Client } from '@temporalio/client';
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import type { temporal } from '@temporalio/proto';
+import { apiUrl, call, runCanvas, temporalClient, waitFor, waitForEnd } from '../support/http';
+
+type Event = temporal.api.history.v1.IHistoryEvent;
+type Node = Record<string, unknown>;
+
+const t = (name: string, ...args: unknown[]): Node => ({ task: name, args });
+const si = (name: string, ...args: unknown[]): Node => ({ task: name, args, immutable: true });
+const uid = (prefix: string) => `${prefix}-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
+
+let client: Client;
+beforeAll(async () => {
+  client = await temporalClient();
+});
+afterAll(async () => {
+  await client.connection.close();
+});
+
+async function run(canvas: Node, extra: Node = {}, timeout = '90s'): Promise<any> {
+  return runCanvas({ canvas, ...extra }, timeout);
+}
+
+async function start(body: Node, headers: Record<string, string> = {}): Promise<string> {
+  const started = await call('POST', '/workflows', body, headers);
+  expect(started.status).toBe(201);
+  return started.body.workflowId;
+}
+
+async function events(workflowId: string): Promise<Event[]> {
+  return (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+}
+
+const decode = (payload: unknown) => defaultPayloadConverter.fromPayload(payload as Payload);
+const ms = (ts: Event['eventTime']) => Number(ts!.seconds) * 1000 + Math.floor((ts!.nanos ?? 0) / 1e6);
+const durationMs = (d: { seconds?: unknown; nanos?: number | null } | null | undefined) => (d ? Number(d.seconds ?? 0) * 1000 + Math.round((d.nanos ?? 0) / 1e6) : undefined);
+
+function scheduled(history: Event[]) {
+  return history.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => ({ eventId: Number(e.eventId), time: ms(e.eventTime), ...e.activityTaskScheduledEventAttributes! }));
+}
+
+/** The most activities that were scheduled and not yet closed at any one time. */
+function peakConcurrency(history: Event[]): number {
+  const marks: Array<[number, number]> = [];
+  for (const e of history) {
+    if (e.activityTaskScheduledEventAttributes) marks.push([ms(e.eventTime), +1]);
+    const closed =
+      e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes ?? e.activityTaskCanceledEventAttributes;
+    if (closed) marks.push([ms(e.eventTime), -1]);
+  }
+  // Closes sort before opens at the same instant: a slot freed and taken is not an overlap.
+  marks.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let now = 0;
+  let peak = 0;
+  for (const [, delta] of marks) peak = Math.max(peak, (now += delta));
+  return peak;
+}
+
+/** Child workflow ids a run started, from its history. */
+function childIds(history: Event[]): string[] {
+  return history.filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes).map((e) => e.startChildWorkflowExecutionInitiatedEventAttributes!.workflowId!);
+}
+
+/** Every run under a workflow (itself and its children, recursively) with its event count. */
+async function historySizes(workflowId: string): Promise<Array<{ workflowId: string; events: number; history: Event[] }>> {
+  const history = await events(workflowId);
+  const sizes = [{ workflowId, events: history.length, history }];
+  for (const child of childIds(history)) sizes.push(...(await historySizes(child)));
+  return sizes;
+}
+
+/** Finds a node of the state tree by path. */
+function node(state: any, path: string): any {
+  if (!state) return undefined;
+  if (state.path === path) return state;
+  for (const child of state.children ?? []) {
+    const found = node(child, path);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+describe('data flow (Celery rules)', () => {
+  test('a single task: add(4, 5) = 9', async () => {
+    expect(await run(t('add', 4, 5))).toMatchObject({ status: 'COMPLETED', result: 9 });
+  });
+
+  test('chain(add(4,5), add(6), mul(7)) = 105: each result prepended to the next args', async () => {
+    expect((await run({ chain: [t('add', 4, 5), t('add', 6), t('mul', 7)] })).result).toBe(105);
+  });
+
+  test('chain(group(add(2,2), add(4,4)), xsum) = 12: a group followed by a node is a chord', async () => {
+    expect((await run({ chain: [{ group: [t('add', 2, 2), t('add', 4, 4)] }, t('xsum')] })).result).toBe(12);
+  });
+
+  test('chain(add(1,1), group(mul(2), mul(3))) = [4, 6]: the group gives its input to every member', async () => {
+    expect((await run({ chain: [t('add', 1, 1), { group: [t('mul', 2), t('mul', 3)] }] })).result).toEqual([4, 6]);
+  });
+
+  test('immutable (si) ignores the previous result, and its own result flows on', async () => {
+    expect((await run({ chain: [t('add', 1, 1), si('add', 10, 10), t('mul', 2)] })).result).toBe(40);
+  });
+
+  test('a group result is in declaration order, whatever finishes first', async () => {
+    const run1 = await run({ group: [{ chain: [t('sleep', 600), si('add', 1, 0)] }, t('add', 2, 0), t('add', 3, 0)] });
+    expect(run1.result).toEqual([1, 2, 3]);
+  });
+
+  test('chord: the body receives the header array', async () => {
+    expect((await run({ chord: { header: [t('add', 1, 1), t('add', 2, 2)], body: t('xsum') } })).result).toBe(6);
+  });
+
+  test('a chord in a chain gives its input to the header', async () => {
+    expect((await run({ chain: [t('add', 1, 1), { chord: { header: [t('mul', 2), t('mul', 3)], body: t('xsum') } }] })).result).toBe(10);
+  });
+
+  test('map with items, the item first then the map args', async () => {
+    expect((await run({ map: { task: 'add', items: [1, 2, 3], args: [10] } })).result).toEqual([11, 12, 13]);
+  });
+
+  test('map over the input: dynamic fan-out over the previous result', async () => {
+    const done = await run({ chain: [t('noop', [1, 2, 3]), { map: { task: 'mul', args: [10] } }] });
+    expect(done.result).toEqual([10, 20, 30]);
+    expect(done.progress).toEqual({ completed: 4, known: 4 });
+  });
+
+  test('map over an input that is not an array fails with InvalidArgumentsError at the map', async () => {
+    const done = await run({ chain: [t('add', 1, 1), { map: { task: 'mul', args: [10] }, id: 'fan' }] });
+    expect(done.status).toBe('FAILED');
+    expect(done.failure).toMatchObject({ type: 'InvalidArgumentsError', node: { path: 'canvas.chain[1]', id: 'fan' } });
+    expect(done.failure.message).toContain('number');
+  });
+
+  test('starmap: spread items are positional args', async () => {
+    expect((await run({ map: { task: 'add', items: [[1, 2], [3, 4]], spread: true } })).result).toEqual([3, 7]);
+  });
+
+  test('starmap over the input', async () => {
+    expect((await run({ chain: [t('noop', [[2, 3], [4, 5]]), { map: { task: 'mul', spread: true } }] })).result).toEqual([6, 20]);
+  });
+
+  test('nesting four levels: chain > group > chain > group/map/chord', async () => {
+    const canvas = {
+      chain: [
+        t('add', 1, 1),
+        {
+          group: [
+            { chain: [t('mul', 3), t('add', 1)] },
+            { chord: { header: [t('add', 1), t('add', 2)], body: t('xsum') } },
+            { chain: [{ group: [t('add', 0), t('add', 1)] }, { map: { task: 'mul', args: [10] } }] },
+          ],
+        },
+        t('noop'),
+      ],
+    };
+    expect((await run(canvas)).result).toEqual([7, 7, [20, 30]]);
+  });
+
+  test('kwargs are placed by parameter name, after the input', async () => {
+    expect((await run({ task: 'divide', kwargs: { y: 4, x: 10 } })).result).toBe(2.5);
+    expect((await run({ chain: [t('add', 4, 4), { task: 'divide', kwargs: { y: 2 } }] })).result).toBe(4);
+    expect((await run({ map: { task: 'divide', items: [2, 4], kwargs: { y: 2 } } })).result).toEqual([1, 2]);
+  });
+});
+
+describe('options', () => {
+  test('queue routes a step to an allowed pool; an unknown queue is a 400', async () => {
+    const done = await run({ chain: [{ ...t('add', 1, 2), options: { queue: 'default' } }, t('mul', 2)], options: { queue: 'default' } });
+    expect(done.result).toBe(6);
+    const queues = scheduled(await events(done.workflowId)).map((a) => a.taskQueue!.name);
+    expect(queues).toEqual(['orchestra-default', 'orchestra-default']);
+    const bad = await call('POST', '/workflows', { canvas: { ...t('add', 1, 2), options: { queue: 'gpu' } } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors).toEqual([{ path: 'canvas.options.queue', message: expect.stringContaining('default') }]);
+  });
+
+  test('retry: maxAttempts and backoff map onto the retry policy', async () => {
+    const options = { retry: { maxAttempts: 3, initialInterval: '500ms', backoffCoefficient: 2, maxInterval: '5s' } };
+    const done = await run({ ...t('flaky', 2), options });
+    expect(done).toMatchObject({ status: 'COMPLETED', result: 3 });
+    const history = await events(done.workflowId);
+    const [activity] = scheduled(history);
+    expect(activity.retryPolicy).toMatchObject({ maximumAttempts: 3, backoffCoefficient: 2 });
+    expect(durationMs(activity.retryPolicy!.initialInterval)).toBe(500);
+    expect(durationMs(activity.retryPolicy!.maximumInterval)).toBe(5000);
+    const startedAttempt = history.find((e) => e.activityTaskStartedEventAttributes)!.activityTaskStartedEventAttributes!.attempt;
+    expect(startedAttempt).toBe(3);
+    // Backoff 500 ms then 1 s: at least 1.5 s between scheduling and completion.
+    const completed = history.find((e) => e.activityTaskCompletedEventAttributes)!;
+    expect(ms(completed.eventTime) - activity.time).toBeGreaterThanOrEqual(1400);
+  });
+
+  test('retry: too few attempts fail with the task\'s own error and the last attempt', async () => {
+    const done = await run({ ...t('flaky', 5), options: { retry: { maxAttempts: 2, initialInterval: '100ms' } } });
+    expect(done.status).toBe('FAILED');
+    expect(done.failure).toMatchObject({ type: 'FlakyError', message: 'attempt 2 of 5 planned failures', node: { path: 'canvas', task: 'flaky' } });
+  });
+
+  test('nonRetryable listing FlakyError fails at once, on the first attempt', async () => {
+    const done = await run({ ...t('flaky', 1), options: { retry: { nonRetryable: ['FlakyError'] } } });
+    expect(done.failure).toMatchObject({ type: 'FlakyError', message: 'attempt 1 of 1 planned failures' });
+    const history = await events(done.workflowId);
+    expect(history.filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt)).toEqual([1]);
+  });
+
+  test('startToCloseTimeout on a sleep fails it with TimeoutError', async () => {
+    const started = Date.now();
+    const done = await run({ ...t('sleep', 20_000), options: { startToCloseTimeout: '1s', retry: { maxAttempts: 1 } } });
+    expect(done.status).toBe('FAILED');
+    expect(done.failure).toMatchObject({ type: 'TimeoutError', node: { path: 'canvas', task: 'sleep' } });
+    expect(done.failure.message).toMatch(/start.?to.?close/i);
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
+  test('heartbeatTimeout: a step that heartbeats less often than asked fails with TimeoutError', async () => {
+    // sleep(120000) heartbeats once a second; 400 ms is shorter than that.
+    const done = await run({ ...t('sleep', 120_000), options: { heartbeatTimeout: '400ms', retry: { maxAttempts: 1 } } });
+    expect(done.failure).toMatchObject({ type: 'TimeoutError' });
+    expect(done.failure.message).toMatch(/heartbeat/i);
+  });
+
+  test('scheduleToCloseTimeout bounds one attempt that runs too long', async () => {
+    const done = await run({ ...t('sleep', 20_000), options: { scheduleToCloseTimeout: '2s', startToCloseTimeout: '1h' } });
+    expect(done.failure).toMatchObject({ type: 'TimeoutError' });
+    expect(done.failure.message).toMatch(/schedule.?to.?close/i);
+  });
+
+  test('scheduleToCloseTimeout bounds all attempts together', async () => {
+    const started = Date.now();
+    const options = { scheduleToCloseTimeout: '3s', retry: { maxAttempts: 100, initialInterval: '500ms', backoffCoefficient: 1 } };
+    const done = await run({ ...t('flaky', 100), options });
+    expect(done.status).toBe('FAILED');
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(2000);
+    expect(elapsed).toBeLessThan(30_000);
+    const attempts = (await events(done.workflowId)).find((e) => e.activityTaskStartedEventAttributes)!.activityTaskStartedEventAttributes!.attempt!;
+    expect(attempts).toBeGreaterThan(2);
+    expect(attempts).toBeLessThan(10);
+  });
+
+  test('delay waits on a durable timer before the step starts', async () => {
+    const done = await run({ chain: [t('add', 1, 1), { ...t('mul', 3), options: { delay: '2s' } }] });
+    expect(done.result).toBe(6);
+    const history = await events(done.workflowId);
+    const timers = history.filter((e) => e.timerStartedEventAttributes);
+    expect(timers).toHaveLength(1);
+    expect(durationMs(timers[0].timerStartedEventAttributes!.startToFireTimeout)).toBe(2000);
+    const [first, second] = scheduled(history);
+    expect(Number(timers[0].eventId)).toBeGreaterThan(first.eventId);
+    expect(second.time - ms(timers[0].eventTime)).toBeGreaterThanOrEqual(1900);
+  });
+
+  test('options merge outside in: registry < request defaults < enclosing nodes < the node', async () => {
+    const canvas = {
+      chain: [
+        t('add', 1, 1),
+        { group: [t('mul', 2), { ...t('mul', 3), options: { startToCloseTimeout: '14s', retry: { maxAttempts: 6 } } }], options: { startToCloseTimeout: '13s' } },
+      ],
+      options: { startToCloseTimeout: '12s', retry: { initialInterval: '2s' } },
+    };
+    const done = await run(canvas, { defaults: { startToCloseTimeout: '11s', heartbeatTimeout: '9s', retry: { maxAttempts: 4 } } });
+    expect(done.result).toEqual([4, 6]);
+    const byId = Object.fromEntries(scheduled(await events(done.workflowId)).map((a) => [a.activityId, a]));
+    const summary = (id: string) => ({
+      startToClose: durationMs(byId[id].startToCloseTimeout),
+      heartbeat: durationMs(byId[id].heartbeatTimeout),
+      attempts: byId[id].retryPolicy!.maximumAttempts,
+      initial: durationMs(byId[id].retryPolicy!.initialInterval),
+      // from the registry's defaults for add/mul, which nothing above overrides
+      maxInterval: durationMs(byId[id].retryPolicy!.maximumInterval),
+    });
+    expect(summary('canvas.chain[0]')).toEqual({ startToClose: 12_000, heartbeat: 9000, attempts: 4, initial: 2000, maxInterval: 30_000 });
+    expect(summary('canvas.chain[1].group[0]')).toEqual({ startToClose: 13_000, heartbeat: 9000, attempts: 4, initial: 2000, maxInterval: 30_000 });
+    expect(summary('canvas.chain[1].group[1]')).toEqual({ startToClose: 14_000, heartbeat: 9000, attempts: 6, initial: 2000, maxInterval: 30_000 });
+  });
+
+  test('a map\'s own options apply to its items, over the node options', async () => {
+    const done = await run({ map: { task: 'add', items: [1], args: [1], options: { startToCloseTimeout: '7s' } }, options: { startToCloseTimeout: '6s', heartbeatTimeout: '5s' } });
+    const [item] = scheduled(await events(done.workflowId));
+    expect(item.activityId).toBe('canvas.map.items[0]');
+    expect(durationMs(item.startToCloseTimeout)).toBe(7000);
+    expect(durationMs(item.heartbeatTimeout)).toBe(5000);
+  });
+});
+
+describe('failure paths', () => {
+  test('a chain stops at the first failure; later nodes stay pending', async () => {
+    const done = await run({ chain: [t('add', 1, 1), { ...t('divide', 0), id: 'the-division' }, t('mul', 2), t('add', 1)] });
+    expect(done.status).toBe('FAILED');
+    expect(done.failure).toEqual({ type: 'ZeroDivisionError', message: 'division by zero', node: { path: 'canvas.chain[1]', id: 'the-division', task: 'divide' } });
+    expect(done.state.status).toBe('failed');
+    expect(done.state.children.map((c: any) => c.status)).toEqual(['completed', 'failed', 'pending', 'pending']);
+    expect(done.state.children[1]).toMatchObject({ id: 'the-division', error: { type: 'ZeroDivisionError', message: 'division by zero' } });
+    expect(scheduled(await events(done.workflowId))).toHaveLength(2);
+  });
+
+  test('group fail-fast: the first failure cancels running siblings', async () => {
+    const started = Date.now();
+    const done = await run({ group: [t('sleep', 30_000), t('divide', 1, 0)] });
+    expect(done.status).toBe('FAILED');
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(done.failure.node.path).toBe('canvas.group[1]');
+    expect(done.state.children.map((c: any) => c.status)).toEqual(['cancelled', 'failed']);
+    const history = await events(done.workflowId);
+    expect(history.some((e) => e.activityTaskCancelRequestedEventAttributes)).toBe(true);
+  });
+
+  test('a failing map cancels the rest and names the item', async () => {
+    const done = await run({ map: { task: 'divide', items: [[1, 1], [1, 0], [1, 2]], spread: true, maxConcurrency: 1 } });
+    expect(done.failure).toMatchObject({ type: 'ZeroDivisionError', node: { path: 'canvas.map.items[1]', task: 'divide' } });
+    expect(done.state.children.map((c: any) => c.status)).toEqual(['completed', 'failed', 'pending']);
+  });
+
+  test('settle: true yields {ok, value} / {ok: false, error} per member', async () => {
+    const done = await run({ group: [t('add', 1, 1), t('divide', 1, 0)], settle: true });
+    expect(done.status).toBe('COMPLETED');
+    expect(done.result).toEqual([
+      { ok: true, value: 2 },
+      { ok: false, error: { type: 'ZeroDivisionError', message: 'division by zero', node: { path: 'canvas.group[1]', task: 'divide' } } },
+    ]);
+  });
+
+  test('settle on a map; the outcomes flow on in the chain', async () => {
+    const done = await run({ chain: [{ map: { task: 'divide', items: [[4, 2], [1, 0]], spread: true, settle: true } }, t('noop')] });
+    expect(done.result).toEqual([{ ok: true, value: 2 }, { ok: false, error: expect.objectContaining({ type: 'ZeroDivisionError' }) }]);
+  });
+
+  test('the failure of a nested node names its full path', async () => {
+    const done = await run({ chain: [t('add', 1, 1), { group: [t('mul', 2), { chain: [t('add', 0), { ...t('divide', 0), id: 'inner' }] }] }] });
+    expect(done.failure).toEqual({ type: 'ZeroDivisionError', message: 'division by zero', node: { path: 'canvas.chain[1].group[1].chain[1]', id: 'inner', task: 'divide' } });
+  });
+
+  test('an argument the task rejects at run time fails with InvalidArgumentsError', async () => {
+    // The validator cannot type the chain input; the task's contract does.
+    const done = await run({ chain: [t('noop', 'text'), t('add', 1)] });
+    expect(done.failure).toMatchObject({ type: 'InvalidArgumentsError', node: { path: 'canvas.chain[1]' } });
+    expect(done.failure.message).toContain('add');
+  });
+
+  test('onError runs once with the failure as its first argument; the run keeps its failure', async () => {
+    const done = await run(t('divide', 1, 0), { onError: { task: 'noop' } });
+    expect(done.status).toBe('FAILED');
+    expect(done.failure).toMatchObject({ type: 'ZeroDivisionError', node: { path: 'canvas' } });
+    const errbacks = scheduled(await events(done.workflowId)).filter((a) => a.activityId === 'onError');
+    expect(errbacks).toHaveLength(1);
+    expect(errbacks[0].activityType!.name).toBe('noop');
+    expect(decode(errbacks[0].input!.payloads![0])).toEqual({ type: 'ZeroDivisionError', message: 'division by zero', node: { path: 'canvas', task: 'divide' } });
+  });
+
+  test('onError does not run when the canvas succeeds', async () => {
+    const done = await run(t('add', 1, 1), { onError: { task: 'noop' } });
+    expect(done.result).toBe(2);
+    expect(scheduled(await events(done.workflowId)).filter((a) => a.activityId === 'onError')).toHaveLength(0);
+  });
+
+  test('onError does not run on cancel, unless onCancel: true', async () => {
+    for (const onCancel of [false, true]) {
+      const id = await start({ canvas: { ...t('sleep', 60_000), options: { heartbeatTimeout: '2s' } }, onError: { task: 'noop', onCancel } });
+      await waitFor(id, (v) => v.state?.status === 'running');
+      expect((await call('POST', `/workflows/${id}/cancel`)).status).toBe(202);
+      expect((await waitForEnd(id, '60s')).status).toBe('CANCELED');
+      const errbacks = scheduled(await events(id)).filter((a) => a.activityId === 'onError');
+      expect(errbacks).toHaveLength(onCancel ? 1 : 0);
+      if (onCancel) expect(decode(errbacks[0].input!.payloads![0])).toMatchObject({ type: 'CancelledError', node: { path: 'canvas' } });
+    }
+  });
+
+  test('cancel mid-group: running steps are cancelled, nothing later starts, the run ends CANCELED', async () => {
+    const id = await start({ canvas: { chain: [{ group: [t('sleep', 60_000), t('sleep', 60_000), t('add', 1, 1)] }, t('noop')] } });
+    await waitFor(id, (v) => v.state?.children?.[0]?.children?.[2]?.status === 'completed' && v.state.children[0].children[0].status === 'running');
+    expect((await call('POST', `/workflows/${id}/cancel`)).status).toBe(202);
+    const done = await waitForEnd(id, '60s');
+    expect(done.status).toBe('CANCELED');
+    const group = done.state.children[0];
+    expect(group.children.map((c: any) => c.status)).toEqual(['cancelled', 'cancelled', 'completed']);
+    expect(done.state.children[1].status).toBe('pending');
+    expect(scheduled(await events(id)).map((a) => a.activityType!.name).sort()).toEqual(['add', 'sleep', 'sleep']);
+  });
+
+  test('a request timeout ends the run TIMED_OUT', async () => {
+    const done = await run(t('sleep', 60_000), { timeout: '2s' }, '60s');
+    expect(done.status).toBe('TIMED_OUT');
+  });
+});
+
+describe('idempotent start', () => {
+  const sleeper = { ...t('sleep', 30_000), options: { heartbeatTimeout: '2s' } };
+
+  test('the same workflowId while open answers 200 with the same run; after it closes, a new run', async () => {
+    const workflowId = uid('idem');
+    const first = await call('POST', '/workflows', { canvas: sleeper, workflowId });
+    expect(first.status).toBe(201);
+    const second = await call('POST', '/workflows', { canvas: sleeper, workflowId });
+    expect(second.status).toBe(200);
+    expect(second.body).toMatchObject({ workflowId, runId: first.body.runId, existing: true });
+    await call('POST', `/workflows/${workflowId}/terminate`, {});
+    await waitForEnd(workflowId, '30s');
+    const third = await call('POST', '/workflows', { canvas: t('add', 1, 1), workflowId });
+    expect(third.status).toBe(201);
+    expect(third.body.runId).not.toBe(first.body.runId);
+  });
+
+  test('the Idempotency-Key header works the same', async () => {
+    const key = uid('key');
+    const first = await call('POST', '/workflows', { canvas: sleeper }, { 'Idempotency-Key': key });
+    expect(first.status).toBe(201);
+    expect(first.body.workflowId).toBe(key);
+    const second = await call('POST', '/workflows', { canvas: sleeper }, { 'Idempotency-Key': key });
+    expect(second.status).toBe(200);
+    expect(second.body.runId).toBe(first.body.runId);
+    const differs = await call('POST', '/workflows', { canvas: sleeper, workflowId: `${key}-other` }, { 'Idempotency-Key': key });
+    expect(differs.status).toBe(400);
+    await call('POST', `/workflows/${key}/terminate`, {});
+  });
+
+  test('exclusive: true answers 409 while a run of that id is open', async () => {
+    const workflowId = uid('lock');
+    expect((await call('POST', '/workflows', { canvas: sleeper, workflowId, exclusive: true })).status).toBe(201);
+    const again = await call('POST', '/workflows', { canvas: sleeper, workflowId, exclusive: true });
+    expect(again.status).toBe(409);
+    expect(again.headers.get('content-type')).toContain('application/problem+json');
+    await call('POST', `/workflows/${workflowId}/terminate`, {});
+  });
+});
+
+describe('validation and limits', () => {
+  async function count(): Promise<number> {
+    return (await client.workflow.count('WorkflowType="canvas"')).count;
+  }
+
+  test('several problems are reported at once, each with its JSON path', async () => {
+    const before = await count();
+    const reply = await call('POST', '/workflows', {
+      canvas: {
+        chain: [
+          t('add', 'x', 1),
+          { task: 'explode' },
+          { group: [] },
+          { ...t('sleep', 10), options: { delay: 'soon', queue: 'gpu', retry: { maxAttempts: 0 } } },
+          { task: 'mul', args: [1, 2], colour: 'blue' },
+          { map: { task: 'add', items: [1, 'two'], args: [1] } },
+        ],
+      },
+      timeout: 'forever',
+      surprise: true,
+    });
+    expect(reply.status).toBe(400);
+    const paths = reply.body.errors.map((e: any) => e.path);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'surprise',
+        'canvas.chain[0].args[0]',
+        'canvas.chain[1].task',
+        'canvas.chain[2].group',
+        'canvas.chain[3].options.delay',
+        'canvas.chain[3].options.queue',
+        'canvas.chain[3].options.retry.maxAttempts',
+        'canvas.chain[4].colour',
+        'canvas.chain[4].args[1]',
+        'canvas.chain[5].map.items[1]',
+        'timeout',
+      ]),
+    );
+    // chain[0] is the first step: it receives no input, so add('x', 1) is checked as written.
+    expect(reply.body.errors.find((e: any) => e.path === 'canvas.chain[4].args[1]').message).toContain('already receives the previous result');
+    expect(await count()).toBe(before);
+  });
+
+  test('a map without items needs an input', async () => {
+    const reply = await call('POST', '/workflows', { canvas: { map: { task: 'add', args: [1] } } });
+    expect(reply.status).toBe(400);
+    expect(reply.body.errors[0].path).toBe('canvas.map.items');
+  });
+
+  test('too many nodes is a 400', async () => {
+    const reply = await call('POST', '/workflows', { canvas: { group: Array.from({ length: 1001 }, (_, i) => t('add', i, 1)) } });
+    expect(reply.status).toBe(400);
+    expect(reply.body.errors).toContainEqual({ path: 'canvas', message: expect.stringMatching(/1002 nodes; the limit is 1000/) });
+  });
+
+  test('nesting deeper than the limit is a 400', async () => {
+    let canvas: Node = t('add', 1, 1);
+    for (let i = 0; i < 40; i++) canvas = { chain: [canvas] };
+    const reply = await call('POST', '/workflows', { canvas });
+    expect(reply.status).toBe(400);
+    expect(reply.body.errors[0].message).toContain('nesting is deeper than 32');
+  });
+
+  test('a body over the byte limit is a 413', async () => {
+    const items = Array.from({ length: 60_000 }, (_, i) => i * 1000);
+    const reply = await call('POST', '/workflows', { canvas: { map: { task: 'noop', items } } });
+    expect(reply.status).toBe(413);
+  });
+
+  test('malformed durations and bad nesting', async () => {
+    const reply = await call('POST', '/workflows', { canvas: { chord: { header: [], body: t('xsum') }, options: { startToCloseTimeout: '5 minutes' } }, defaults: { heartbeatTimeout: -1 } });
+    expect(reply.status).toBe(400);
+    expect(reply.body.errors.map((e: any) => e.path)).toEqual(expect.arrayContaining(['canvas.chord.header', 'canvas.options.startToCloseTimeout', 'defaults.heartbeatTimeout']));
+    const twoKinds = await call('POST', '/workflows', { canvas: { task: 'add', chain: [] } });
+    expect(twoKinds.body.errors[0]).toEqual({ path: 'canvas', message: 'has task and chain; a node is one kind' });
+  });
+});
+
+describe('runs started without the API', () => {
+  test('an invalid canvas started with the Temporal client fails at once with every problem', async () => {
+    const handle = await client.workflow.start('canvas', {
+      taskQueue: 'orchestra-workflows',
+      workflowId: uid('invalid'),
+      args: [{ canvas: { chain: [{ task: 'explode' }, { nonsense: true }, t('add', 'x')] } }],
+    });
+    const error: any = await handle.result().catch((e: unknown) => e);
+    expect(error.cause).toMatchObject({ type: 'InvalidCanvasError', nonRetryable: true });
+    for (const path of ['canvas.chain[0].task', 'canvas.chain[1]', 'canvas.chain[2].args[0]']) expect(error.cause.message).toContain(path);
+    expect(scheduled(await events(handle.workflowId))).toHaveLength(0);
+  });
+});
+
+describe('live state and streams', () => {
+  test('GET /workflows/:id while running: statuses, progress, and a running sleep\'s heartbeat', async () => {
+    // heartbeatTimeout 2s: the SDK sends heartbeats at most every 1.6 s.
+    const id = await start({ canvas: { chain: [{ ...t('sleep', 8000), id: 'nap', options: { heartbeatTimeout: '2s' } }, t('add', 1)] } });
+    const view = await waitFor(id, (v) => (v.state?.children?.[0]?.heartbeat?.progress ?? 0) > 0);
+    expect(view.status).toBe('RUNNING');
+    expect(view.progress).toEqual({ completed: 0, known: 2 });
+    expect(view.state).toMatchObject({ path: 'canvas', kind: 'chain', status: 'running' });
+    expect(view.state.children[0]).toMatchObject({ id: 'nap', task: 'sleep', status: 'running', attempt: 1, heartbeat: { progress: expect.any(Number), message: expect.stringContaining('slept') } });
+    expect(view.state.children[0].startedAt).toEqual(expect.any(String));
+    expect(view.state.children[1]).toMatchObject({ status: 'pending', task: 'add' });
+    const done = await waitForEnd(id);
+    expect(done.result).toBe(8001);
+    expect(done.progress).toEqual({ completed: 2, known: 2 });
+    expect(done.state.children[1]).toMatchObject({ status: 'completed', result: 8001 });
+  });
+
+  test('a fan-out of more than 100 members shows counts instead of members', async () => {
+    const done = await run({ map: { task: 'noop', items: Array.from({ length: 150 }, (_, i) => i) } });
+    expect(done.result).toHaveLength(150);
+    expect(done.state.counts).toEqual({ total: 150, completed: 150, failed: 0, running: 0 });
+    expect(done.state.children).toBeUndefined();
+    expect(done.progress).toEqual({ completed: 150, known: 150 });
+  });
+
+  test('GET /workflows/:id/events streams state events until an end event', async () => {
+    const id = await start({ canvas: { chain: [t('sleep', 1500), t('add', 1)] } });
+    const response = await fetch(`${apiUrl()}/workflows/${id}/events`, { signal: AbortSignal.timeout(60_000) });
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    const received: Array<{ event: string; data: any }> = [];
+    let buffer = '';
+    while (!received.some((e) => e.event === 'end')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      let cut: number;
+      while ((cut = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, cut);
+        buffer = buffer.slice(cut + 2);
+        const field = (name: string) => block.split('\n').find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2);
+        received.push({ event: field('event')!, data: JSON.parse(field('data')!) });
+      }
+    }
+    await reader.cancel();
+    const states = received.filter((e) => e.event === 'state');
+    expect(states.length).toBeGreaterThanOrEqual(2);
+    expect(states[0].data.status).toBe('RUNNING');
+    expect(states[states.length - 1].data).toMatchObject({ status: 'COMPLETED', result: 1501 });
+    expect(received[received.length - 1]).toEqual({ event: 'end', data: { status: 'COMPLETED' } });
+  });
+});
+
+describe('registry and docs', () => {
+  test('GET /tasks lists the registry', async () => {
+    const reply = await call('GET', '/tasks');
+    expect(reply.status).toBe(200);
+    const add = reply.body.tasks.find((task: any) => task.name === 'add');
+    expect(add).toMatchObject({ pool: 'default', queue: 'orchestra-default', defaults: { startToCloseTimeout: '30s' } });
+    expect(add.params).toEqual([
+      { name: 'x', optional: false, schema: expect.objectContaining({ type: 'number' }) },
+      { name: 'y', optional: false, schema: expect.objectContaining({ type: 'number' }) },
+    ]);
+    expect(reply.body.tasks.map((task: any) => task.name)).toEqual(expect.arrayContaining(['add', 'mul', 'xsum', 'divide', 'sleep', 'flaky', 'noop']));
+  });
+
+  test('GET /openapi.json has the CanvasRequest schema and the /workflows paths', async () => {
+    const doc = (await call('GET', '/openapi.json')).body;
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(doc.components.schemas.CanvasRequest).toBeDefined();
+    expect(doc.components.schemas.CanvasRequest.properties).toHaveProperty('canvas');
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/workflows', '/workflows/{id}', '/workflows/{id}/events', '/workflows/{id}/cancel', '/tasks']));
+    expect(doc.paths['/workflows'].post.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/CanvasRequest');
+  });
+
+  test('GET /docs is HTML whose assets are served from the same host', async () => {
+    const page = await call('GET', '/docs');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    const assets = [...String(page.body).matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
+    expect(assets.length).toBeGreaterThanOrEqual(2);
+    for (const asset of assets) {
+      expect(asset).toMatch(/^\/(?!\/)/);
+      expect((await call('GET', asset)).status).toBe(200);
+    }
+  });
+});
+
+describe('code workflows through the builders', () => {
+  test('arithmeticDemo runs two canvases on the same interpreter, with their own paths', async () => {
+    const workflowId = uid('arith');
+    const handle = await client.workflow.start('arithmeticDemo', { taskQueue: 'orchestra-workflows', workflowId, args: [4, 5, 7] });
+    expect(await handle.result()).toEqual({ product: 63, squares: [3969, 16] });
+    const ids = scheduled(await events(workflowId)).map((a) => a.activityId);
+    expect(ids).toEqual(['product.chain[0]', 'product.chain[1]', 'squares.map.items[0]', 'squares.map.items[1]']);
+    const state = await handle.query<any>('state');
+    expect(state.progress).toEqual({ completed: 4, known: 4 });
+    expect(state.root.children.map((c: any) => [c.path, c.status])).toEqual([['product', 'completed'], ['squares', 'completed']]);
+    // The API reads code workflows like canvases.
+    expect((await call('GET', `/workflows/${workflowId}`)).body).toMatchObject({ status: 'COMPLETED', type: 'arithmeticDemo', progress: { completed: 4, known: 4 } });
+  });
+});
+
+describe('fan-out at scale', () => {
+  test('maxConcurrency 3: never more than 3 activities at once', async () => {
+    const done = await run({ map: { task: 'sleep', items: Array.from({ length: 12 }, () => 300), maxConcurrency: 3 } });
+    expect(done.result).toHaveLength(12);
+    expect(peakConcurrency(await events(done.workflowId))).toBe(3);
+  });
+
+  test('a delegated fan-out shares maxConcurrency across its children', async () => {
+    const done = await run({ map: { task: 'noop', items: Array.from({ length: 540 }, (_, i) => i), maxConcurrency: 4 } }, {}, '5m');
+    expect(done.status).toBe('COMPLETED');
+    expect(done.result).toEqual(Array.from({ length: 540 }, (_, i) => i));
+    const runs = await historySizes(done.workflowId);
+    expect(runs).toHaveLength(3); // the parent and two chunks of 500 and 40
+    for (const r of runs) expect(peakConcurrency(r.history)).toBeLessThanOrEqual(4);
+    // The chunks run one after the other: limit 4 allows one child at a time.
+    const [first, second] = runs.slice(1).map((r) => r.history);
+    expect(ms(second[0].eventTime)).toBeGreaterThanOrEqual(ms(first[first.length - 1].eventTime));
+    // Paths read as in the parent.
+    expect(scheduled(second)[0].activityId).toBe('canvas.map.items[500]');
+  }, 300_000);
+
+  test('a failure in a delegated chunk names the item by its index in the whole fan-out', async () => {
+    const items = Array.from({ length: 520 }, (_, i) => [i, i === 510 ? 0 : 1]);
+    const done = await run({ chain: [t('add', 1, 1), { map: { task: 'divide', items, spread: true }, id: 'big' }] }, {}, '5m');
+    expect(done.status).toBe('FAILED');
+    expect(done.failure).toEqual({ type: 'ZeroDivisionError', message: 'division by zero', node: { path: 'canvas.chain[1].map.items[510]', task: 'divide' } });
+    expect(done.state.children[1]).toMatchObject({ id: 'big', status: 'failed', counts: { total: 520, completed: 500, failed: 20 } });
+  }, 300_000);
+
+  test('cancelling a run cancels its child workflows and their running steps', async () => {
+    const id = await start({ canvas: { map: { task: 'sleep', items: new Array(501).fill(60_000), maxConcurrency: 2, options: { heartbeatTimeout: '2s' } } } });
+    const [child] = await (async () => {
+      for (;;) {
+        const ids = childIds(await events(id));
+        if (ids.length) return ids;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    })();
+    await waitFor(child, (v) => v.state?.counts?.running === 2);
+    expect((await call('POST', `/workflows/${id}/cancel`)).status).toBe(202);
+    expect((await waitForEnd(id, '60s')).status).toBe('CANCELED');
+    const childRun = await waitForEnd(child, '60s');
+    expect(childRun.status).toBe('CANCELED');
+    // TRY_CANCEL: the child asks its running steps to stop and ends without waiting for them.
+    const cancelRequests = (await events(child)).filter((e) => e.activityTaskCancelRequestedEventAttributes);
+    expect(cancelRequests).toHaveLength(2);
+  }, 300_000);
+
+  test('past 4,000 activities in one run, further fan-outs go to a child workflow', async () => {
+    const maps = Array.from({ length: 8 }, (_, k) => ({ map: { task: 'noop', items: new Array(500).fill(k) } }));
+    const done = await run({ chain: [...maps, { group: [si('add', 1, 1), si('add', 2, 2)], id: 'late' }] }, {}, '5m');
+    expect(done.result).toEqual([2, 4]);
+    const runs = await historySizes(done.workflowId);
+    expect(runs).toHaveLength(2);
+    expect(scheduled(runs[0].history)).toHaveLength(4000);
+    expect(scheduled(runs[1].history).map((a) => a.activityId)).toEqual(['canvas.chain[8].group[0]', 'canvas.chain[8].group[1]']);
+    expect(Math.max(...runs.map((r) => r.events))).toBeLessThan(20_000);
+    // The group's members are listed in the parent's state, done by the child. (The query
+    // replays 14,000 events: longer than the API waits for a query, so ask Temporal directly.)
+    const state = await client.workflow.getHandle(done.workflowId).query<any>('state');
+    expect(state.root.children[8].children.map((c: any) => [c.status, c.result])).toEqual([['completed', 2], ['completed', 4]]);
+    expect(state.progress).toEqual({ completed: 4002, known: 4002 });
+  }, 600_000);
+
+  test('a map over 10,000 items completes with no history over 20,000 events', async () => {
+    const items = Array.from({ length: 10_000 }, (_, i) => i);
+    const started = Date.now();
+    const done = await run({ map: { task: 'noop', items } }, {}, '5m');
+    const seconds = (Date.now() - started) / 1000;
+    expect(done.status).toBe('COMPLETED');
+    expect(done.result).toEqual(items);
+    expect(done.progress).toEqual({ completed: 10_000, known: 10_000 });
+    const runs = await historySizes(done.workflowId);
+    const largest = Math.max(...runs.map((r) => r.events));
+    console.log(`map of 10,000 noop: ${seconds.toFixed(1)} s, ${runs.length} runs, largest history ${largest} events`);
+    expect(runs.length).toBe(21);
+    expect(largest).toBeLessThan(20_000);
+    // The default maxConcurrency (200) holds across the 20 children of 500 items.
+    for (const r of runs) expect(peakConcurrency(r.history)).toBeLessThanOrEqual(200);
+  }, 600_000);
+
+  test('a group of 2,500 members completes (started with the Temporal client: above the API\'s node limit)', async () => {
+    const workflowId = uid('group-2500');
+    const members = Array.from({ length: 2500 }, (_, i) => t('add', i, 1));
+    const handle = await client.workflow.start('canvas', { taskQueue: 'orchestra-workflows', workflowId, args: [{ canvas: { chain: [{ group: members }, t('xsum')] } }] });
+    const result = await handle.result();
+    expect(result).toBe((2500 * 2501) / 2);
+    const runs = await historySizes(workflowId);
+    expect(runs.length).toBe(6);
+    expect(Math.max(...runs.map((r) => r.events))).toBeLessThan(20_000);
+    expect(scheduled(runs[runs.length - 1].history).map((a) => a.activityId)).toContain('canvas.chain[0].group[2499]');
+  }, 600_000);
+});

@@ -1,0 +1,44 @@
+/**
+ * The representative runs whose histories tests/replay/replay.test.ts replays: every
+ * node kind, failures, the errback, cancellation, timers, retries, delegation to child
+ * workflows, and a code workflow built with the builders.
+ */
+type Node = Record<string, unknown>;
+const t = (task: string, ...args: unknown[]): Node => ({ task, args });
+
+export interface ReplayCase {
+  name: string;
+  workflowType: 'canvas' | 'arithmeticDemo';
+  args: unknown[];
+  /** Cancel the run once one of its activities has completed. */
+  cancelAfterFirstResult?: boolean;
+  /** Record the histories of the child workflows too (the last one only: the rest are alike). */
+  children?: 'last';
+}
+
+const canvas = (name: string, request: Node, extra: Partial<ReplayCase> = {}): ReplayCase => ({ name, workflowType: 'canvas', args: [request], ...extra });
+
+export const CASES: ReplayCase[] = [
+  canvas('chain', { canvas: { chain: [t('add', 4, 5), t('add', 6), t('mul', 7)] } }),
+  canvas('group', { canvas: { chain: [t('add', 1, 1), { group: [t('mul', 2), t('mul', 3)], maxConcurrency: 1 }] } }),
+  canvas('chord', { canvas: { chain: [{ chord: { header: [t('add', 2, 2), t('add', 4, 4)], body: t('xsum') } }, { chain: [{ group: [t('add', 1), t('add', 2)] }, t('xsum')] }] } }),
+  canvas('map', { canvas: { chain: [t('noop', [[1, 2], [3, 4]]), { map: { task: 'add', spread: true } }, { map: { task: 'mul', args: [10], kwargs: {} } }] } }),
+  canvas('nested', {
+    canvas: {
+      chain: [
+        t('add', 1, 1),
+        { group: [{ chain: [t('mul', 3), t('add', 1)] }, { chord: { header: [t('add', 1), t('add', 2)], body: t('xsum') } }, { map: { task: 'divide', items: [4, 8], kwargs: { y: 2 } } }], settle: true },
+      ],
+    },
+  }),
+  canvas('options', { canvas: { chain: [{ ...t('flaky', 1), options: { retry: { initialInterval: '200ms' } } }, { ...t('add', 1), options: { delay: '1s' } }] }, defaults: { startToCloseTimeout: '20s' } }),
+  canvas('failure', { canvas: { chain: [t('add', 1, 1), { ...t('divide', 0), id: 'the-division' }, t('mul', 2)] } }),
+  canvas('fail-fast', { canvas: { group: [t('sleep', 30_000), t('divide', 1, 0)] }, onError: { task: 'noop' } }),
+  canvas('settle', { canvas: { map: { task: 'divide', items: [[1, 1], [1, 0]], spread: true, settle: true } } }),
+  canvas('cancel', { canvas: { chain: [{ group: [{ ...t('sleep', 60_000), options: { heartbeatTimeout: '2s' } }, t('add', 1, 1)] }, t('noop')] }, onError: { task: 'noop', onCancel: true } }, { cancelAfterFirstResult: true }),
+  canvas('delegation', { canvas: { chain: [t('noop', 2), { map: { task: 'mul', items: Array.from({ length: 503 }, (_, i) => i), args: [2], maxConcurrency: 300 } }, t('xsum')] } }, { children: 'last' }),
+  { name: 'arithmetic-demo', workflowType: 'arithmeticDemo', args: [4, 5, 7] },
+];
+
+/** Fixed ids, so the recorded child workflow ids are stable too. */
+export const workflowIdOf = (name: string) => `replay-${name}`;
