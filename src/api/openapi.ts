@@ -9,6 +9,9 @@ import { z } from 'zod';
 import { CanvasRequestSchema } from '../canvas/schemas';
 import { LIMITS } from '../canvas/limits';
 import { RUN_STATUSES } from './runs';
+// Imported for their schemas' registration (.meta ids) in zod's global registry.
+import '../schedules/definition';
+import '../schedules/action';
 
 function schemas(): Record<string, unknown> {
   // Every schema registered with .meta({id}) becomes a component; refs point at components.
@@ -19,6 +22,7 @@ function schemas(): Record<string, unknown> {
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
 const json = (schema: unknown, description: string) => ({ description, content: { 'application/json': { schema } } });
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
+const scheduleId = { name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'The schedule id.' };
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'The workflow id.' };
 
 export function buildOpenApi(): Record<string, unknown> {
@@ -36,6 +40,12 @@ export function buildOpenApi(): Record<string, unknown> {
         instance: { type: 'string' },
         errors: { type: 'array', items: { type: 'object', properties: { path: { type: 'string', example: 'canvas.chain[2].args[0]' }, message: { type: 'string' } } } },
       },
+    },
+    ScheduleAction: { oneOf: [ref('CanvasRequest'), ref('WorkflowAction')], description: 'A canvas request, as POST /workflows takes it, or a named code workflow.' },
+    Schedule: {
+      type: 'object',
+      required: ['id', 'spec', 'action'],
+      properties: { id: { type: 'string' }, spec: ref('ScheduleSpec'), action: ref('ScheduleAction'), policies: ref('SchedulePolicies'), state: ref('ScheduleState'), memo: { type: 'object' } },
     },
     Started: { type: 'object', properties: { workflowId: { type: 'string' }, runId: { type: 'string' }, links: ref('Links') } },
     Links: { type: 'object', properties: { self: { type: 'string' }, result: { type: 'string' }, events: { type: 'string' }, ui: { type: 'string', description: 'The run in the Temporal Web UI.' } } },
@@ -104,6 +114,35 @@ export function buildOpenApi(): Record<string, unknown> {
           parameters: [idParam],
           requestBody: { content: { 'application/json': { schema: { type: 'object', properties: { reason: { type: 'string' } } } } } },
           responses: { 200: { description: 'Terminated.' }, 404: problem('Unknown id.'), 409: problem('Not running.') },
+        },
+      },
+      '/schedules': {
+        post: {
+          summary: 'Create a schedule (Celery beat entry) on Temporal Schedules',
+          requestBody: { required: true, content: { 'application/json': { schema: ref('Schedule') } } },
+          responses: { 201: { description: 'Created.' }, 400: problem('Invalid; nothing created.'), 409: problem('The id exists.') },
+        },
+        get: { summary: 'List schedules', responses: { 200: { description: 'The schedules.' } } },
+      },
+      '/schedules/{id}': {
+        get: { summary: 'A schedule: spec, next 5 run times, recent actions, paused and note', parameters: [scheduleId], responses: { 200: { description: 'The schedule.' }, 404: problem('Unknown id.') } },
+        patch: {
+          summary: 'Change spec, action or policies',
+          parameters: [scheduleId],
+          requestBody: { content: { 'application/json': { schema: { type: 'object', properties: { spec: ref('ScheduleSpec'), action: ref('ScheduleAction'), policies: ref('SchedulePolicies') } } } } },
+          responses: { 200: { description: 'Updated.' }, 400: problem('Invalid.'), 404: problem('Unknown id.') },
+        },
+        delete: { summary: 'Delete a schedule (admin)', parameters: [scheduleId], responses: { 204: { description: 'Deleted.' }, 404: problem('Unknown id.') } },
+      },
+      '/schedules/{id}/pause': { post: { summary: 'Pause, with {"note"}', parameters: [scheduleId], responses: { 200: { description: 'Paused.' } } } },
+      '/schedules/{id}/unpause': { post: { summary: 'Unpause, with {"note"}', parameters: [scheduleId], responses: { 200: { description: 'Unpaused.' } } } },
+      '/schedules/{id}/trigger': { post: { summary: 'Run now, with an optional {"overlap"}', parameters: [scheduleId], responses: { 200: { description: 'Triggered.' } } } },
+      '/schedules/{id}/backfill': {
+        post: {
+          summary: 'Run the actions of a past period, {start, end, overlap}',
+          parameters: [scheduleId],
+          requestBody: { content: { 'application/json': { schema: { type: 'object', properties: { start: { type: 'string', format: 'date-time' }, end: { type: 'string', format: 'date-time' }, overlap: { type: 'string' } } } } } },
+          responses: { 200: { description: 'Backfill started.' } },
         },
       },
       '/tasks': { get: { summary: 'The task registry', responses: { 200: { description: 'Each task: name, pool, queue, defaults, parameters with JSON Schema.' } } } },

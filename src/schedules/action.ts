@@ -37,7 +37,7 @@ const WorkflowActionSchema = z.strictObject({
   args: z.array(z.json()).max(100).optional(),
   workflowId: WorkflowIdSchema.optional(),
   timeout: DurationSchema.optional(),
-});
+}).meta({ id: 'WorkflowAction', description: 'A named code workflow of the project, with its args.' });
 
 const SHAPES = '{"canvas": …} (as POST /workflows takes) or {"workflow": "<name>", "args": […]}';
 

@@ -59,13 +59,13 @@ const PoliciesSchema = z.strictObject({
   overlap: OverlapSchema.optional(),
   catchupWindow: DurationSchema.refine((v) => (parseDuration(v) ?? 0) >= 10_000, { message: 'must be at least "10s" (Temporal\'s minimum)' }).optional(),
   pauseOnFailure: z.boolean().optional(),
-});
+}).meta({ id: 'SchedulePolicies' });
 
 const StateSchema = z.strictObject({
   paused: z.boolean().optional(),
   note: z.string().max(1000).optional(),
   remainingActions: z.number().int().min(1).max(1_000_000).optional(),
-});
+}).meta({ id: 'ScheduleState' });
 
 const MemoSchema = z
   .record(z.string().min(1).max(200), z.json())

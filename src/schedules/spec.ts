@@ -51,7 +51,7 @@ const SpecSchema = z.strictObject({
   endAt: Timestamp.optional(),
   skip: z.array(CalendarSchema).max(MAX_ENTRIES).optional(),
   jitter: DurationSchema.optional(),
-});
+}).meta({ id: 'ScheduleSpec', description: 'When runs happen: any mix of cron strings, intervals and calendars, in a time zone.' });
 
 /** Checks a spec, recording problems under `path`; answers the spec when it is valid. */
 export function validateSpec(value: unknown, path: string, issues: Issues): ScheduleSpecInput | undefined {
