@@ -44,8 +44,11 @@ export function runLinks(config: Config, workflowId: string, runId: string): Run
   };
 }
 
-/** How long the API waits for a worker to answer the state query. */
-const QUERY_DEADLINE_MS = 3000;
+/**
+ * How long the API waits for a worker to answer the state query: a closed run's query
+ * replays its whole history on a worker, which takes longer than a cached running one.
+ */
+const QUERY_DEADLINE_MS = { running: 3000, closed: 15_000 };
 
 export class Runs {
   constructor(
@@ -79,7 +82,7 @@ export class Runs {
       links: runLinks(this.config, workflowId, description.runId),
     };
     if (status !== 'RUNNING') Object.assign(view, await this.outcome(this.client.workflow.getHandle(workflowId, description.runId)));
-    const state = await this.queryState(handle);
+    const state = await this.queryState(handle, status === 'RUNNING' ? QUERY_DEADLINE_MS.running : QUERY_DEADLINE_MS.closed);
     if (state) {
       view.progress = state.progress;
       view.state = state.root;
@@ -99,9 +102,9 @@ export class Runs {
   }
 
   /** The canvas state, or null for workflows that do not answer it (or no worker in time). */
-  private async queryState(handle: WorkflowHandle): Promise<CanvasState | null> {
+  private async queryState(handle: WorkflowHandle, deadlineMs: number): Promise<CanvasState | null> {
     try {
-      return await this.client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query<CanvasState>('state'));
+      return await this.client.withDeadline(Date.now() + deadlineMs, () => handle.query<CanvasState>('state'));
     } catch {
       return null;
     }

@@ -1,7 +1,10 @@
 /** The documented limits of one canvas request (docs/canvas.md, "Limits"). */
 export const LIMITS = {
-  /** Nodes written in one request, counting every task, chain, group, chord and map. */
-  maxNodes: 1_000,
+  /**
+   * Nodes written in one request, counting every task, chain, group, chord and map:
+   * enough for a group of 2,500 written-out tasks within the byte limit.
+   */
+  maxNodes: 5_000,
   /** Nesting depth of chains, groups and chords. */
   maxDepth: 32,
   /** Request body size; far under Temporal's 2 MB payload limit. */
@@ -14,8 +17,11 @@ export const LIMITS = {
   defaultConcurrency: 200,
   /** Fan-outs larger than this run in child workflows of at most this many members each. */
   inlineFanOut: 500,
-  /** Activities one workflow run schedules itself before further fan-outs go to children. */
-  activitiesPerRun: 4_000,
+  /**
+   * Activities one workflow run schedules itself before further fan-outs go to children:
+   * about 9,000 events, under Temporal's 10,240-event warning, and quick to replay.
+   */
+  activitiesPerRun: 2_500,
   /** Activities one workflow run keeps pending at once (Temporal's cap is 2,000). */
   pendingActivitiesPerRun: 1_000,
   /** Fan-outs above this size show counts in the live state instead of one entry per member. */

