@@ -2,8 +2,9 @@
  * Thumbnail throughput: images per second through the media pool (a `canvas` run per image,
  * a group of media.thumbnail steps, one per avatar size: Temporal round trips, GridFS in and
  * out, sharp in the worker process) versus the same sharp work (media.render) called
- * directly in this process on in-memory buffers, at the pool's concurrency. Both in one run,
- * on one machine, so the ratio is what to read.
+ * directly in this process on in-memory buffers, at the pool's concurrency; and in between,
+ * the activity's own code in this process (GridFS and sharp without Temporal), which says
+ * where the difference goes. All in one run, alternating, so the ratios are what to read.
  *
  *   npx tsx bench/thumbnails.ts [--images 60] [--megapixels 2]
  *
@@ -11,7 +12,7 @@
  * processes in a temporary folder, and stops them at the end.
  */
 import { Client, Connection } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { MockActivityEnvironment, TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -94,10 +95,16 @@ async function main(): Promise<void> {
     console.log(`${images} images of ${width}×${height} (${megapixels} MP JPEG, ~${kib} KiB; ${distinct} distinct, reused), sizes ${sizes.join('/')}, ${lanes} at a time, ${os.cpus().length} cores`);
 
     // The same work the activity does, without Temporal or GridFS (sharp's cache is off in both).
-    const { render } = await import('../src/activities/media');
+    const { render, thumbnail } = await import('../src/activities/media');
     const direct = async (i: number) => {
       const o = originals[i % distinct];
       await Promise.all(sizes.map((size) => render(o.bytes, size, maxInputPixels)));
+    };
+    // The activity's own code in this process (GridFS in and out, sharp), without Temporal.
+    const activityEnv = new MockActivityEnvironment();
+    const inProcess = async (i: number) => {
+      const o = originals[i % distinct];
+      await Promise.all(sizes.map((size) => activityEnv.run(thumbnail, { userId: o.userId, originalId: o.originalId, size })));
     };
     const client = new Client({ connection: await Connection.connect({ address: env.address }) });
     const runIds: string[] = [];
@@ -115,23 +122,27 @@ async function main(): Promise<void> {
     const rounds = arg('rounds', 3);
     const perRound = Math.ceil(images / rounds);
     const rate = (count: number, ms: number) => (count / ms) * 1000;
-    const totals = { direct: 0, pool: 0 };
+    const totals = { direct: 0, inProcess: 0, pool: 0 };
     const ratios: number[] = [];
     for (let r = 0; r < rounds; r++) {
       const directMs = await timed(perRound, lanes, direct);
+      const inProcessMs = await timed(perRound, lanes, inProcess);
+      totals.inProcess += inProcessMs;
       // Enough runs in flight that the pool's slots never wait on the orchestrator.
       const poolMs = await timed(perRound, lanes * 4, viaPool);
       totals.direct += directMs;
       totals.pool += poolMs;
       ratios.push(rate(perRound, poolMs) / rate(perRound, directMs));
-      console.log(`round ${r + 1}: direct ${rate(perRound, directMs).toFixed(2)} images/s, pool ${rate(perRound, poolMs).toFixed(2)} images/s`);
+      console.log(`round ${r + 1}: direct ${rate(perRound, directMs).toFixed(2)}, activity code in-process ${rate(perRound, inProcessMs).toFixed(2)}, pool ${rate(perRound, poolMs).toFixed(2)} images/s`);
     }
     console.log(`where a pool run's time goes (means over the last round's runs): ${await breakdown(client, runIds.slice(-perRound))}`);
     await client.connection.close();
     const total = perRound * rounds;
     console.log(`sharp directly, in this process: ${rate(total, totals.direct).toFixed(2)} images/s (${(rate(total, totals.direct) * sizes.length).toFixed(1)} thumbnails/s)`);
+    console.log(`activity code in this process:   ${rate(total, totals.inProcess).toFixed(2)} images/s (GridFS on FerretDB + sharp, no Temporal)`);
     console.log(`through the media pool:           ${rate(total, totals.pool).toFixed(2)} images/s (${(rate(total, totals.pool) * sizes.length).toFixed(1)} thumbnails/s)`);
-    console.log(`pool / direct: ${(rate(total, totals.pool) / rate(total, totals.direct)).toFixed(2)} (per round: ${ratios.map((x) => x.toFixed(2)).join(', ')})`);
+    console.log(`pool / direct: ${(rate(total, totals.pool) / rate(total, totals.direct)).toFixed(2)} (per round: ${ratios.map((x) => x.toFixed(2)).join(', ')}); ` +
+      `activity code / direct: ${(rate(total, totals.inProcess) / rate(total, totals.direct)).toFixed(2)}; pool / activity code: ${(rate(total, totals.pool) / rate(total, totals.inProcess)).toFixed(2)}`);
   } finally {
     await disconnectDatabase().catch(() => undefined);
     for (const p of processes.reverse()) await p.stop(10_000);

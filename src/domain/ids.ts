@@ -7,8 +7,9 @@ export function isObjectId(value: string): boolean {
   return OBJECT_ID.test(value);
 }
 
-/** The GridFS bucket that holds avatar originals and thumbnails. */
+/** The GridFS buckets of avatar originals and of their thumbnails. */
 export const AVATAR_BUCKET = 'avatars';
+export const THUMBNAIL_BUCKET = 'thumbnails';
 
 /**
  * An upload's GridFS id: the user and the content's digest. The same bytes uploaded twice
@@ -22,6 +23,12 @@ export function originalFileId(userId: string, digestHex: string): string {
 /** A thumbnail's GridFS id: its upload and size. A retried step overwrites, never duplicates. */
 export function thumbnailFileId(originalId: string, size: number): string {
   return `${originalId}-${size}`;
+}
+
+const THUMBNAIL_ID = /^avatar-[0-9a-f]{24}-[0-9a-f]{32}-\d+$/;
+
+export function isThumbnailFileId(id: string): boolean {
+  return THUMBNAIL_ID.test(id);
 }
 
 /** Whether a GridFS id is one of this user's avatar files. */

@@ -8,7 +8,7 @@ import mongoose from 'mongoose';
 import sharp from 'sharp';
 import { connectDatabase, disconnectDatabase } from '../../src/db/connection';
 import { EmailLog, User } from '../../src/db/models';
-import { putFile } from '../../src/domain/avatar-store';
+import { findFile, putFile } from '../../src/domain/avatar-store';
 import { mentionEmail } from '../../src/domain/email-templates';
 import { originalFileId } from '../../src/domain/ids';
 import { sniffImage } from '../../src/domain/image-sniff';
@@ -194,6 +194,12 @@ describe('comments', () => {
     expect(comment.spamScore).toBeGreaterThan(0.5);
     expect(await mailTo(dee.email)).toHaveLength(0);
     expect((await call('GET', '/comments?status=spam')).body.items.map((c: { id: string }) => c.id)).toContain(posted.body.id);
+
+    // The ml pool's tasks are canvas tasks too: one text, or many in one activity.
+    const one = await runCanvas({ canvas: { task: 'spam.detect', args: [{ text }] } });
+    expect(one.result).toMatchObject({ spam: true });
+    const batch = await runCanvas({ canvas: { task: 'spam.detectBatch', args: [[text, 'Thanks for the review, I pushed the fix to the branch.']] } });
+    expect(batch.result.map((v: { spam: boolean }) => v.spam)).toEqual([true, false]);
   });
 
   test('bad comments answer 4xx and write nothing; a rejected recipient fails alone', async () => {
@@ -270,7 +276,7 @@ describe('avatars', () => {
     expect(corrupt.status).toBe(202);
     const failedRun = await waitForEnd(corrupt.body.workflowId);
     expect(failedRun).toMatchObject({ status: 'FAILED', failure: { type: 'ImageRejectedError' } });
-    expect(await mongoose.connection.db!.collection('avatars.files').findOne({ _id: corrupt.body.originalId })).toBeNull();
+    expect(await findFile(corrupt.body.originalId)).toBeNull();
 
     // The bomb straight into GridFS, as if the API's check were missing: sharp's own pixel
     // limit refuses it from the header, in one attempt.

@@ -7,7 +7,20 @@ export { Comment, COMMENT_STATUSES, commentWorkflowId, type CommentStatus, type 
 export { EmailLog, type EmailState } from './email-log';
 export { User, nameKeyOf, type UserDocument } from './user';
 
-/** Creates every declared index (and the collections); call after connecting. */
-export async function initModels(): Promise<void> {
-  await Promise.all([User.init(), Comment.init(), EmailLog.init()]);
+let ready: Promise<void> | undefined;
+
+/**
+ * Creates every index the schemas declare (and so the collections); call after connecting.
+ * Memoized, but forgotten after a failure so that a database that was down at start is
+ * tried again on the next call instead of failing every call after.
+ */
+export function initModels(): Promise<void> {
+  ready ??= Promise.all([User.createIndexes(), Comment.createIndexes(), EmailLog.createIndexes()]).then(
+    () => undefined,
+    (error: unknown) => {
+      ready = undefined;
+      throw error;
+    },
+  );
+  return ready;
 }
