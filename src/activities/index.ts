@@ -3,7 +3,6 @@
  * arguments are checked against the registry's schema and its result is JSON.
  */
 import { ErrorType, permanentFailure } from '../errors';
-import type { PoolName } from '../tasks/pools';
 import { TASKS, type TaskDefinition } from '../tasks/registry';
 import * as math from './math';
 import * as domain from './domain';
@@ -50,11 +49,14 @@ function wrap(definition: TaskDefinition, implementation: Implementation): Activ
   };
 }
 
-/** The activities a pool's worker registers: the registry's tasks whose home is that pool. */
-export function activitiesFor(pool: PoolName): Record<string, Activity> {
+/**
+ * The activities every activity pool registers: all of the registry's tasks. A task runs
+ * on its home pool's queue unless a canvas routes it elsewhere with `queue` (Celery's
+ * task_routes), so any pool must be able to run any task.
+ */
+export function registeredActivities(): Record<string, Activity> {
   const activities: Record<string, Activity> = {};
   for (const definition of TASKS.values()) {
-    if (definition.pool !== pool) continue;
     const implementation = implementations[definition.name];
     if (!implementation) throw new Error(`task ${definition.name} is in the registry but has no implementation`);
     activities[definition.name] = wrap(definition, implementation);

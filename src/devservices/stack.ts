@@ -8,7 +8,6 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config';
 import { POOL_NAMES, POOLS, type PoolName } from '../tasks/pools';
-import { poolHasTasks } from '../tasks/registry';
 import { SEARCH_ATTRIBUTES } from '../temporal/search-attributes';
 import { ManagedProcess, tsEntry, waitForPort, type ServiceSpec } from './processes';
 
@@ -127,7 +126,7 @@ export async function waitForTemporal(config: Config, timeoutMs: number): Promis
 }
 
 /** Waits until every pool's task queue has a poller: the workers are connected and polling. */
-export async function waitForPollers(config: Config, timeoutMs: number, pools: readonly PoolName[] = POOL_NAMES.filter((p) => POOLS[p].runs === 'workflows' || poolHasTasks(p))): Promise<void> {
+export async function waitForPollers(config: Config, timeoutMs: number, pools: readonly PoolName[] = POOL_NAMES): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const connection = await Connection.connect({ address: config.temporal.address });
   try {

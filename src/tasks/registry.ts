@@ -159,8 +159,3 @@ export const TASK_NAMES: readonly string[] = definitions.map((d) => d.name);
 export function getTask(name: string): TaskDefinition | undefined {
   return TASKS.get(name);
 }
-
-/** Whether any task calls this pool home (a pool with none has nothing to poll for). */
-export function poolHasTasks(pool: PoolName): boolean {
-  return definitions.some((d) => d.pool === pool);
-}

@@ -7,7 +7,6 @@ import { connectDatabase, disconnectDatabase } from '../db/connection';
 import { initModels } from '../db/models';
 import { connectWorker } from '../temporal/connection';
 import { POOL_NAMES, POOLS, type PoolName } from '../tasks/pools';
-import { poolHasTasks } from '../tasks/registry';
 import { logger } from '../logging';
 import { createPoolWorker } from './pool';
 import { installRuntime } from './runtime';
@@ -26,14 +25,6 @@ function poolFromArgs(argv: string[]): PoolName {
 async function main(): Promise<void> {
   const pool = poolFromArgs(process.argv.slice(2));
   const config = loadConfig();
-  if (POOLS[pool].runs === 'activities' && !poolHasTasks(pool)) {
-    // Nothing in the registry calls this pool home yet: stay up, idle, until stopped.
-    console.log(`worker pool ${pool} has no tasks in the registry; idle`);
-    const keepAlive = setInterval(() => undefined, 1 << 30);
-    await new Promise<void>((resolve) => ['SIGINT', 'SIGTERM'].forEach((s) => process.once(s, () => resolve())));
-    clearInterval(keepAlive);
-    return;
-  }
   const metricsAddress = config.workerMetricsAddress(pool, POOL_NAMES.indexOf(pool));
   installRuntime(metricsAddress);
   if (POOLS[pool].runs === 'activities') {

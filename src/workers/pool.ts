@@ -1,7 +1,7 @@
 /** Builds the Temporal worker of one pool: workflows for the orchestrator, activities for the rest. */
 import type { Duration } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
-import { activitiesFor } from '../activities';
+import { registeredActivities } from '../activities';
 import { poolConcurrency, type Config } from '../config';
 import { POOLS, type PoolName } from '../tasks/pools';
 import { dataConverter } from '../temporal/connection';
@@ -36,7 +36,7 @@ export async function createPoolWorker({ config, connection, pool, shutdownGrace
   }
   return Worker.create({
     ...base,
-    activities: activitiesFor(pool),
+    activities: registeredActivities(),
     maxConcurrentActivityTaskExecutions: poolConcurrency(pool, spec.concurrency),
   });
 }

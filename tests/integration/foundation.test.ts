@@ -60,6 +60,18 @@ describe('foundation', () => {
     expect(run.failure.message).toContain('operator said so');
   });
 
+  test('a step routed with "queue" runs on that pool, not its home pool', async () => {
+    const run = await runCanvas({ canvas: { task: 'add', args: [1, 2], options: { queue: 'ml' } } });
+    expect(run).toMatchObject({ status: 'COMPLETED', result: 3 });
+    const client = await temporalClient();
+    const history = await client.workflow.getHandle(run.workflowId).fetchHistory();
+    const scheduled = history.events!.find((e) => e.activityTaskScheduledEventAttributes)!.activityTaskScheduledEventAttributes!;
+    expect(scheduled.taskQueue!.name).toBe('orchestra-ml');
+    const started = history.events!.find((e) => e.activityTaskStartedEventAttributes)!.activityTaskStartedEventAttributes!;
+    expect(started.identity).toMatch(/^ml@/);
+    await client.connection.close();
+  });
+
   test('an unknown id is a 404, not a pending forever', async () => {
     for (const path of ['/workflows/no-such-run', '/workflows/no-such-run/result?timeout=1s']) {
       const reply = await call('GET', path);

@@ -12,7 +12,7 @@ import { createServer, type Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config';
-import { freePort, ManagedProcess, provision, waitForPort } from '../../src/devservices/processes';
+import { freePorts, ManagedProcess, provision, waitForPort } from '../../src/devservices/processes';
 import { api, ferretDb, smtpSink, waitForPollers, workerPool, type StackLayout } from '../../src/devservices/stack';
 import { POOL_NAMES } from '../../src/tasks/pools';
 import { WorkflowKindKey, TasksKey } from '../../src/temporal/search-attributes';
@@ -37,7 +37,7 @@ export default async function globalSetup(): Promise<void> {
     },
   });
 
-  const [apiPort, ferretdbPort, smtpPort, smtpHttpPort, controlPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const [apiPort, ferretdbPort, smtpPort, smtpHttpPort, controlPort, ...metricsPorts] = await freePorts(5 + POOL_NAMES.length);
   const bundlePath = path.join(dataDir, 'workflow-bundle.js');
   const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger });
   writeFileSync(bundlePath, code);
@@ -70,7 +70,6 @@ export default async function globalSetup(): Promise<void> {
   }
   add(smtpSink(config, layout));
   // Each pool serves its SDK metrics on a free port, so parallel runs never collide.
-  const metricsPorts = await Promise.all(POOL_NAMES.map(() => freePort()));
   POOL_NAMES.forEach((pool, i) => {
     process.env[`ORCHESTRA_TEST_${pool.toUpperCase()}_METRICS_URL`] = `http://127.0.0.1:${metricsPorts[i]}/metrics`;
     add(workerPool(pool, config, layout, { WORKER_METRICS_ADDRESS: `127.0.0.1:${metricsPorts[i]}` }));
