@@ -5,6 +5,7 @@
  * receives an input, sizes) is checked while walking the tree.
  */
 import type { z } from 'zod';
+import { Issues, type Issue, type Validation } from './issues';
 import { getTask, TASK_NAMES, type TaskDefinition } from '../tasks/registry';
 import { LIMITS } from './limits';
 import {
@@ -19,12 +20,9 @@ import {
 } from './schemas';
 import type { CanvasRequest, Json } from './types';
 
-export interface Issue {
-  path: string;
-  message: string;
-}
+// The issue types live in ./issues; re-exported for the validator's callers.
+export { joinPath, type Issue, type Validation } from './issues';
 
-export type Validation<T> = { ok: true; value: T } | { ok: false; issues: Issue[] };
 
 /** Each kind's own fields, without its members (which are walked one by one). */
 const CHAIN_FIELDS = ChainNodeSchema.omit({ chain: true });
@@ -33,41 +31,8 @@ const CHORD_FIELDS = ChordNodeSchema.omit({ chord: true });
 const CHORD_SHAPE_FIELDS = ChordNodeSchema.shape.chord.omit({ header: true, body: true });
 
 const KINDS = ['task', 'chain', 'group', 'chord', 'map'] as const;
-/** Enough to fix a request; a canvas with thousands of bad items need not list all. */
-const MAX_ISSUES = 100;
-
-export function joinPath(base: string, segments: ReadonlyArray<PropertyKey>): string {
-  let path = base;
-  for (const s of segments) path += typeof s === 'number' ? `[${s}]` : path === '' ? String(s) : `.${String(s)}`;
-  return path;
-}
-
-class Walker {
-  readonly issues: Issue[] = [];
-  private readonly seen = new Set<string>();
+class Walker extends Issues {
   nodes = 0;
-
-  /** Records a problem once (map items repeat the same ones), up to MAX_ISSUES. */
-  add(path: string, message: string): void {
-    const key = `${path}\n${message}`;
-    if (this.issues.length >= MAX_ISSUES || this.seen.has(key)) return;
-    this.seen.add(key);
-    this.issues.push({ path, message });
-  }
-
-  /** Runs a zod schema and records its issues under `path`. */
-  check(schema: z.ZodType, value: unknown, path: string): boolean {
-    const parsed = schema.safeParse(value);
-    if (parsed.success) return true;
-    for (const issue of parsed.error.issues) {
-      if (issue.code === 'unrecognized_keys') {
-        for (const key of issue.keys) this.add(joinPath(path, [...issue.path, key]), 'is not a known field');
-      } else {
-        this.add(joinPath(path, issue.path), issue.message);
-      }
-    }
-    return false;
-  }
 
   node(value: unknown, path: string, hasInput: boolean, depth: number): void {
     this.nodes++;
@@ -250,7 +215,7 @@ export function validateCanvasRequest(body: unknown, options: ValidateOptions = 
   if (request.exclusive !== undefined && typeof request.exclusive !== 'boolean') walker.add('exclusive', 'must be a boolean');
   if (request.timeout !== undefined) walker.check(DurationSchema, request.timeout, 'timeout');
   if (request.onError !== undefined) validateErrback(walker, request.onError);
-  return walker.issues.length ? { ok: false, issues: walker.issues } : { ok: true, value: request as unknown as CanvasRequest };
+  return walker.list.length ? { ok: false, issues: walker.list } : { ok: true, value: request as unknown as CanvasRequest };
 }
 
 /** The errback is a task that receives the failure as its first argument. */
