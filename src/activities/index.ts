@@ -4,6 +4,7 @@
  */
 import { ErrorType, permanentFailure } from '../errors';
 import { TASKS, type TaskDefinition } from '../tasks/registry';
+import * as cleanup from './cleanup';
 import * as math from './math';
 import * as domain from './domain';
 import * as email from './email';
@@ -26,6 +27,7 @@ export const implementations: Readonly<Record<string, Implementation>> = {
   'spam.detectBatch': spam.detectBatch,
   'email.send': email.send,
   'media.thumbnail': media.thumbnail,
+  'files.cleanupOrphans': cleanup.cleanupOrphanedFiles,
   'comments.publish': domain.publishComment,
   'comments.markSpam': domain.markSpam,
   'comments.recordOutcome': domain.recordOutcome,

@@ -112,3 +112,9 @@ export async function deleteFiles(ids: string[]): Promise<void> {
     await chunks(name).deleteMany({ files_id: { $in: mine } });
   }
 }
+
+/** Ids of files in a bucket stored before `before`, oldest first, at most `limit`. */
+export async function filesStoredBefore(name: BucketName, before: Date, limit: number): Promise<string[]> {
+  const rows = await files(name).find({ uploadDate: { $lt: before } }, { projection: { _id: 1 } }).sort({ uploadDate: 1 }).limit(limit).toArray();
+  return rows.map((row) => row._id);
+}

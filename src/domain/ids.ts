@@ -31,6 +31,11 @@ export function isThumbnailFileId(id: string): boolean {
   return THUMBNAIL_ID.test(id);
 }
 
+/** The user id an avatar file's GridFS id names, or undefined for other files. */
+export function avatarFileOwner(fileId: string): string | undefined {
+  return /^avatar-([0-9a-f]{24})-/.exec(fileId)?.[1];
+}
+
 /** Whether a GridFS id is one of this user's avatar files. */
 export function isUsersAvatarFile(userId: string, fileId: string): boolean {
   return fileId.startsWith(`avatar-${userId}-`);

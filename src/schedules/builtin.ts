@@ -31,14 +31,10 @@ export function builtinSchedules(config: Pick<Config, 'schedules'>): ScheduleDef
       id: 'cleanup-orphaned-files',
       // Hourly, at 17 past (epoch-aligned, so not on the busy hour).
       spec: { intervals: [{ every: '1h', offset: '17m' }] },
-      // STAND-IN: the task registry has no task that finds and deletes orphaned GridFS
-      // files yet (the avatar flow only deletes the files it replaces, in users.setAvatar).
-      // Until it does, the schedule runs the existing `noop` task, so the schedule, its
-      // cadence and its runs are real and visible; put the cleanup task here when it
-      // exists, and the next start updates the schedule.
-      action: { canvas: { task: 'noop', args: ['cleanup-orphaned-files: no orphan-cleanup task in the registry yet'] } },
+      // Files no user references, older than an hour (uploads in flight are younger).
+      action: { canvas: { task: 'files.cleanupOrphans' } },
       policies: { overlap: 'SKIP' },
-      memo: { description: 'Hourly cleanup of orphaned GridFS files (stand-in: runs noop until the cleanup task exists)' },
+      memo: { description: 'Hourly cleanup of orphaned GridFS files (avatar originals and thumbnails no user references)' },
     },
   ];
 }

@@ -96,6 +96,13 @@ const definitions: TaskDefinition[] = [
     defaults: { startToCloseTimeout: '2m', heartbeatTimeout: '20s', retry: { maxAttempts: 3, initialInterval: '1s', backoffCoefficient: 2 } },
   },
   {
+    name: 'files.cleanupOrphans',
+    pool: 'default',
+    description: 'Deletes avatar originals and thumbnails in GridFS that no user references and that are older than graceMs (default 1 h); returns {scanned, deleted, sample}.',
+    params: [{ name: 'graceMs', schema: z.number().int().min(0).max(30 * 86_400_000), optional: true }],
+    defaults: { startToCloseTimeout: '10m', heartbeatTimeout: '1m', retry: { maxAttempts: 3, initialInterval: '10s' } },
+  },
+  {
     name: 'comments.publish',
     pool: 'default',
     description: 'Marks a pending comment published; returns {status, mentions: [user id]} (the author excluded).',

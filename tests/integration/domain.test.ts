@@ -294,6 +294,24 @@ describe('avatars', () => {
   });
 });
 
+describe('orphaned files', () => {
+  test('the hourly cleanup task deletes unreferenced files and keeps every referenced one', async () => {
+    const user = await createUser('keeper');
+    const started = await upload(user.id, await pngImage(64, 64), 'keep.png');
+    expect((await waitForEnd(started.body.workflowId)).status).toBe('COMPLETED');
+    const kept = (await User.findById(user.id).lean())!.avatar as unknown as { original: string; thumbnails: Record<string, string> };
+    const orphanId = originalFileId(user.id, 'f'.repeat(64));
+    await putFile(orphanId, 'orphan.png', await pngImage(8, 8), { userId: user.id });
+    const run = await runCanvas({ canvas: { task: 'files.cleanupOrphans', args: [0] } });
+    expect(run.status).toBe('COMPLETED');
+    expect(run.result.deleted).toBeGreaterThanOrEqual(1);
+    expect(run.result.sample).toContain(orphanId);
+    expect(await findFile(orphanId)).toBeNull();
+    expect(await findFile(kept.original)).not.toBeNull();
+    for (const id of Object.values(kept.thumbnails)) expect(await findFile(id)).not.toBeNull();
+  });
+});
+
 describe('email under failure', () => {
   test('kill -9 of the email pool in the middle of a group of sends: every email arrives exactly once', async () => {
     const addresses = Array.from({ length: 5 }, (_, i) => `kill${run}-${i}@example.test`);
