@@ -8,6 +8,7 @@ import { ApiMetrics } from './metrics';
 import { createApp } from './app';
 import { Runs } from './runs';
 import { syncBuiltinSchedulesAtStart } from '../schedules/startup';
+import { resumePendingComments } from '../domain/recovery';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
   });
   // Built-in schedules (src/schedules/builtin.ts) match the code after every start; in the background.
   void syncBuiltinSchedulesAtStart(client, config, 'api');
+  void resumePendingComments(client).catch((error: unknown) => logger().error({ err: error }, 'could not resume pending comments'));
   const shutdown = () => {
     // Stop accepting, let in-flight requests finish, then close the connections.
     logger().info('api stopping: no new connections, finishing requests in flight');

@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
 import sharp from 'sharp';
 import { connectDatabase, disconnectDatabase } from '../../src/db/connection';
-import { EmailLog, User } from '../../src/db/models';
+import { Comment, EmailLog, User, commentWorkflowId } from '../../src/db/models';
 import { findFile, putFile } from '../../src/domain/avatar-store';
 import { mentionEmail } from '../../src/domain/email-templates';
 import { originalFileId } from '../../src/domain/ids';
@@ -291,6 +291,35 @@ describe('avatars', () => {
 
     expect(await pidOf('worker-media')).toBe(mediaPid);
     expect((await call('GET', `/users/${user.id}`)).body.avatar).toBeNull();
+  });
+});
+
+describe('crash recovery', () => {
+  test('a comment stored by an API that died before starting its run is processed after the API restarts', async () => {
+    const author = await createUser('survivor');
+    // What a crash between "comment stored" and "run started" leaves behind.
+    const _id = new mongoose.Types.ObjectId();
+    const past = new Date(Date.now() - 120_000);
+    await Comment.collection.insertOne({
+      _id,
+      author: new mongoose.Types.ObjectId(author.id),
+      text: 'a perfectly ordinary note about the quarterly planning meeting',
+      mentions: [],
+      status: 'pending',
+      workflowId: commentWorkflowId(_id),
+      requestKey: `crash-${_id}`,
+      createdAt: past,
+      updatedAt: past,
+    });
+    await control('stop', 'api');
+    await control('start', 'api');
+    const deadline = Date.now() + 60_000;
+    let status = 'pending';
+    while (status === 'pending' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 500));
+      status = (await call('GET', `/comments/${_id}`).catch(() => ({ body: { status: 'pending' } }))).body?.status ?? 'pending';
+    }
+    expect(status).toBe('published');
   });
 });
 
