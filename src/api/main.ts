@@ -1,6 +1,7 @@
 /** The API process: connects to Temporal and the database, then serves HTTP. */
 import { loadConfig } from '../config';
 import { connectDatabase, disconnectDatabase, pingDatabase } from '../db/connection';
+import { initModels } from '../db/models';
 import { logger } from '../logging';
 import { connectClient, payloadCodec } from '../temporal/connection';
 import { ApiKeys } from './auth';
@@ -14,6 +15,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const client = await connectClient(config);
   await connectDatabase(config.mongodbUri);
+  // The unique indexes (user email, comment request key) must exist before a write relies on them.
+  await initModels();
   const apiKeys = new ApiKeys({ file: config.security.apiKeysFile, inline: config.security.apiKeysInline });
   const app = createApp({ config, client, runs: new Runs(client, config), pingDatabase, apiKeys, metrics: new ApiMetrics(), codec: payloadCodec(config) });
   const server = app.listen(config.api.port, config.api.host, () => {

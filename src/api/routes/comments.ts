@@ -7,7 +7,6 @@ import mongoose from 'mongoose';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { Comment, COMMENT_STATUSES, commentWorkflowId, type CommentStatus } from '../../db/models/comment';
-import { initModels } from '../../db/models';
 import { User } from '../../db/models/user';
 import { isObjectId } from '../../domain/ids';
 import { isHeaderSafe } from '../../domain/mail-safety';
@@ -44,11 +43,6 @@ type CommentRow = {
 
 export function commentRoutes(app: AppContext): Router {
   const router = new Router({ prefix: '/comments' });
-  // The unique email and request-key indexes must exist before the first write relies on them.
-  router.use(async (_ctx, next) => {
-    await initModels();
-    return next();
-  });
   const { config, client } = app;
 
   router.post('/', async (ctx) => {

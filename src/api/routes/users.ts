@@ -7,7 +7,6 @@ import busboy from 'busboy';
 import type { Context } from 'koa';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { initModels } from '../../db/models';
 import { User, nameKeyOf, type UserDocument } from '../../db/models/user';
 import { findFile, openDownload, putFile, touchFile } from '../../domain/avatar-store';
 import { avatarWorkflowId, isObjectId, originalFileId } from '../../domain/ids';
@@ -30,11 +29,6 @@ const NewUser = z.strictObject({
 
 export function userRoutes(app: AppContext): Router {
   const router = new Router({ prefix: '/users' });
-  // The unique email and request-key indexes must exist before the first write relies on them.
-  router.use(async (_ctx, next) => {
-    await initModels();
-    return next();
-  });
   const { config, client } = app;
 
   router.post('/', async (ctx) => {
