@@ -78,6 +78,8 @@ export interface Config {
   temporalTls: { certPath?: string; keyPath?: string; caPath?: string; serverName?: string; apiKey?: string };
   /** Payload encryption: JSON {keyId: base64 32 bytes}, and the id new payloads use. */
   encryption: { keys: string | undefined; keyId: string | undefined };
+  /** How long a stopping worker lets running tasks finish ("30s"). */
+  workerShutdownGrace: string;
   /** Where a worker pool serves the SDK's Prometheus metrics ("off" for none). */
   workerMetricsAddress: (pool: string, index: number) => string | undefined;
   /** Which services the environment already provides, so `npm start` must not start them. */
@@ -153,6 +155,7 @@ export function loadConfig(): Config {
       apiKey: optional('TEMPORAL_API_KEY'),
     },
     encryption: { keys: optional('ORCHESTRA_ENCRYPTION_KEYS'), keyId: optional('ORCHESTRA_ENCRYPTION_KEY_ID') },
+    workerShutdownGrace: str('WORKER_SHUTDOWN_GRACE', '30s'),
     workerMetricsAddress: (pool, index) => {
       const address = optional(`POOL_${pool.toUpperCase()}_METRICS_ADDRESS`) ?? optional('WORKER_METRICS_ADDRESS') ?? `127.0.0.1:${9464 + index}`;
       return address === 'off' ? undefined : address;

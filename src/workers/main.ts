@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     logger().info({ vocabulary: model.vocabularySize, path: config.domain.spam.modelPath }, 'spam model loaded');
   }
   const connection = await connectWorker(config);
-  const worker = await createPoolWorker({ config, connection, pool, shutdownGraceTime: (process.env.WORKER_SHUTDOWN_GRACE || '30s') as Duration });
+  const worker = await createPoolWorker({ config, connection, pool, shutdownGraceTime: config.workerShutdownGrace as Duration });
   logger().info({ pool, taskQueue: worker.options.taskQueue, metrics: metricsAddress ?? 'off' }, `worker pool ${pool} polling ${worker.options.taskQueue} at ${config.temporal.address}`);
   // The orchestrator keeps the built-in schedules in step too (src/schedules/builtin.ts); in the background.
   if (pool === 'orchestrator') void syncBuiltinSchedulesWithOwnClient(config, 'worker-orchestrator');
