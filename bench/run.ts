@@ -67,6 +67,8 @@ async function main(): Promise<void> {
 
   let failed = false;
   const scenarios: ScenarioResult[] = [];
+  /** When the scenarios ran (after warm-up): the window the profiles are summarized over. */
+  const measured = { from: 0, to: Infinity };
   const connection = await Connection.connect({ address: system.temporalAddress });
   const http = new HttpClient(system.apiUrl);
   try {
@@ -83,6 +85,7 @@ async function main(): Promise<void> {
     };
     log('warming up');
     await warmUp(ctx);
+    measured.from = Date.now();
     for (const id of args.only) {
       log(`scenario ${id}`);
       try {
@@ -96,6 +99,7 @@ async function main(): Promise<void> {
         log(`scenario ${id} FAILED: ${(error as Error).message}`);
       }
     }
+    measured.to = Date.now();
     refs.trivial.close();
   } catch (error) {
     failed = true;
@@ -111,7 +115,9 @@ async function main(): Promise<void> {
     finishedAt: new Date().toISOString(),
     totalSeconds: Math.round((performance.now() - t0) / 1000),
     mode: args.quick ? 'quick' : args.issueCounts ? 'issue counts' : 'default',
-    target: args.url ? `the running system at ${args.url}` : `a system started for the run (dev server SQLite on ${args.temporalDb})`,
+    target:
+      (args.url ? `the running system at ${args.url}` : `a system started for the run (dev server SQLite on ${args.temporalDb})`) +
+      (args.profile.length ? `; ${args.profile.join(', ')} under --cpu-prof, so these figures are perturbed` : ''),
     fingerprint: fp,
     reductions: [...reduced, ...scenarios.flatMap((s) => s.shortfalls)],
     scenarios,
@@ -125,10 +131,11 @@ async function main(): Promise<void> {
   console.log(`wrote ${path.relative(process.cwd(), files.json)} and ${path.relative(process.cwd(), files.markdown)}`);
 
   if (profileDir) {
-    const summaries = profileFiles(profileDir).map((file) => formatSummary(summarize(file), path.relative(profileDir, file)));
+    const summaries = profileFiles(profileDir).map((file) => formatSummary(summarize(file, 25, measured), path.relative(profileDir, file)));
     const summaryFile = path.join(RESULTS_DIR, `${stamp}-profile.md`);
     mkdirSync(RESULTS_DIR, { recursive: true });
-    writeFileSync(summaryFile, `# CPU profiles, ${report.startedAt} (scenarios ${args.only.join(', ')})\n\n${summaries.join('\n')}`);
+    const window = `${new Date(measured.from).toISOString()} to ${Number.isFinite(measured.to) ? new Date(measured.to).toISOString() : 'the end'}`;
+    writeFileSync(summaryFile, `# CPU profiles, ${report.startedAt} (scenarios ${args.only.join(', ')}; samples from ${window}, after warm-up)\n\n${summaries.join('\n')}`);
     console.log(`\n${summaries.join('\n')}\nprofiles in ${profileDir}; summary in ${path.relative(process.cwd(), summaryFile)}`);
   }
   if (failed) console.log(`logs kept in ${system.dataDir}`);

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../src/config';
-import { freePort, ManagedProcess, provision, tsEntry, waitForPort } from '../src/devservices/processes';
+import { freePorts, ManagedProcess, provision, tsEntry, waitForPort } from '../src/devservices/processes';
 import { appEnv, ferretDb, smtpSink, temporalDevServer, waitForPollers, waitForTemporal, type StackLayout } from '../src/devservices/stack';
 import { POOL_NAMES } from '../src/tasks/pools';
 
@@ -25,6 +25,8 @@ export interface System {
   pids(): Record<string, number>;
   /** Starts another process of our own (a reference worker or server) that stop() also ends. */
   spawn(name: string, file: string, args: string[]): ManagedProcess;
+  /** Signals one of our processes (SIGSTOP / SIGCONT to pause a pool); false if it is not ours. */
+  signal(name: string, signal: NodeJS.Signals): boolean;
   stop(): Promise<void>;
 }
 
@@ -54,7 +56,8 @@ const BENCH_APP_ENV: NodeJS.ProcessEnv = {
 export async function startSystem(options: StartOptions): Promise<System> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'orchestra-bench-'));
   const layout: StackLayout = { dataDir, logDir: path.join(dataDir, 'logs'), echo: false };
-  const [temporalPort, temporalUiPort, ferretdbPort, smtpPort, smtpHttpPort, apiPort] = await Promise.all(Array.from({ length: 6 }, () => freePort()));
+  // Distinct ports in one batch (freePort() one at a time may hand the same port out twice).
+  const [temporalPort, temporalUiPort, ferretdbPort, smtpPort, smtpHttpPort, apiPort] = await freePorts(6);
   Object.assign(process.env, {
     ORCHESTRA_DATA_DIR: dataDir,
     TEMPORAL_PORT: String(temporalPort),
@@ -84,6 +87,11 @@ export async function startSystem(options: StartOptions): Promise<System> {
     dataDir,
     pids: () => Object.fromEntries([...processes].filter(([, p]) => p.pid !== undefined).map(([name, p]) => [name, p.pid as number])),
     spawn: (name, file, args) => add(appProcess(name, file, args, config, layout, options.nodeFlags?.[name] ?? [])),
+    signal: (name, signal) => {
+      const p = processes.get(name);
+      p?.kill(signal);
+      return p !== undefined;
+    },
     stop: async () => {
       const apps = [...processes.values()].filter((p) => !['temporal', 'ferretdb', 'smtp-sink'].includes(p.spec.name));
       await Promise.all(apps.map((p) => p.stop(20_000)));
@@ -142,6 +150,11 @@ export function attachSystem(apiUrl: string, temporalAddress: string, namespace:
       const p = appProcess(name, file, args, config, layout, []);
       own.set(name, p);
       return p;
+    },
+    signal: (name, signal) => {
+      const p = own.get(name);
+      p?.kill(signal);
+      return p !== undefined;
     },
     stop: async () => {
       await Promise.all([...own.values()].map((p) => p.stop(10_000)));

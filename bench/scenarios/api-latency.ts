@@ -1,9 +1,10 @@
 /**
  * (f) Start-only latency: POST /workflows at concurrency 32, against L2 (a trivial Koa
  * route under the same load generator) and against raw client starts of the same canvas.
- * The canvas is a no-op behind a one-hour delay: each start costs the workers one
- * workflow task, then the run waits on a timer, so start-only rounds leave no backlog of
- * runs to execute. Between rounds the system is let go quiet.
+ * When the system is ours, the orchestrator pool is paused (SIGSTOP) during the rounds, so
+ * only the start path runs (HTTP, validation, the client, the server's start), as it would
+ * in a cluster where workers run on other machines; the runs it started wait, then run on
+ * SIGCONT. Their canvas is a no-op behind a one-hour delay, so that costs one workflow task each.
  */
 import { waitForQuiet, type BenchContext } from '../context';
 import { closedLoop, type LoadResult } from '../load';
@@ -14,6 +15,7 @@ import { interleave, Series } from '../rounds';
 import { percentile, ratios } from '../stats';
 
 const DELAYED_NOOP: CanvasRequestJson = { canvas: { task: 'noop', options: { delay: '1h' } } };
+const PAUSED = 'worker-orchestrator';
 
 interface Stats {
   p50: Series;
@@ -40,28 +42,36 @@ export async function apiLatency(ctx: BenchContext): Promise<ScenarioResult> {
   const api = stats();
   const raw = stats();
   const started: string[] = [];
+  const paused = ctx.system.owned && ctx.system.signal(PAUSED, 'SIGSTOP');
   let quietMs = 0;
-  await interleave(
-    rounds,
-    [
-      { name: 'L2 trivial Koa', run: async () => record(l2, await runL2(ctx.refs, roundMs), 'L2') },
-      {
-        name: 'POST /workflows',
-        run: async () => {
-          record(api, await closedLoop({ concurrency: 32, durationMs: roundMs }, async () => void started.push(await ctx.api.start(DELAYED_NOOP))), 'POST /workflows');
-          quietMs += await waitForQuiet(ctx);
+  const settle = async () => {
+    if (!paused) quietMs += await waitForQuiet(ctx);
+  };
+  try {
+    await interleave(
+      rounds,
+      [
+        { name: 'L2 trivial Koa', run: async () => record(l2, await runL2(ctx.refs, roundMs), 'L2') },
+        {
+          name: 'POST /workflows',
+          run: async () => {
+            record(api, await closedLoop({ concurrency: 32, durationMs: roundMs }, async () => void started.push(await ctx.api.start(DELAYED_NOOP))), 'POST /workflows');
+            await settle();
+          },
         },
-      },
-      {
-        name: 'raw client start',
-        run: async () => {
-          record(raw, await closedLoop({ concurrency: 32, durationMs: roundMs }, async () => void started.push(await rawStart(ctx.client, DELAYED_NOOP))), 'raw start');
-          quietMs += await waitForQuiet(ctx);
+        {
+          name: 'raw client start',
+          run: async () => {
+            record(raw, await closedLoop({ concurrency: 32, durationMs: roundMs }, async () => void started.push(await rawStart(ctx.client, DELAYED_NOOP))), 'raw start');
+            await settle();
+          },
         },
-      },
-    ],
-    ctx.log,
-  );
+      ],
+      ctx.log,
+    );
+  } finally {
+    if (paused) ctx.system.signal(PAUSED, 'SIGCONT');
+  }
   out.add('POST /workflows ÷ L2, p50 latency', '×', ratios(api.p50.values, l2.p50.values), true);
   out.add('POST /workflows ÷ L2, p99 latency', '×', ratios(api.p99.values, l2.p99.values), true);
   out.add('POST /workflows ÷ raw start, p50 latency', '×', ratios(api.p50.values, raw.p50.values), true);
@@ -77,8 +87,9 @@ export async function apiLatency(ctx: BenchContext): Promise<ScenarioResult> {
   out.add('raw start p50', 'ms', raw.p50.values);
   out.add('raw start p99', 'ms', raw.p99.values);
   out.note(
-    `the canvas is {"task": "noop", "options": {"delay": "1h"}}: each of the ${started.length.toLocaleString('en-US')} starts costs one workflow task, ` +
-      `then its run waits; letting the system go quiet between rounds took ${(quietMs / 1000).toFixed(1)} s in all.`,
+    paused
+      ? `the orchestrator pool was paused during the rounds, so only the start path ran; ${started.length.toLocaleString('en-US')} runs of {"task": "noop", "options": {"delay": "1h"}} started.`
+      : `the started runs' first workflow tasks ran meanwhile (not our processes to pause); waiting for quiet between rounds took ${(quietMs / 1000).toFixed(1)} s.`,
   );
   if (!ctx.system.owned) {
     // Not our system: do not leave thousands of sleeping runs in it.

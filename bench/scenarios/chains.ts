@@ -4,7 +4,6 @@
  * each process spends per workflow, from /proc, which is steadier than wall time.
  */
 import type { BenchContext } from '../context';
-import { capMs } from '../counts';
 import { eventCount } from '../histories';
 import { closedLoop } from '../load';
 import { cpuDelta, cpuSnapshot, type CpuSnapshot } from '../procstat';
@@ -20,7 +19,7 @@ const SYSTEM_PROCESSES = ['temporal', 'worker-orchestrator', 'worker-default', '
 
 export async function chains(ctx: BenchContext): Promise<ScenarioResult> {
   const out = new ScenarioBuilder('b', 'chains of 3 no-op tasks through the API at concurrency 32, vs L1 (minimal workflow, raw client, minimal worker)');
-  const { rounds, chains: total, l1PerRound, chainCapS, l1CapS } = ctx.plan.b;
+  const { rounds, chains: total, l1PerRound } = ctx.plan.b;
   const chainsPerRound = Math.ceil(total / rounds);
   const done = { chains: 0, l1: 0 };
   const s = { l1Rate: new Series(), l1Events: new Series(), chainRate: new Series(), chainEvents: new Series() };
@@ -39,7 +38,7 @@ export async function chains(ctx: BenchContext): Promise<ScenarioResult> {
         name: 'L1',
         run: async () => {
           const before = cpuSnapshot(pick(pids(), ['temporal', 'minimal-worker']));
-          const r = await runL1(ctx.client, ctx.refs, l1PerRound, capMs(l1CapS));
+          const r = await runL1(ctx.client, ctx.refs, l1PerRound);
           record(cpuPerL1, cpuDelta(before, cpuSnapshot(pick(pids(), ['temporal', 'minimal-worker']))), r.load.completed);
           done.l1 += r.load.completed;
           s.l1Rate.push(r.workflowsPerSecond);
@@ -51,7 +50,7 @@ export async function chains(ctx: BenchContext): Promise<ScenarioResult> {
         run: async () => {
           const ids: string[] = [];
           const before = cpuSnapshot(pick(pids(), SYSTEM_PROCESSES));
-          const r = await closedLoop({ concurrency: 32, count: chainsPerRound, durationMs: capMs(chainCapS) }, async () => {
+          const r = await closedLoop({ concurrency: 32, count: chainsPerRound }, async () => {
             const id = await ctx.api.start(CHAIN);
             ids.push(id);
             await ctx.api.result(id);

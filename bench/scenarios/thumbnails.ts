@@ -10,8 +10,8 @@ import { loadConfig, poolConcurrency } from '../../src/config';
 import { POOLS } from '../../src/tasks/pools';
 import { getTask } from '../../src/tasks/registry';
 import type { BenchContext } from '../context';
-import { capMs } from '../counts';
 import { closedLoop } from '../load';
+import { cpuDelta, cpuSnapshot } from '../procstat';
 import { ScenarioBuilder, type ScenarioResult } from '../report';
 import { interleave, Series } from '../rounds';
 import { ratios } from '../stats';
@@ -25,7 +25,7 @@ interface Original {
 }
 
 export async function thumbnails(ctx: BenchContext): Promise<ScenarioResult> {
-  const { rounds, images, distinct, poolCapS } = ctx.plan.d;
+  const { rounds, images, distinct, directPerRound } = ctx.plan.d;
   const out = new ScenarioBuilder('d', `thumbnails: ${images} images of 1–2 MP to the three sizes, media pool vs sharp in one process`);
   if (!getTask('media.thumbnail')) return out.skipped('no media.thumbnail task in src/tasks/registry.ts');
   const mongodbUri = process.env.MONGODB_URI;
@@ -60,8 +60,10 @@ export async function thumbnails(ctx: BenchContext): Promise<ScenarioResult> {
     const perRound = Math.ceil(images / rounds);
     const pool = new Series();
     const direct = new Series();
+    const cpuPerImage: Record<string, Series> = {};
     let pooled = 0;
     const pick = (round: number, i: number) => originals[(round * perRound + i) % originals.length];
+    const watched = Object.fromEntries(Object.entries(ctx.system.pids()).filter(([name]) => ['temporal', 'ferretdb', 'worker-media', 'worker-orchestrator', 'api'].includes(name)));
     const viaPool = (o: Original) =>
       ctx.api.run({ canvas: { group: sizes.map((size) => ({ task: 'media.thumbnail', args: [{ userId: o.userId, originalId: o.originalId, size }] })) } });
     const direct1 = async (o: Original) => {
@@ -75,7 +77,10 @@ export async function thumbnails(ctx: BenchContext): Promise<ScenarioResult> {
         {
           name: 'media pool',
           run: async (round) => {
-            const r = await closedLoop({ concurrency: 4, count: perRound, durationMs: capMs(poolCapS) }, async (i) => void (await viaPool(pick(round, i))));
+            const before = cpuSnapshot(watched);
+            // Two images at a time keep the pool's two slots busy (each image is three tasks).
+            const r = await closedLoop({ concurrency: 2, count: perRound }, async (i) => void (await viaPool(pick(round, i))));
+            for (const [name, ms] of Object.entries(cpuDelta(before, cpuSnapshot(watched)))) if (ms !== undefined) (cpuPerImage[name] ??= new Series()).push(ms / r.completed);
             if (r.errors) throw new Error(`media pool: ${r.errors} failed, e.g. ${r.errorSamples[0]}`);
             pool.push(r.perSecond);
             pooled += r.completed;
@@ -84,7 +89,7 @@ export async function thumbnails(ctx: BenchContext): Promise<ScenarioResult> {
         {
           name: 'sharp direct',
           run: async (round) => {
-            const r = await closedLoop({ concurrency: lanes, count: perRound }, async (i) => direct1(pick(round, i)));
+            const r = await closedLoop({ concurrency: lanes, count: directPerRound }, async (i) => direct1(pick(round, i)));
             if (r.errors) throw new Error(`sharp direct: ${r.errors} failed, e.g. ${r.errorSamples[0]}`);
             direct.push(r.perSecond);
           },
@@ -93,8 +98,9 @@ export async function thumbnails(ctx: BenchContext): Promise<ScenarioResult> {
       ctx.log,
     );
     out.add('media pool ÷ sharp direct, images/s', '×', ratios(pool.values, direct.values), true);
+    for (const [name, series] of Object.entries(cpuPerImage)) out.add(`CPU per image through the pool: ${name}`, 'ms/image', series.values);
     out.ran('images through the media pool (each to 3 sizes)', pooled, images);
-    out.note(`sharp direct: ${perRound} images a round.`);
+    out.note(`sharp direct: ${directPerRound} images a round; CPU per image is utime+stime from /proc over the pool's rounds.`);
     out.add('media pool', 'images/s', pool.values);
     out.add('sharp direct', 'images/s', direct.values);
     return out.done();
