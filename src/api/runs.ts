@@ -50,7 +50,18 @@ export function runLinks(config: Config, workflowId: string, runId: string): Run
  */
 const QUERY_DEADLINE_MS = { running: 3000, closed: 15_000 };
 
+/** Closed runs whose outcome and final state are remembered (they never change). */
+const CLOSED_RUNS_REMEMBERED = 1000;
+
+type Outcome = Pick<RunView, 'result' | 'failure' | 'progress' | 'state'>;
+
 export class Runs {
+  /**
+   * A closed run's state query replays its whole history on a worker; its answer cannot
+   * change, so each closed run is asked once (by run id, oldest forgotten first).
+   */
+  private readonly closed = new Map<string, Outcome>();
+
   constructor(
     private readonly client: Client,
     private readonly config: Config,
@@ -81,6 +92,8 @@ export class Runs {
       state: null,
       links: runLinks(this.config, workflowId, description.runId),
     };
+    const remembered = this.closed.get(description.runId);
+    if (remembered) return { ...view, ...remembered };
     if (status !== 'RUNNING') Object.assign(view, await this.outcome(this.client.workflow.getHandle(workflowId, description.runId)));
     const state = await this.queryState(handle, status === 'RUNNING' ? QUERY_DEADLINE_MS.running : QUERY_DEADLINE_MS.closed);
     if (state) {
@@ -88,7 +101,13 @@ export class Runs {
       view.state = state.root;
       addHeartbeats(state.root, description.raw.pendingActivities ?? []);
     }
+    if (status !== 'RUNNING' && state) this.remember(description.runId, view);
     return view;
+  }
+
+  private remember(runId: string, { result, failure, progress, state }: RunView): void {
+    this.closed.set(runId, { result, failure, progress, state });
+    if (this.closed.size > CLOSED_RUNS_REMEMBERED) this.closed.delete(this.closed.keys().next().value!);
   }
 
   private async outcome(handle: WorkflowHandle): Promise<Pick<RunView, 'result' | 'failure'>> {
