@@ -12,6 +12,7 @@ import { loadConfig, type Config } from '../src/config';
 import { freePorts, ManagedProcess, provision, tsEntry, waitForPort } from '../src/devservices/processes';
 import { appEnv, ferretDb, smtpSink, temporalDevServer, waitForPollers, waitForTemporal, type StackLayout } from '../src/devservices/stack';
 import { POOL_NAMES } from '../src/tasks/pools';
+import { quietLogger } from '../src/devservices/quiet-logger';
 
 export interface System {
   apiUrl: string;
@@ -165,12 +166,3 @@ export function attachSystem(apiUrl: string, temporalAddress: string, namespace:
 export function removeDataDir(system: System): void {
   if (system.dataDir) rmSync(system.dataDir, { recursive: true, force: true });
 }
-
-const quietLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string) => console.warn(message),
-  error: (message: string) => console.error(message),
-};

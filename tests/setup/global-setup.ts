@@ -16,6 +16,7 @@ import { freePorts, ManagedProcess, provision, waitForPort } from '../../src/dev
 import { api, ferretDb, smtpSink, waitForPollers, workerPool, type StackLayout } from '../../src/devservices/stack';
 import { POOL_NAMES } from '../../src/tasks/pools';
 import { WorkflowKindKey, TasksKey } from '../../src/temporal/search-attributes';
+import { quietLogger } from '../../src/devservices/quiet-logger';
 
 export interface TestStack {
   env: TestWorkflowEnvironment;
@@ -99,12 +100,3 @@ async function handleControl(processes: Map<string, ManagedProcess>, method: str
   else throw new Error(`unknown action ${action}`);
   return { name, pid: process.pid };
 }
-
-const quietLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string) => console.warn(message),
-  error: (message: string) => console.error(message),
-};
