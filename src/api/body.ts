@@ -1,6 +1,8 @@
 /** Reads a JSON request body with a size limit; malformed JSON is a 400 that says where. */
 import type { Context } from 'koa';
-import { HttpProblem } from './problem';
+import type { z } from 'zod';
+import { parseWith } from '../canvas/issues';
+import { badRequest, HttpProblem } from './problem';
 
 export async function readJson(ctx: Context, maxBytes: number): Promise<unknown> {
   const declared = Number(ctx.get('content-length') || 0);
@@ -26,4 +28,14 @@ export async function readJson(ctx: Context, maxBytes: number): Promise<unknown>
 
 function tooLarge(maxBytes: number): HttpProblem {
   return new HttpProblem(413, 'Content Too Large', `The body is larger than ${maxBytes} bytes.`);
+}
+
+/**
+ * Reads a JSON body and parses it with a zod schema: the schema's output, or a 400 naming
+ * every problem's path. `whenEmpty` stands in for a missing body.
+ */
+export async function readValid<S extends z.ZodType>(ctx: Context, schema: S, maxBytes: number, whenEmpty?: unknown): Promise<z.output<S>> {
+  const parsed = parseWith(schema, (await readJson(ctx, maxBytes)) ?? whenEmpty);
+  if (!parsed.ok) throw badRequest(parsed.issues);
+  return parsed.value;
 }

@@ -21,6 +21,21 @@ export function joinPath(base: string, segments: ReadonlyArray<PropertyKey>): st
   return path;
 }
 
+/** zod's issues as ours: paths joined under `base`, each unknown key named on its own. */
+export function fromZod(error: z.ZodError, base: string): Issue[] {
+  return error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ path: joinPath(base, [...issue.path, key]), message: 'is not a known field' }))
+      : [{ path: joinPath(base, issue.path), message: issue.message }],
+  );
+}
+
+/** Parses with a zod schema: its output, or every problem with its JSON path. */
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown, base = ''): Validation<z.output<S>> {
+  const parsed = schema.safeParse(value);
+  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, issues: fromZod(parsed.error, base) };
+}
+
 /** Collects problems, each once (map items repeat the same ones), up to MAX_ISSUES. */
 export class Issues {
   readonly list: Issue[] = [];
@@ -37,13 +52,7 @@ export class Issues {
   check<T>(schema: z.ZodType<T>, value: unknown, path: string): value is T {
     const parsed = schema.safeParse(value);
     if (parsed.success) return true;
-    for (const issue of parsed.error.issues) {
-      if (issue.code === 'unrecognized_keys') {
-        for (const key of issue.keys) this.add(joinPath(path, [...issue.path, key]), 'is not a known field');
-      } else {
-        this.add(joinPath(path, issue.path), issue.message);
-      }
-    }
+    for (const issue of fromZod(parsed.error, path)) this.add(issue.path, issue.message);
     return false;
   }
 

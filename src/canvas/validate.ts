@@ -5,7 +5,7 @@
  * receives an input, sizes) is checked while walking the tree.
  */
 import type { z } from 'zod';
-import { Issues, type Issue, type Validation } from './issues';
+import { Issues, type Validation } from './issues';
 import { getTask, TASK_NAMES, type TaskDefinition } from '../tasks/registry';
 import { LIMITS } from './limits';
 import {

@@ -6,9 +6,8 @@
 import { Router } from '@koa/router';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
-import { joinPath } from '../../canvas/validate';
-import { readJson } from '../body';
-import { badRequest, HttpProblem } from '../problem';
+import { readValid } from '../body';
+import { HttpProblem } from '../problem';
 
 const WirePayloads = z.strictObject({
   payloads: z.array(z.object({ metadata: z.record(z.string(), z.string()).optional(), data: z.string().optional() })).max(1000),
@@ -41,9 +40,7 @@ export function codecRoutes(codec: PayloadCodec | undefined, uiOrigin: string, m
     router.options(`/${direction}`, (ctx) => void (ctx.status = 204));
     router.post(`/${direction}`, async (ctx) => {
       if (!codec) throw new HttpProblem(404, 'Not Found', 'Payload encryption is off (ORCHESTRA_ENCRYPTION_KEYS is not set).');
-      const parsed = WirePayloads.safeParse(await readJson(ctx, maxBodyBytes));
-      if (!parsed.success) throw badRequest(parsed.error.issues.map((i) => ({ path: joinPath('', i.path), message: i.message })));
-      const payloads = parsed.data.payloads.map(fromWire);
+      const payloads = (await readValid(ctx, WirePayloads, maxBodyBytes)).payloads.map(fromWire);
       const result = direction === 'encode' ? await codec.encode(payloads) : await codec.decode(payloads);
       ctx.body = { payloads: result.map(toWire) };
     });

@@ -1,7 +1,7 @@
 /** Reading the domain routes' JSON bodies: size limit, no `$`/`.` keys, then a zod schema. */
 import type { Context } from 'koa';
 import type { z } from 'zod';
-import { joinPath } from '../../canvas/validate';
+import { parseWith } from '../../canvas/issues';
 import { unsafeKeys } from '../../domain/safe-keys';
 import { readJson } from '../body';
 import { badRequest } from '../problem';
@@ -12,14 +12,7 @@ export async function readBody<S extends z.ZodType>(ctx: Context, schema: S, max
   // Operator and dotted keys are refused outright, before any schema or mongoose sees them.
   const unsafe = unsafeKeys(body);
   if (unsafe.length > 0) throw badRequest(unsafe, 'The request is not valid; nothing was written.');
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.flatMap((issue) =>
-      issue.code === 'unrecognized_keys'
-        ? issue.keys.map((key) => ({ path: joinPath('', [...issue.path, key]), message: 'is not a known field' }))
-        : [{ path: joinPath('', issue.path), message: issue.message }],
-    );
-    throw badRequest(issues, 'The request is not valid; nothing was written.');
-  }
-  return parsed.data;
+  const parsed = parseWith(schema, body);
+  if (!parsed.ok) throw badRequest(parsed.issues, 'The request is not valid; nothing was written.');
+  return parsed.value;
 }

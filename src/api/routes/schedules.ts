@@ -9,14 +9,14 @@ import { isGrpcServiceError, ScheduleAlreadyRunning, ScheduleNotFoundError, Serv
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Json } from '../../canvas/types';
-import { joinPath, type Issue } from '../../canvas/validate';
+import type { Issue } from '../../canvas/validate';
 import { builtinSchedules } from '../../schedules/builtin';
 import { OverlapSchema, validateScheduleDefinition, validateSchedulePatch, type ScheduleDefinition } from '../../schedules/definition';
 import { CREATED_BY_API, CREATED_BY_BUILTIN } from '../../schedules/memo';
 import { toScheduleOptions, toScheduleUpdate } from '../../schedules/options';
 import { definitionOf } from '../../schedules/readback';
 import { listSchedules, scheduleLinks, scheduleView } from '../../schedules/view';
-import { readJson } from '../body';
+import { readJson, readValid } from '../body';
 import { badRequest, conflict, HttpProblem, notFound } from '../problem';
 import type { AppContext } from '../context';
 
@@ -30,11 +30,7 @@ export function scheduleRoutes(app: AppContext): Router {
   const { client, config } = app;
   const builtinIds = new Set(builtinSchedules(config).map((d) => d.id));
 
-  const body = async <T>(ctx: Context, schema: z.ZodType<T>): Promise<T> => {
-    const parsed = schema.safeParse((await readJson(ctx, config.api.maxBodyBytes)) ?? {});
-    if (!parsed.success) throw badRequest(parsed.error.issues.map((i) => ({ path: joinPath('', i.path), message: i.message })));
-    return parsed.data;
-  };
+  const body = <S extends z.ZodType>(ctx: Context, schema: S): Promise<z.output<S>> => readValid(ctx, schema, config.api.maxBodyBytes, {});
 
   /** The handle and description of an existing schedule; 404 if there is none. */
   const existing = async (id: string) => {

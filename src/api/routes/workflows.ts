@@ -8,10 +8,10 @@ import { PassThrough } from 'node:stream';
 import { parseDuration } from '../../canvas/duration';
 import { childNodes, type CanvasNode, type CanvasRequest } from '../../canvas/types';
 import { WorkflowIdSchema } from '../../canvas/schemas';
-import { joinPath, validateCanvasRequest, type Issue } from '../../canvas/validate';
+import { validateCanvasRequest, type Issue } from '../../canvas/validate';
 import { WORKFLOW_TASK_QUEUE } from '../../tasks/pools';
 import { TasksKey, WorkflowKindKey } from '../../temporal/search-attributes';
-import { readJson } from '../body';
+import { readJson, readValid } from '../body';
 import { badRequest, conflict, HttpProblem, notFound } from '../problem';
 import { RUN_STATUSES, runLinks, type RunStatus } from '../runs';
 import type { AppContext } from '../context';
@@ -122,10 +122,9 @@ export function workflowRoutes(app: AppContext): Router {
   });
 
   router.post('/:id/terminate', async (ctx) => {
-    const parsed = TerminateBody.safeParse((await readJson(ctx, config.api.maxBodyBytes)) ?? {});
-    if (!parsed.success) throw badRequest(parsed.error.issues.map((i) => ({ path: joinPath('', i.path), message: i.message })));
+    const { reason } = await readValid(ctx, TerminateBody, config.api.maxBodyBytes, {});
     const handle = await openRun(ctx.params.id);
-    await handle.terminate(parsed.data.reason ?? 'terminated through the API');
+    await handle.terminate(reason ?? 'terminated through the API');
     ctx.body = { workflowId: ctx.params.id, status: 'TERMINATED' };
   });
 
