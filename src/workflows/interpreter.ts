@@ -77,8 +77,6 @@ export class Interpreter {
   // ---- the live state tree -------------------------------------------------------------
 
   private buildState(node: CanvasNode, path: string, isRoot = false): NodeState {
-    const indexOffset = isRoot ? this.placement.indexOffset : 0;
-    const segment = (own: string) => (isRoot && this.placement.segment) || own;
     const kind = nodeKind(node);
     const st: NodeState = { path, kind, status: 'pending' };
     if (node.id !== undefined) st.id = node.id;
@@ -88,7 +86,7 @@ export class Interpreter {
     } else if ('chain' in node) {
       st.children = node.chain.map((child, i) => this.buildState(child, `${path}.chain[${i}]`));
     } else if ('group' in node) {
-      st.children = this.fanOutState(node.group.length, (i) => this.buildState(node.group[i], `${path}.${segment('group')}[${i + indexOffset}]`));
+      st.children = this.fanOutState(node.group.length, (i) => this.buildState(node.group[i], `${path}.${this.segmentFor(isRoot, 'group')}[${i + this.offsetFor(isRoot)}]`));
       if (!st.children) this.known += countTasks(node.group);
       st.counts = counts(node.group.length);
     } else if ('chord' in node) {
@@ -99,7 +97,7 @@ export class Interpreter {
       const items = node.map.items;
       if (items) {
         st.counts = counts(items.length);
-        st.children = this.fanOutState(items.length, (i) => this.itemState(node.map, path, i + indexOffset));
+        st.children = this.fanOutState(items.length, (i) => this.itemState(node.map, path, i + this.offsetFor(isRoot)));
         if (!st.children) this.known += items.length;
       }
     }
@@ -256,14 +254,24 @@ export class Interpreter {
     if (!st.children) this.known += size;
   }
 
-  /** Member indexes of the root fan-out of a delegated chunk continue the parent's. */
+  /**
+   * The root fan-out of a delegated chunk reads as in the parent: its member indexes
+   * continue the parent's, under the parent's segment (a chord header runs as a group).
+   */
+  private offsetFor(isRoot: boolean): number {
+    return isRoot ? this.placement.indexOffset : 0;
+  }
+
+  private segmentFor(isRoot: boolean, own: string): string {
+    return (isRoot && this.placement.segment) || own;
+  }
+
   private offsetOf(st: NodeState): number {
-    return st === this.root ? this.placement.indexOffset : 0;
+    return this.offsetFor(st === this.root);
   }
 
   private memberPath(st: NodeState, segment: string, i: number): string {
-    const own = st === this.root && this.placement.segment ? this.placement.segment : segment;
-    return `${st.path}.${own}[${i + this.offsetOf(st)}]`;
+    return `${st.path}.${this.segmentFor(st === this.root, segment)}[${i + this.offsetOf(st)}]`;
   }
 
   /**
@@ -335,12 +343,11 @@ export class Interpreter {
     const parallelChildren = Math.max(1, Math.floor(limit / chunkSize));
     const parts: Json[][] = new Array(chunks);
     const info = workflowInfo();
-    const placementSegment = st === this.root && this.placement.segment ? this.placement.segment : segment;
     await this.fanOut(chunks, parallelChildren, false, { ...st, counts: undefined }, async (k) => {
       const from = k * chunkSize;
       const to = Math.min(size, from + chunkSize);
       const { request, tasks } = chunk(from, to);
-      const placement: Placement = { basePath: st.path, indexOffset: this.offsetOf(st) + from, segment: placementSegment };
+      const placement: Placement = { basePath: st.path, indexOffset: this.offsetOf(st) + from, segment: this.segmentFor(st === this.root, segment) };
       if (st.counts) st.counts.running += to - from;
       try {
         parts[k] = await executeChild(canvasChildWorkflowType, {
