@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
+import { escapeHtml } from '../domain/mail-safety';
 
 export interface StoredMessage {
   id: string;
@@ -117,8 +118,4 @@ export async function startSmtpSink({ dir, smtpPort, httpPort, host = '127.0.0.1
       await new Promise<void>((resolve) => http.close(() => resolve()));
     },
   };
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
