@@ -21,7 +21,7 @@ import sharp from 'sharp';
 import { loadConfig, poolConcurrency } from '../src/config';
 import { connectDatabase, disconnectDatabase } from '../src/db/connection';
 import { freePort, ManagedProcess, provision, waitForPort } from '../src/devservices/processes';
-import { ferretDb, waitForPollers, workerPool, type StackLayout } from '../src/devservices/stack';
+import { devServerDynamicConfigArgs, ferretDb, waitForPollers, workerPool, type StackLayout } from '../src/devservices/stack';
 import { putFile } from '../src/domain/avatar-store';
 import { originalFileId } from '../src/domain/ids';
 import { POOLS, WORKFLOW_TASK_QUEUE } from '../src/tasks/pools';
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'orchestra-thumbs-'));
   const layout: StackLayout = { dataDir, logDir: path.join(dataDir, 'logs'), echo: false };
   const env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: provision('temporal') }, searchAttributes: [WorkflowKindKey, TasksKey], ui: false, extraArgs: ['--log-level', 'error'] },
+    server: { executable: { type: 'existing-path', path: provision('temporal') }, searchAttributes: [WorkflowKindKey, TasksKey], ui: false, extraArgs: ['--log-level', 'error', ...devServerDynamicConfigArgs()] },
   });
   const ferretPort = await freePort();
   Object.assign(process.env, {

@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config';
 import { freePorts, ManagedProcess, provision, waitForPort } from '../../src/devservices/processes';
-import { api, ferretDb, smtpSink, waitForPollers, workerPool, type StackLayout } from '../../src/devservices/stack';
+import { api, devServerDynamicConfigArgs, ferretDb, smtpSink, waitForPollers, workerPool, type StackLayout } from '../../src/devservices/stack';
 import { POOL_NAMES } from '../../src/tasks/pools';
 import { WorkflowKindKey, TasksKey } from '../../src/temporal/search-attributes';
 import { quietLogger } from '../../src/devservices/quiet-logger';
@@ -34,7 +34,7 @@ export default async function globalSetup(): Promise<void> {
       executable: { type: 'existing-path', path: temporalPath },
       searchAttributes: [WorkflowKindKey, TasksKey],
       ui: false,
-      extraArgs: ['--log-level', 'warn'],
+      extraArgs: ['--log-level', 'warn', ...devServerDynamicConfigArgs()],
     },
   });
 
