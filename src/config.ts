@@ -2,6 +2,7 @@
  * The one home of configuration: every environment variable the project reads is
  * declared here with its default, so the README's table and the code cannot drift.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_AVATAR_SIZES } from './domain/task-inputs';
 
@@ -56,6 +57,8 @@ export const projectRoot = path.resolve(__dirname, '..');
 
 export interface Config {
   dataDir: string;
+  /** Provisioned binaries and the bench's Celery venv (temporal/provision.sh reads the same variable). */
+  cacheDir: string;
   temporal: { address: string; namespace: string; uiUrl: string };
   mongodbUri: string;
   smtpUrl: string;
@@ -124,6 +127,7 @@ export function loadConfig(): Config {
   };
   return {
     dataDir: path.resolve(str('ORCHESTRA_DATA_DIR', path.join(projectRoot, 'data'))),
+    cacheDir: path.resolve(str('ORCHESTRA_CACHE_DIR', path.join(os.homedir(), '.cache', 'orchestra'))),
     temporal: {
       address: str('TEMPORAL_ADDRESS', `127.0.0.1:${dev.temporalPort}`),
       namespace: str('TEMPORAL_NAMESPACE', 'default'),
