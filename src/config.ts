@@ -74,6 +74,8 @@ export interface Config {
     publicMetrics: boolean;
     rateLimitPerMinute: number;
     rateLimitBurst: number;
+    /** Requests a minute from one address without a valid key (none, or a wrong one). */
+    rateLimitAnonymousPerMinute: number;
     /** The Temporal Web UI's origin, allowed by CORS on /codec. */
     uiOrigin: string;
   };
@@ -149,6 +151,7 @@ export function loadConfig(): Config {
       publicMetrics: process.env.METRICS_PUBLIC === 'true',
       rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 1200),
       rateLimitBurst: int('RATE_LIMIT_BURST', 200),
+      rateLimitAnonymousPerMinute: int('RATE_LIMIT_ANONYMOUS_PER_MINUTE', 120),
       uiOrigin: str('TEMPORAL_UI_ORIGIN', `http://127.0.0.1:${dev.temporalUiPort}`),
     },
     temporalTls: {

@@ -1,6 +1,11 @@
-/** The Koa application: metrics, logs, problem details, auth and rate limits, then routes by resource. */
+/**
+ * The Koa application: metrics, logs, problem details, who the caller is, rate limits, the
+ * body type rule, then routes by resource. Each route checks its own scope (`requires`).
+ */
+import type { Router } from '@koa/router';
 import Koa from 'koa';
-import { authenticate } from './auth';
+import { identify } from './auth';
+import { requireBodyType } from './body';
 import type { AppContext } from './context';
 import { docsRoutes } from './openapi';
 import { problemDetails } from './problem';
@@ -15,19 +20,13 @@ import { taskRoutes } from './routes/tasks';
 import { userRoutes } from './routes/users';
 import { workflowRoutes } from './routes/workflows';
 
-export function createApp(context: AppContext): Koa {
-  const { config, apiKeys, metrics } = context;
-  const app = new Koa();
-  app.proxy = process.env.TRUST_PROXY === 'true';
-  app.use(metrics.middleware());
-  app.use(requestLog);
-  app.use(problemDetails);
-  app.use(authenticate({ keys: apiKeys, devMode: config.security.devMode, publicMetrics: config.security.publicMetrics }));
-  app.use(rateLimit(config.security.rateLimitPerMinute, config.security.rateLimitBurst));
-  const routers = [
+/** Every router the API serves; each of their routes declares its access with `requires`. */
+export function apiRouters(context: AppContext): Router[] {
+  const { config, metrics } = context;
+  return [
     healthRoutes(context),
     docsRoutes(),
-    metricsRoutes(metrics),
+    metricsRoutes(metrics, config.security.publicMetrics),
     codecRoutes(context.codec, config.security.uiOrigin, config.api.maxBodyBytes),
     taskRoutes(),
     workflowRoutes(context),
@@ -35,6 +34,19 @@ export function createApp(context: AppContext): Koa {
     commentRoutes(context),
     scheduleRoutes(context),
   ];
+}
+
+export function createApp(context: AppContext, routers: Router[] = apiRouters(context)): Koa {
+  const { config, apiKeys, metrics } = context;
+  const app = new Koa();
+  app.proxy = process.env.TRUST_PROXY === 'true';
+  app.use(metrics.middleware());
+  app.use(requestLog);
+  app.use(problemDetails);
+  app.use(identify({ keys: apiKeys, devMode: config.security.devMode }));
+  const { rateLimitPerMinute: perMinute, rateLimitBurst: burst, rateLimitAnonymousPerMinute: anonymousPerMinute } = config.security;
+  app.use(rateLimit({ perMinute, burst, anonymousPerMinute }));
+  app.use(requireBodyType(config.security.uiOrigin));
   for (const router of routers) {
     app.use(router.routes());
     app.use(router.allowedMethods());

@@ -2,8 +2,10 @@
  * API keys: configured as SHA-256 hashes (API_KEYS_FILE or API_KEYS), never in clear,
  * compared in constant time, each with scopes. `read` allows GET, `write` starts,
  * signals and schedules, `admin` terminates and deletes; admin implies write implies
- * read. The file is re-read when it changes and on SIGHUP, so a key rotates without a
- * restart. ORCHESTRA_DEV_MODE=true (what `npm start` sets) turns checking off.
+ * read. Each route declares the scope it needs where it is defined (`requires`). The
+ * file is re-read when it changes and on SIGHUP, so a key rotates without a restart.
+ * ORCHESTRA_DEV_MODE=true (what `npm start` sets) turns checking off, and is refused on
+ * anything but a loopback address (`assertSafeToListen`).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
@@ -80,43 +82,85 @@ export class ApiKeys {
   }
 }
 
-const PUBLIC_PATHS = [/^\/health$/, /^\/ready$/, /^\/docs(\/|$)/, /^\/openapi\.json$/];
+/** What a route needs: no key at all, or a key with this scope (or a wider one). */
+export type RouteAccess = 'public' | Scope;
 
 /**
- * The scope a request needs: terminate and delete are admin, other writes write, reads
- * read. Decoding payloads for the Web UI (/codec) is reading.
+ * Who sent the request, as `identify` found it: development mode (every scope), a valid
+ * key, or nobody (no key, or one that matched none: `presented`).
  */
-export function requiredScope(method: string, path: string): Scope {
-  if (method === 'DELETE' || /\/terminate$/.test(path)) return 'admin';
-  if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS' || path.startsWith('/codec/')) return 'read';
-  return 'write';
-}
+export type Caller = { kind: 'dev' } | { kind: 'key'; id: string; scopes: ReadonlySet<Scope> } | { kind: 'anonymous'; presented: boolean };
 
-function grants(scopes: Set<Scope>, needed: Scope): boolean {
+const ACCESS = Symbol('orchestra.routeAccess');
+type Guard = ((ctx: Context, next: Next) => Promise<void>) & { [ACCESS]: RouteAccess };
+
+function grants(scopes: ReadonlySet<Scope>, needed: Scope): boolean {
   return SCOPES.slice(SCOPES.indexOf(needed)).some((s) => scopes.has(s));
 }
 
-export interface AuthOptions {
-  keys: ApiKeys;
-  devMode: boolean;
-  publicMetrics: boolean;
+export function callerOf(ctx: Context): Caller {
+  return (ctx.state.caller as Caller | undefined) ?? { kind: 'anonymous', presented: false };
 }
 
-export function authenticate({ keys, devMode, publicMetrics }: AuthOptions) {
+/** Whether the request's caller holds `scope` (development mode holds every scope). */
+export function callerHas(ctx: Context, scope: Scope): boolean {
+  const caller = callerOf(ctx);
+  return caller.kind === 'dev' || (caller.kind === 'key' && grants(caller.scopes, scope));
+}
+
+/**
+ * Finds the caller and remembers it on ctx.state; refuses nothing. Refusing is each
+ * route's own `requires(...)`, which runs only for the route that matched, so a path's
+ * case or a trailing slash cannot pair one route's handler with another route's scope.
+ */
+export function identify({ keys, devMode }: { keys: ApiKeys; devMode: boolean }) {
   return async (ctx: Context, next: Next): Promise<void> => {
-    const isPublic = PUBLIC_PATHS.some((p) => p.test(ctx.path)) || (publicMetrics && ctx.path === '/metrics') || ctx.method === 'OPTIONS';
-    if (devMode || isPublic) return next();
-    const header = ctx.get('authorization');
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    const key = match ? keys.verify(match[1]) : undefined;
-    if (!key) {
-      throw new HttpProblem(401, 'Unauthorized', match ? 'The API key is not valid.' : 'Send an API key: Authorization: Bearer <key>.', undefined, {
+    if (devMode) ctx.state.caller = { kind: 'dev' } satisfies Caller;
+    else {
+      const match = /^Bearer\s+(\S+)$/i.exec(ctx.get('authorization'));
+      const key = match ? keys.verify(match[1]) : undefined;
+      ctx.state.caller = (key ? { kind: 'key', id: key.id, scopes: key.scopes } : { kind: 'anonymous', presented: ctx.get('authorization') !== '' }) satisfies Caller;
+      if (key) ctx.state.apiKeyId = key.id;
+    }
+    return next();
+  };
+}
+
+/**
+ * The first middleware of every route, declaring what it needs where it is defined:
+ * `router.post('/:id/terminate', requires('admin'), handler)`. read reads, write starts
+ * and signals, admin terminates and deletes; admin implies write implies read.
+ */
+export function requires(access: RouteAccess): Guard {
+  const guard = async (ctx: Context, next: Next): Promise<void> => {
+    if (access === 'public') return next();
+    const caller = callerOf(ctx);
+    if (caller.kind === 'anonymous') {
+      throw new HttpProblem(401, 'Unauthorized', caller.presented ? 'The API key is not valid.' : 'Send an API key: Authorization: Bearer <key>.', undefined, {
         'WWW-Authenticate': 'Bearer realm="orchestra"',
       });
     }
-    const needed = requiredScope(ctx.method, ctx.path);
-    if (!grants(key.scopes, needed)) throw new HttpProblem(403, 'Forbidden', `This key lacks the ${needed} scope.`);
-    ctx.state.apiKeyId = key.id;
+    if (caller.kind === 'key' && !grants(caller.scopes, access)) throw new HttpProblem(403, 'Forbidden', `This key lacks the ${access} scope.`);
     return next();
   };
+  return Object.assign(guard, { [ACCESS]: access });
+}
+
+/** The access a route's first middleware declares, or undefined when it declares none. */
+export function declaredAccess(middleware: unknown): RouteAccess | undefined {
+  return typeof middleware === 'function' && ACCESS in middleware ? (middleware as Guard)[ACCESS] : undefined;
+}
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\]|::ffff:127(\.\d{1,3}){3})$/i;
+
+/**
+ * Development mode checks no keys, so it may only listen where nothing but this machine
+ * reaches it. Throws the message the API exits with otherwise.
+ */
+export function assertSafeToListen(host: string, devMode: boolean): void {
+  if (!devMode || LOOPBACK.test(host)) return;
+  throw new Error(
+    `refusing to listen on ${host} in development mode (ORCHESTRA_DEV_MODE=true checks no API keys): ` +
+      'listen on a loopback address (API_HOST=127.0.0.1, ::1 or localhost), or configure API keys (API_KEYS_FILE or API_KEYS) and unset ORCHESTRA_DEV_MODE',
+  );
 }

@@ -1,8 +1,43 @@
-/** Reads a JSON request body with a size limit; malformed JSON is a 400 that says where. */
-import type { Context } from 'koa';
+/**
+ * Request bodies: what a write must declare (JSON or multipart, so a web page cannot post
+ * cross-site with a form or text/plain), and reading JSON with a size and a nesting limit;
+ * malformed JSON is a 400 that says why, never a 5xx.
+ */
+import type { Context, Next } from 'koa';
 import type { z } from 'zod';
 import { parseWith } from '../canvas/issues';
+import { LIMITS } from '../canvas/limits';
 import { badRequest, HttpProblem } from './problem';
+
+/**
+ * Arrays and objects nested deeper than this are refused before parsing. Four JSON levels
+ * per canvas level covers the deepest valid canvas (a chord is node → chord → header →
+ * node), and nothing downstream then recurses deep enough to overflow the stack.
+ */
+export const MAX_JSON_DEPTH = 4 * LIMITS.maxDepth;
+
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Writes carry `application/json` (or `+json`) or `multipart/form-data`, or no body at all:
+ * the content types a cross-site form or `fetch` can send without a CORS preflight
+ * (text/plain, form-urlencoded) are 415. A browser's cross-site write (Sec-Fetch-Site) is
+ * refused outright unless it comes from the Web UI's origin (the /codec endpoint).
+ */
+export function requireBodyType(uiOrigin: string) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    if (!UNSAFE_METHODS.has(ctx.method)) return next();
+    if (ctx.get('sec-fetch-site') === 'cross-site' && ctx.get('origin') !== uiOrigin) {
+      throw new HttpProblem(403, 'Forbidden', 'Cross-site writes from a browser are refused.');
+    }
+    const declared = ctx.get('content-type');
+    const hasBody = Number(ctx.get('content-length') || 0) > 0 || ctx.get('transfer-encoding') !== '';
+    if (declared ? !ctx.is('json', 'multipart/form-data') : hasBody) {
+      throw new HttpProblem(415, 'Unsupported Media Type', `Send the body as application/json (or multipart/form-data for uploads)${declared ? `, not ${declared}` : ' with a Content-Type header'}.`);
+    }
+    return next();
+  };
+}
 
 export async function readJson(ctx: Context, maxBytes: number): Promise<unknown> {
   const declared = Number(ctx.get('content-length') || 0);
@@ -16,14 +51,51 @@ export async function readJson(ctx: Context, maxBytes: number): Promise<unknown>
   }
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') return undefined;
-  if (!ctx.is('json') && ctx.get('content-type')) {
-    throw new HttpProblem(415, 'Unsupported Media Type', 'Send the body as application/json.');
+  if (!ctx.is('json')) throw new HttpProblem(415, 'Unsupported Media Type', 'Send the body as application/json.');
+  return parseJson(text);
+}
+
+/** JSON.parse with the nesting limit, and without `__proto__` keys (which some copies would turn into a prototype). */
+export function parseJson(text: string): unknown {
+  const depth = nestingDepth(text, MAX_JSON_DEPTH);
+  if (depth > MAX_JSON_DEPTH) {
+    throw new HttpProblem(400, 'Bad Request', `The body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels.`, [{ path: '', message: `nests deeper than ${MAX_JSON_DEPTH} levels` }]);
   }
+  let protoKey = false;
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text, (key, v: unknown) => {
+      if (key === '__proto__') protoKey = true;
+      return v;
+    });
   } catch (error) {
     throw new HttpProblem(400, 'Bad Request', `The body is not valid JSON: ${(error as Error).message}`, [{ path: '', message: 'is not valid JSON' }]);
   }
+  if (protoKey) throw new HttpProblem(400, 'Bad Request', 'The body has a "__proto__" key.', [{ path: '', message: 'keys named "__proto__" are not accepted' }]);
+  return value;
+}
+
+/**
+ * The deepest nesting of arrays and objects in JSON text, counted in one pass (brackets
+ * inside strings do not count); stops counting past `stopAbove`.
+ */
+export function nestingDepth(text: string, stopAbove = Infinity): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      depth++;
+      if (depth > deepest) deepest = depth;
+      if (deepest > stopAbove) return deepest;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
 }
 
 function tooLarge(maxBytes: number): HttpProblem {

@@ -4,7 +4,7 @@ import { connectDatabase, disconnectDatabase, pingDatabase } from '../db/connect
 import { initModels } from '../db/models';
 import { logger } from '../logging';
 import { connectClient, payloadCodec } from '../temporal/connection';
-import { ApiKeys } from './auth';
+import { ApiKeys, assertSafeToListen } from './auth';
 import { ApiMetrics } from './metrics';
 import { createApp } from './app';
 import { Runs } from './runs';
@@ -13,6 +13,7 @@ import { resumePendingComments } from '../domain/recovery';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  assertSafeToListen(config.api.host, config.security.devMode);
   const client = await connectClient(config);
   await connectDatabase(config.mongodbUri);
   // The unique indexes (user email, comment request key) must exist before a write relies on them.

@@ -12,6 +12,7 @@ import { RUN_STATUSES } from './runs';
 // Imported for their schemas' registration (.meta ids) in zod's global registry.
 import '../schedules/definition';
 import '../schedules/action';
+import { requires } from './auth';
 
 function schemas(): Record<string, unknown> {
   // Every schema registered with .meta({id}) becomes a component; refs point at components.
@@ -168,18 +169,18 @@ const DOCS_INIT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '
 export function docsRoutes(): Router {
   const router = new Router();
   const document = buildOpenApi();
-  router.get('/openapi.json', (ctx) => {
+  router.get('/openapi.json', requires('public'), (ctx) => {
     ctx.body = document;
   });
-  router.get('/docs', (ctx) => {
+  router.get('/docs', requires('public'), (ctx) => {
     ctx.type = 'html';
     ctx.body = DOCS_PAGE;
   });
-  router.get('/docs/init.js', (ctx) => {
+  router.get('/docs/init.js', requires('public'), (ctx) => {
     ctx.type = 'application/javascript';
     ctx.body = DOCS_INIT;
   });
-  router.get('/docs/assets/:file', async (ctx) => {
+  router.get('/docs/assets/:file', requires('public'), async (ctx) => {
     if (!SWAGGER_ASSETS.has(ctx.params.file)) return;
     ctx.type = path.extname(ctx.params.file);
     ctx.set('Cache-Control', 'public, max-age=86400');

@@ -1,10 +1,14 @@
 /**
- * Per-key request rate limit (a token bucket per API key, or per client address when
- * there is none): RATE_LIMIT_PER_MINUTE sustained, RATE_LIMIT_BURST at once. Over it: 429
- * with Retry-After. The buckets live in this process: with N API replicas the cluster-wide
- * limit is N times this.
+ * Request rate limits (token buckets): a valid API key gets its own bucket,
+ * RATE_LIMIT_PER_MINUTE sustained and RATE_LIMIT_BURST at once. Requests without a valid
+ * key (none, or a wrong one) share one bucket per client address with the tighter
+ * RATE_LIMIT_ANONYMOUS_PER_MINUTE, and are counted before any route answers them 401, so
+ * a flood of guessed keys is throttled too. Development mode (no keys) buckets by address
+ * at the per-key rate. Over a limit: 429 with Retry-After. The buckets live in this
+ * process: with N API replicas the cluster-wide limit is N times this.
  */
 import type { Context, Next } from 'koa';
+import { callerOf } from './auth';
 import { HttpProblem } from './problem';
 
 interface Bucket {
@@ -12,23 +16,51 @@ interface Bucket {
   updated: number;
 }
 
-export function rateLimit(perMinute: number, burst: number) {
-  const buckets = new Map<string, Bucket>();
-  const refillPerMs = perMinute / 60_000;
-  return async (ctx: Context, next: Next): Promise<void> => {
-    if (perMinute <= 0 || ctx.path === '/health' || ctx.path === '/ready') return next();
-    const who = (ctx.state.apiKeyId as string | undefined) ?? `ip:${ctx.ip}`;
-    const now = Date.now();
-    const bucket = buckets.get(who) ?? { tokens: burst, updated: now };
-    bucket.tokens = Math.min(burst, bucket.tokens + (now - bucket.updated) * refillPerMs);
+export interface RateLimits {
+  perMinute: number;
+  burst: number;
+  anonymousPerMinute: number;
+}
+
+class Buckets {
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly refillPerMs: number;
+
+  constructor(
+    readonly perMinute: number,
+    private readonly burst: number,
+  ) {
+    this.refillPerMs = perMinute / 60_000;
+  }
+
+  /** Takes a token for `who`, or answers how many seconds until one is there. */
+  take(who: string, now: number): number | undefined {
+    const bucket = this.buckets.get(who) ?? { tokens: this.burst, updated: now };
+    bucket.tokens = Math.min(this.burst, bucket.tokens + (now - bucket.updated) * this.refillPerMs);
     bucket.updated = now;
-    buckets.set(who, bucket);
-    if (bucket.tokens < 1) {
-      const retryAfter = Math.max(1, Math.ceil((1 - bucket.tokens) / refillPerMs / 1000));
-      throw new HttpProblem(429, 'Too Many Requests', `Over ${perMinute} requests a minute; retry in ${retryAfter} s.`, undefined, { 'Retry-After': String(retryAfter) });
-    }
+    this.buckets.set(who, bucket);
+    if (this.buckets.size > 10_000) for (const [k, b] of this.buckets) if (now - b.updated > 60_000) this.buckets.delete(k);
+    if (bucket.tokens < 1) return Math.max(1, Math.ceil((1 - bucket.tokens) / this.refillPerMs / 1000));
     bucket.tokens -= 1;
-    if (buckets.size > 10_000) for (const [k, b] of buckets) if (now - b.updated > 60_000) buckets.delete(k);
+    return undefined;
+  }
+}
+
+/** Runs after `identify` (which refuses nothing) and before the routes' own scope checks. */
+export function rateLimit({ perMinute, burst, anonymousPerMinute }: RateLimits) {
+  const keyed = new Buckets(perMinute, burst);
+  const anonymous = new Buckets(anonymousPerMinute, Math.max(1, Math.min(burst, anonymousPerMinute)));
+  return async (ctx: Context, next: Next): Promise<void> => {
+    if (ctx.path === '/health' || ctx.path === '/ready') return next();
+    const caller = callerOf(ctx);
+    const [buckets, who] = caller.kind === 'key' ? [keyed, `key:${caller.id}`] : caller.kind === 'dev' ? [keyed, `ip:${ctx.ip}`] : [anonymous, `ip:${ctx.ip}`];
+    if (buckets.perMinute <= 0) return next();
+    const retryAfter = buckets.take(who, Date.now());
+    if (retryAfter !== undefined) {
+      throw new HttpProblem(429, 'Too Many Requests', `Over ${buckets.perMinute} requests a minute${caller.kind === 'anonymous' ? ' without a valid API key from this address' : ''}; retry in ${retryAfter} s.`, undefined, {
+        'Retry-After': String(retryAfter),
+      });
+    }
     return next();
   };
 }

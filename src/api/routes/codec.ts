@@ -8,6 +8,7 @@ import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
 import { readValid } from '../body';
 import { HttpProblem } from '../problem';
+import { requires } from '../auth';
 
 const WirePayloads = z.strictObject({
   payloads: z.array(z.object({ metadata: z.record(z.string(), z.string()).optional(), data: z.string().optional() })).max(1000),
@@ -37,8 +38,8 @@ export function codecRoutes(codec: PayloadCodec | undefined, uiOrigin: string, m
     await next();
   });
   for (const direction of ['encode', 'decode'] as const) {
-    router.options(`/${direction}`, (ctx) => void (ctx.status = 204));
-    router.post(`/${direction}`, async (ctx) => {
+    router.options(`/${direction}`, requires('public'), (ctx) => void (ctx.status = 204));
+    router.post(`/${direction}`, requires('read'), async (ctx) => {
       if (!codec) throw new HttpProblem(404, 'Not Found', 'Payload encryption is off (ORCHESTRA_ENCRYPTION_KEYS is not set).');
       const payloads = (await readValid(ctx, WirePayloads, maxBodyBytes)).payloads.map(fromWire);
       const result = direction === 'encode' ? await codec.encode(payloads) : await codec.decode(payloads);

@@ -15,6 +15,7 @@ import { startCommentPosted } from '../../domain/workflow-starts';
 import type { AppContext } from '../context';
 import { badRequest, HttpProblem, notFound } from '../problem';
 import { readBody } from './domain-input';
+import { requires } from '../auth';
 
 // Newlines and tabs are text; other control characters (NUL, escapes) are not.
 const CONTROL_BUT_WHITESPACE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
@@ -45,7 +46,7 @@ export function commentRoutes(app: AppContext): Router {
   const router = new Router({ prefix: '/comments' });
   const { config, client } = app;
 
-  router.post('/', async (ctx) => {
+  router.post('/', requires('write'), async (ctx) => {
     const key = ctx.get('idempotency-key');
     if (key && (key.length > 200 || !isHeaderSafe(key))) throw badRequest([{ path: 'headers.idempotency-key', message: 'must be at most 200 printable characters' }]);
     const input = await readBody(ctx, NewComment, config.api.maxBodyBytes);
@@ -82,7 +83,7 @@ export function commentRoutes(app: AppContext): Router {
     ctx.body = { ...view(comment), existing: !created, links: { self: `/comments/${comment._id}`, workflow: `/workflows/${encodeURIComponent(comment.workflowId)}` } };
   });
 
-  router.get('/', async (ctx) => {
+  router.get('/', requires('read'), async (ctx) => {
     const status = ctx.query.status;
     const limit = ctx.query.limit === undefined ? 50 : Number(ctx.query.limit);
     const issues = [];
@@ -94,7 +95,7 @@ export function commentRoutes(app: AppContext): Router {
     ctx.body = { items: rows.map(view) };
   });
 
-  router.get('/:id', async (ctx) => {
+  router.get('/:id', requires('read'), async (ctx) => {
     const row = isObjectId(ctx.params.id) ? await Comment.findById(ctx.params.id).lean<CommentRow>() : null;
     if (!row) throw notFound(`no comment with id ${ctx.params.id}`);
     ctx.body = view(row);

@@ -1,15 +1,16 @@
 /** Liveness (/health: the process answers) and readiness (/ready: Temporal and the database answer). */
 import { Router } from '@koa/router';
 import type { AppContext } from '../context';
+import { requires } from '../auth';
 
 const CHECK_TIMEOUT_MS = 2000;
 
 export function healthRoutes(app: AppContext): Router {
   const router = new Router();
-  router.get('/health', (ctx) => {
+  router.get('/health', requires('public'), (ctx) => {
     ctx.body = { status: 'ok' };
   });
-  router.get('/ready', async (ctx) => {
+  router.get('/ready', requires('public'), async (ctx) => {
     const [temporal, database] = await Promise.all([
       check(() => app.client.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () => app.client.workflowService.getSystemInfo({})).then(() => undefined)),
       check(() => withTimeout(app.pingDatabase(), CHECK_TIMEOUT_MS)),

@@ -1,10 +1,12 @@
 /** GET /metrics: Prometheus text format. */
 import { Router } from '@koa/router';
 import type { ApiMetrics } from '../metrics';
+import { requires } from '../auth';
 
-export function metricsRoutes(metrics: ApiMetrics): Router {
+/** `isPublic` (METRICS_PUBLIC=true) lets a scraper in without a key. */
+export function metricsRoutes(metrics: ApiMetrics, isPublic: boolean): Router {
   const router = new Router();
-  router.get('/metrics', async (ctx) => {
+  router.get('/metrics', requires(isPublic ? 'public' : 'read'), async (ctx) => {
     ctx.type = metrics.registry.contentType;
     ctx.body = await metrics.registry.metrics();
   });

@@ -19,6 +19,7 @@ import { listSchedules, scheduleLinks, scheduleView } from '../../schedules/view
 import { readJson, readValid } from '../body';
 import { badRequest, conflict, HttpProblem, notFound } from '../problem';
 import type { AppContext } from '../context';
+import { requires } from '../auth';
 
 const Timestamp = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with an offset, like "2030-01-01T07:00:00Z"' });
 const NoteBody = z.strictObject({ note: z.string().max(1000).optional() });
@@ -60,7 +61,7 @@ export function scheduleRoutes(app: AppContext): Router {
     }
   };
 
-  router.post('/', async (ctx) => {
+  router.post('/', requires('write'), async (ctx) => {
     const validation = validateScheduleDefinition(await readJson(ctx, config.api.maxBodyBytes));
     if (!validation.ok) throw badRequest(validation.issues, 'The schedule is not valid; nothing was created.');
     const definition = validation.value;
@@ -75,17 +76,17 @@ export function scheduleRoutes(app: AppContext): Router {
     ctx.body = await view(definition.id);
   });
 
-  router.get('/', async (ctx) => {
+  router.get('/', requires('read'), async (ctx) => {
     const limit = ctx.query.limit === undefined ? 100 : Number(ctx.query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest([{ path: 'query.limit', message: 'must be an integer from 1 to 1000' }], 'The query is not valid.');
     ctx.body = { schedules: await listSchedules(client, config, limit) };
   });
 
-  router.get('/:id', async (ctx) => {
+  router.get('/:id', requires('read'), async (ctx) => {
     ctx.body = await view(ctx.params.id);
   });
 
-  router.patch('/:id', async (ctx) => {
+  router.patch('/:id', requires('write'), async (ctx) => {
     const id = ctx.params.id;
     const validation = validateSchedulePatch(await readJson(ctx, config.api.maxBodyBytes));
     if (!validation.ok) throw badRequest(validation.issues, 'The change is not valid; nothing was changed.');
@@ -111,7 +112,7 @@ export function scheduleRoutes(app: AppContext): Router {
   });
 
   for (const action of ['pause', 'unpause'] as const) {
-    router.post(`/:id/${action}`, async (ctx) => {
+    router.post(`/:id/${action}`, requires('write'), async (ctx) => {
       const { note } = await body(ctx, NoteBody);
       await act(ctx.params.id, (handle) => handle[action](note ?? `${action}d through the API`));
       ctx.body = await view(ctx.params.id);
@@ -121,7 +122,7 @@ export function scheduleRoutes(app: AppContext): Router {
   // Runs the action now, even while paused (Temporal's semantics: pause stops the spec, not
   // a trigger). Without an overlap given, the schedule's own policy applies: the SDK alone
   // would default a trigger to ALLOW_ALL, which would let "run now" overlap a SKIP schedule.
-  router.post('/:id/trigger', async (ctx) => {
+  router.post('/:id/trigger', requires('write'), async (ctx) => {
     const id = ctx.params.id;
     const requested = (await body(ctx, TriggerBody)).overlap;
     const overlap = requested ?? (await existing(id)).description.policies.overlap;
@@ -132,7 +133,7 @@ export function scheduleRoutes(app: AppContext): Router {
 
   // [start, end): an hour of a 15-minute schedule is four runs. (Temporal itself, and the
   // CLI's `temporal schedule backfill`, include both ends.)
-  router.post('/:id/backfill', async (ctx) => {
+  router.post('/:id/backfill', requires('write'), async (ctx) => {
     const { start, end, overlap } = await body(ctx, BackfillBody);
     const from = new Date(start);
     const to = new Date(end);
@@ -142,7 +143,7 @@ export function scheduleRoutes(app: AppContext): Router {
     ctx.body = { id: ctx.params.id, backfill: { start: from.toISOString(), end: to.toISOString(), overlap: overlap ?? 'the schedule\'s policy' }, links: scheduleLinks(config, ctx.params.id) };
   });
 
-  router.delete('/:id', async (ctx) => {
+  router.delete('/:id', requires('admin'), async (ctx) => {
     const id = ctx.params.id;
     const { description } = await existing(id);
     refuseBuiltin(id, description.memo?.createdBy, 'remove');

@@ -3,6 +3,7 @@ import { Router } from '@koa/router';
 import { z } from 'zod';
 import { POOLS } from '../../tasks/pools';
 import { TASKS } from '../../tasks/registry';
+import { requires } from '../auth';
 
 export function describeTasks() {
   return [...TASKS.values()].map((task) => ({
@@ -18,7 +19,7 @@ export function describeTasks() {
 export function taskRoutes(): Router {
   const router = new Router();
   const body = { tasks: describeTasks() };
-  router.get('/tasks', (ctx) => {
+  router.get('/tasks', requires('read'), (ctx) => {
     ctx.body = body;
   });
   return router;

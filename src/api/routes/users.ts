@@ -16,6 +16,7 @@ import { startAvatarUploaded } from '../../domain/workflow-starts';
 import type { AppContext } from '../context';
 import { conflict, HttpProblem, notFound } from '../problem';
 import { readBody } from './domain-input';
+import { requires } from '../auth';
 
 const NewUser = z.strictObject({
   // Control characters are checked before trimming, so a trailing CR/LF is refused, not hidden.
@@ -31,7 +32,7 @@ export function userRoutes(app: AppContext): Router {
   const router = new Router({ prefix: '/users' });
   const { config, client } = app;
 
-  router.post('/', async (ctx) => {
+  router.post('/', requires('write'), async (ctx) => {
     const input = await readBody(ctx, NewUser, config.api.maxBodyBytes);
     const name = input.name.trim();
     try {
@@ -45,11 +46,11 @@ export function userRoutes(app: AppContext): Router {
     }
   });
 
-  router.get('/:id', async (ctx) => {
+  router.get('/:id', requires('read'), async (ctx) => {
     ctx.body = view(await findUser(ctx.params.id));
   });
 
-  router.post('/:id/avatar', async (ctx) => {
+  router.post('/:id/avatar', requires('write'), async (ctx) => {
     const user = await findUser(ctx.params.id);
     const upload = await readUpload(ctx, config.domain.avatar.maxBytes);
     const sniffed = sniffImage(upload);
@@ -80,7 +81,7 @@ export function userRoutes(app: AppContext): Router {
     };
   });
 
-  router.get('/:id/avatar/:size', async (ctx) => {
+  router.get('/:id/avatar/:size', requires('read'), async (ctx) => {
     const user = await findUser(ctx.params.id);
     const fileId = thumbnailsOf(user).get(ctx.params.size);
     const file = fileId ? await findFile(fileId) : null;

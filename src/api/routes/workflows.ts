@@ -15,6 +15,7 @@ import { readJson, readValid } from '../body';
 import { badRequest, conflict, HttpProblem, notFound } from '../problem';
 import { RUN_STATUSES, runLinks, type RunStatus } from '../runs';
 import type { AppContext } from '../context';
+import { requires } from '../auth';
 
 const MAX_WAIT_MS = 5 * 60_000;
 const TerminateBody = z.strictObject({ reason: z.string().max(1000).optional() });
@@ -24,7 +25,7 @@ export function workflowRoutes(app: AppContext): Router {
   const router = new Router({ prefix: '/workflows' });
   const { client, config, runs, metrics } = app;
 
-  router.post('/', async (ctx) => {
+  router.post('/', requires('write'), async (ctx) => {
     const body = await readJson(ctx, config.api.maxBodyBytes);
     const validation = validateCanvasRequest(body);
     if (!validation.ok) throw badRequest(validation.issues);
@@ -56,7 +57,7 @@ export function workflowRoutes(app: AppContext): Router {
     ctx.set('Location', `/workflows/${encodeURIComponent(workflowId)}`);
   });
 
-  router.get('/', async (ctx) => {
+  router.get('/', requires('read'), async (ctx) => {
     const issues: Issue[] = [];
     const status = ctx.query.status;
     if (status !== undefined && !RUN_STATUSES.includes(status as RunStatus)) {
@@ -70,11 +71,11 @@ export function workflowRoutes(app: AppContext): Router {
     ctx.body = await runs.list({ status: status as RunStatus | undefined, type, pageSize: limit, cursor });
   });
 
-  router.get('/:id', async (ctx) => {
+  router.get('/:id', requires('read'), async (ctx) => {
     ctx.body = await runs.view(ctx.params.id);
   });
 
-  router.get('/:id/result', async (ctx) => {
+  router.get('/:id/result', requires('read'), async (ctx) => {
     const timeout = ctx.query.timeout === undefined ? 30_000 : parseDuration(String(ctx.query.timeout));
     if (timeout === undefined || timeout > MAX_WAIT_MS) {
       throw badRequest([{ path: 'query.timeout', message: `must be a duration up to ${MAX_WAIT_MS / 60_000}m, like "30s"` }], 'The query is not valid.');
@@ -85,7 +86,7 @@ export function workflowRoutes(app: AppContext): Router {
     ctx.status = closed ? 200 : 202;
   });
 
-  router.get('/:id/events', async (ctx) => {
+  router.get('/:id/events', requires('read'), async (ctx) => {
     const workflowId = ctx.params.id;
     await runs.view(workflowId); // 404 before the stream opens
     const stream = new PassThrough();
@@ -114,14 +115,14 @@ export function workflowRoutes(app: AppContext): Router {
     })();
   });
 
-  router.post('/:id/cancel', async (ctx) => {
+  router.post('/:id/cancel', requires('write'), async (ctx) => {
     const handle = await openRun(ctx.params.id);
     await handle.cancel();
     ctx.status = 202;
     ctx.body = { workflowId: ctx.params.id, status: 'CANCEL_REQUESTED', links: { self: `/workflows/${encodeURIComponent(ctx.params.id)}` } };
   });
 
-  router.post('/:id/terminate', async (ctx) => {
+  router.post('/:id/terminate', requires('admin'), async (ctx) => {
     const { reason } = await readValid(ctx, TerminateBody, config.api.maxBodyBytes, {});
     const handle = await openRun(ctx.params.id);
     await handle.terminate(reason ?? 'terminated through the API');
