@@ -11,6 +11,8 @@ import * as email from './email';
 import * as media from './media';
 import * as spam from './spam';
 import { checkArgs, checkJson } from './contract';
+import { batchRunner } from './batch';
+import { BATCH_ACTIVITY } from '../canvas/arguments';
 
 type Implementation = (...args: never[]) => Promise<unknown>;
 
@@ -63,5 +65,6 @@ export function registeredActivities(): Record<string, Activity> {
     if (!implementation) throw new Error(`task ${definition.name} is in the registry but has no implementation`);
     activities[definition.name] = wrap(definition, implementation);
   }
+  activities[BATCH_ACTIVITY] = batchRunner(activities) as Activity;
   return activities;
 }

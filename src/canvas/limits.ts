@@ -11,6 +11,10 @@ export const LIMITS = {
   maxRequestBytes: 512 * 1024,
   /** Members of one group, or items of one map (static or produced at run time). */
   maxFanOut: 50_000,
+  /** Items of one batched map or `chunks` node: they travel as data, one activity a batch. */
+  maxBatchedItems: 1_000_000,
+  /** Items in one batch (a `chunks` size or a map's `batchSize`). */
+  maxBatchSize: 10_000,
   /** maxConcurrency a group or map may ask for. */
   maxConcurrency: 1_000,
   /** maxConcurrency when a group or map does not say. */

@@ -2,7 +2,7 @@
  * Option merging (registry defaults < request defaults < enclosing nodes < the node) and
  * the mapping onto Temporal's ActivityOptions. Pure: the workflow bundle uses it.
  */
-import type { ActivityOptions } from '@temporalio/common';
+import { ActivityCancellationType, type ActivityOptions, type LocalActivityOptions } from '@temporalio/common';
 import { POOLS, isActivityPool, type PoolName } from '../tasks/pools';
 import { durationMs } from './duration';
 import type { StepOptions } from './types';
@@ -26,16 +26,26 @@ export function queueOf(pool: PoolName): string {
   return POOLS[pool].queue;
 }
 
-/** The activity options Temporal enforces for one step; `home` is the task's registry pool. */
-export function toActivityOptions(options: StepOptions, home: PoolName, activityId: string): ActivityOptions {
+/**
+ * A local activity's retries back off in the workflow with a durable timer once the
+ * backoff reaches this (Temporal's localRetryThreshold), instead of inside one workflow task.
+ */
+export const LOCAL_RETRY_THRESHOLD = '10s';
+
+/**
+ * The activity options Temporal enforces for one step; `home` is the task's registry pool.
+ * A batch of `scale` items gets `scale` times the step's timeouts (one item's budget each).
+ */
+export function toActivityOptions(options: StepOptions, home: PoolName, activityId: string, scale = 1): ActivityOptions {
   const pool = options.queue && isActivityPool(options.queue) ? options.queue : home;
   const retry = options.retry ?? {};
   const ms = (d: StepOptions['delay']) => (d === undefined ? undefined : durationMs(d));
+  const scaled = (d: StepOptions['delay']) => (d === undefined ? undefined : durationMs(d) * scale);
   const activity: ActivityOptions = {
     activityId,
     taskQueue: queueOf(pool),
-    startToCloseTimeout: ms(options.startToCloseTimeout),
-    scheduleToCloseTimeout: ms(options.scheduleToCloseTimeout),
+    startToCloseTimeout: scaled(options.startToCloseTimeout),
+    scheduleToCloseTimeout: scaled(options.scheduleToCloseTimeout),
     heartbeatTimeout: ms(options.heartbeatTimeout),
     retry: {
       maximumAttempts: retry.maxAttempts,
@@ -50,4 +60,17 @@ export function toActivityOptions(options: StepOptions, home: PoolName, activity
     activity.startToCloseTimeout = 5 * 60_000;
   }
   return activity;
+}
+
+/** The same step as a local activity in the orchestrator: same retry policy and timeouts, no queue or heartbeat. */
+export function toLocalActivityOptions(options: StepOptions, path: string, scale = 1): LocalActivityOptions {
+  const { startToCloseTimeout, scheduleToCloseTimeout, retry } = toActivityOptions(options, 'default', path, scale);
+  return {
+    startToCloseTimeout,
+    scheduleToCloseTimeout,
+    retry,
+    localRetryThreshold: durationMs(LOCAL_RETRY_THRESHOLD),
+    cancellationType: ActivityCancellationType.TRY_CANCEL,
+    summary: path,
+  };
 }

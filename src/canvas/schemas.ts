@@ -36,16 +36,21 @@ export const StepOptionsSchema = z
     scheduleToCloseTimeout: DurationSchema.optional(),
     heartbeatTimeout: DurationSchema.optional(),
     delay: DurationSchema.optional(),
+    local: z
+      .boolean()
+      .meta({ description: 'Run as a local activity inside the orchestrator pool (true), or on the task\'s pool (false). Light tasks default to true.' })
+      .optional(),
   })
   .meta({ id: 'StepOptions' });
 
 const JsonSchema = z.json();
 const NodeId = z.string().min(1).max(100);
 const Concurrency = z.number().int().min(1).max(LIMITS.maxConcurrency);
+const BatchSize = z.number().int().min(1).max(LIMITS.maxBatchSize);
 
 /** A node of any kind, for the OpenAPI document (validation walks nodes one by one). */
 export const CanvasNodeSchema: z.ZodType = z
-  .lazy(() => z.union([TaskNodeSchema, ChainNodeSchema, GroupNodeSchema, ChordNodeSchema, MapNodeSchema]))
+  .lazy(() => z.union([TaskNodeSchema, ChainNodeSchema, GroupNodeSchema, ChordNodeSchema, MapNodeSchema, ChunksNodeSchema]))
   .meta({ id: 'CanvasNode' });
 
 const Members = z.array(CanvasNodeSchema).min(1);
@@ -87,18 +92,38 @@ export const MapNodeSchema = z
   .strictObject({
     map: z.strictObject({
       task: z.string().min(1),
-      items: z.array(JsonSchema).max(LIMITS.maxFanOut).optional(),
+      items: z.array(JsonSchema).max(LIMITS.maxBatchedItems).optional(),
       spread: z.boolean().optional(),
       args: z.array(JsonSchema).optional(),
       kwargs: z.record(z.string(), JsonSchema).optional(),
       maxConcurrency: Concurrency.optional(),
       settle: z.boolean().optional(),
       options: StepOptionsSchema.optional(),
+      batchSize: BatchSize.meta({ description: 'Items per activity; the result is still one flat list.' }).optional(),
     }),
     id: NodeId.optional(),
     options: StepOptionsSchema.optional(),
   })
   .meta({ id: 'MapNode', description: 'One task per item, from `items` or from the node\'s input.' });
+
+export const ChunksNodeSchema = z
+  .strictObject({
+    chunks: z.strictObject({
+      task: z.string().min(1),
+      items: z.array(z.array(JsonSchema)).min(1).max(LIMITS.maxBatchedItems),
+      size: BatchSize,
+      args: z.array(JsonSchema).optional(),
+      kwargs: z.record(z.string(), JsonSchema).optional(),
+      maxConcurrency: Concurrency.optional(),
+      options: StepOptionsSchema.optional(),
+    }),
+    id: NodeId.optional(),
+    options: StepOptionsSchema.optional(),
+  })
+  .meta({
+    id: 'ChunksNode',
+    description: "Celery's chunks: items (lists of arguments) split into chunks of `size`, one activity per chunk; the result is a list of per-chunk result lists.",
+  });
 
 export const WorkflowIdSchema = z
   .string()

@@ -22,6 +22,8 @@ export interface StepOptions {
   scheduleToCloseTimeout?: Duration;
   heartbeatTimeout?: Duration;
   delay?: Duration;
+  /** Run inline as a local activity in the orchestrator (light tasks do by default). */
+  local?: boolean;
 }
 
 interface NodeBase {
@@ -59,13 +61,30 @@ export interface MapSpec {
   maxConcurrency?: number;
   settle?: boolean;
   options?: StepOptions;
+  /** Items per activity: the map runs in batches and still returns one flat list. */
+  batchSize?: number;
 }
 
 export interface MapNode extends NodeBase {
   map: MapSpec;
 }
 
-export type CanvasNode = TaskNode | ChainNode | GroupNode | ChordNode | MapNode;
+/** Celery's `task.chunks(items, size)`: each item is a list of arguments. */
+export interface ChunksSpec {
+  task: string;
+  items: Json[][];
+  size: number;
+  args?: Json[];
+  kwargs?: Record<string, Json>;
+  maxConcurrency?: number;
+  options?: StepOptions;
+}
+
+export interface ChunksNode extends NodeBase {
+  chunks: ChunksSpec;
+}
+
+export type CanvasNode = TaskNode | ChainNode | GroupNode | ChordNode | MapNode | ChunksNode;
 
 export interface CanvasRequest {
   canvas: CanvasNode;
@@ -84,7 +103,7 @@ export interface CanvasFailure {
 }
 
 export type NodeStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
-export type NodeKind = 'task' | 'chain' | 'group' | 'chord' | 'map';
+export type NodeKind = 'task' | 'chain' | 'group' | 'chord' | 'map' | 'chunks';
 
 /** The live tree the `state` query returns. */
 export interface NodeState {
@@ -118,6 +137,7 @@ export function nodeKind(node: CanvasNode): NodeKind {
   if ('chain' in node) return 'chain';
   if ('group' in node) return 'group';
   if ('chord' in node) return 'chord';
+  if ('chunks' in node) return 'chunks';
   return 'map';
 }
 

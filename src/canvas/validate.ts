@@ -6,11 +6,12 @@
  */
 import type { z } from 'zod';
 import { Issues, type Validation } from './issues';
-import { getTask, TASK_NAMES, type TaskDefinition } from '../tasks/registry';
+import { getTask, isReachable, TASK_NAMES, whyNotLocal, type TaskDefinition, type TaskVisibility } from '../tasks/registry';
 import { LIMITS } from './limits';
 import {
   ChainNodeSchema,
   ChordNodeSchema,
+  ChunksNodeSchema,
   DurationSchema,
   GroupNodeSchema,
   MapNodeSchema,
@@ -18,7 +19,7 @@ import {
   TaskNodeSchema,
   WorkflowIdSchema,
 } from './schemas';
-import type { CanvasRequest, Json } from './types';
+import { childNodes, type CanvasNode, type CanvasRequest, type Json, type StepOptions } from './types';
 
 // The issue types live in ./issues; re-exported for the validator's callers.
 export { joinPath, type Issue, type Validation } from './issues';
@@ -30,9 +31,11 @@ const GROUP_FIELDS = GroupNodeSchema.omit({ group: true });
 const CHORD_FIELDS = ChordNodeSchema.omit({ chord: true });
 const CHORD_SHAPE_FIELDS = ChordNodeSchema.shape.chord.omit({ header: true, body: true });
 
-const KINDS = ['task', 'chain', 'group', 'chord', 'map'] as const;
+const KINDS = ['task', 'chain', 'group', 'chord', 'map', 'chunks'] as const;
 class Walker extends Issues {
   nodes = 0;
+  /** Which tasks this caller may name (src/tasks/registry.ts, TaskVisibility). */
+  reach: TaskVisibility = 'internal';
 
   node(value: unknown, path: string, hasInput: boolean, depth: number): void {
     this.nodes++;
@@ -56,6 +59,8 @@ class Walker extends Issues {
         return this.chordNode(node, path, hasInput, depth);
       case 'map':
         return this.mapNode(node, path, hasInput);
+      case 'chunks':
+        return this.chunksNode(node, path);
     }
   }
 
@@ -94,16 +99,20 @@ class Walker extends Issues {
 
   private mapNode(node: Record<string, unknown>, path: string, hasInput: boolean): void {
     if (!this.check(MapNodeSchema, node, path) && !(isObject(node.map) && isCall(node.map) && (node.map.items === undefined || Array.isArray(node.map.items)))) return;
-    const spec = node.map as { task: string; items?: Json[]; spread?: boolean; args?: Json[]; kwargs?: Record<string, Json> };
+    const spec = node.map as { task: string; items?: Json[]; spread?: boolean; args?: Json[]; kwargs?: Record<string, Json>; batchSize?: number; settle?: boolean };
     const definition = this.knownTask(spec.task, `${path}.map.task`);
     if (!definition) return;
     const mapPath = `${path}.map`;
-    const own = (spec.args ?? []).map((arg, i): Arg => [arg, `${mapPath}.args[${i}]`]);
+    if (spec.batchSize !== undefined && spec.settle) this.add(`${mapPath}.settle`, 'cannot be combined with batchSize: a batch fails or succeeds as a whole');
+    if (spec.batchSize === undefined && spec.items && spec.items.length > LIMITS.maxFanOut) {
+      this.add(`${mapPath}.items`, `has ${spec.items.length} items; the limit is ${LIMITS.maxFanOut} (${LIMITS.maxBatchedItems} with batchSize)`);
+    }
     if (spec.items === undefined && !hasInput) {
       this.add(`${mapPath}.items`, 'is required here: a map without items maps over its input, and this node receives none (put it after a step in a chain)');
     }
     if (!spec.spread) {
       // Each item is the first argument; the map's own args and kwargs follow it.
+      const own = (spec.args ?? []).map((arg, i): Arg => [arg, `${mapPath}.args[${i}]`]);
       const first = definition.params[0];
       spec.items?.forEach((item, i) => {
         if (first) this.check(first.schema, item, `${mapPath}.items[${i}]`);
@@ -113,17 +122,35 @@ class Walker extends Issues {
     }
     // Spread: each item is the leading positional args, so arity is per item.
     if (spec.items === undefined) return this.taskArgs(definition, { path: mapPath, offset: 0, args: [], kwargs: spec.kwargs, arity: false });
-    spec.items.forEach((item, i) => {
-      const itemPath = `${mapPath}.items[${i}]`;
-      if (!Array.isArray(item)) return this.add(itemPath, 'must be an array of arguments: the map has "spread": true');
+    this.spreadItems(definition, mapPath, spec.items, spec.args, spec.kwargs, 'the map has "spread": true');
+  }
+
+  /** Celery's chunks: like a spread map whose items are always written in the request. */
+  private chunksNode(node: Record<string, unknown>, path: string): void {
+    if (!this.check(ChunksNodeSchema, node, path) && !(isObject(node.chunks) && isCall(node.chunks) && Array.isArray(node.chunks.items))) return;
+    const spec = node.chunks as { task: string; items: Json[]; args?: Json[]; kwargs?: Record<string, Json> };
+    const definition = this.knownTask(spec.task, `${path}.chunks.task`);
+    if (definition) this.spreadItems(definition, `${path}.chunks`, spec.items, spec.args, spec.kwargs, 'each item of chunks is a list of arguments');
+  }
+
+  /** Items that are each a task's leading positional arguments, followed by the spec's own args. */
+  private spreadItems(definition: TaskDefinition, specPath: string, items: Json[], args: Json[] | undefined, kwargs: Record<string, Json> | undefined, why: string): void {
+    const own = (args ?? []).map((arg, i): Arg => [arg, `${specPath}.args[${i}]`]);
+    items.forEach((item, i) => {
+      const itemPath = `${specPath}.items[${i}]`;
+      if (!Array.isArray(item)) return this.add(itemPath, `must be an array of arguments: ${why}`);
       const spread = item.map((arg, j): Arg => [arg, `${itemPath}[${j}]`]);
-      this.taskArgs(definition, { path: mapPath, missingPath: itemPath, offset: 0, args: [...spread, ...own], kwargs: spec.kwargs, arity: true });
+      this.taskArgs(definition, { path: specPath, missingPath: itemPath, offset: 0, args: [...spread, ...own], kwargs, arity: true });
     });
   }
 
   private knownTask(name: string, path: string): TaskDefinition | undefined {
     const definition = getTask(name);
     if (!definition) this.add(path, `unknown task "${name}"; known tasks: ${TASK_NAMES.join(', ')}`);
+    else if (!isReachable(definition, this.reach)) {
+      this.add(path, `task "${name}" is internal: the application's own workflows use it, API canvases and schedules may not (with an admin key they may)`);
+      return undefined;
+    }
     return definition;
   }
 
@@ -196,11 +223,14 @@ export interface ValidateOptions {
    * build canvases in memory, and the fan-out limit still holds when they run.
    */
   nodeLimit?: boolean;
+  /** Which tasks the caller may name: 'public' ones only (API callers without admin), or 'internal' ones too (the default: code). */
+  reach?: TaskVisibility;
 }
 
 /** Validates a POST /workflows body (and canvases that code workflows build). */
 export function validateCanvasRequest(body: unknown, options: ValidateOptions = {}): Validation<CanvasRequest> {
   const walker = new Walker();
+  walker.reach = options.reach ?? 'internal';
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return { ok: false, issues: [{ path: '', message: 'must be a JSON object with a "canvas" field' }] };
   }
@@ -215,6 +245,7 @@ export function validateCanvasRequest(body: unknown, options: ValidateOptions = 
   if (request.exclusive !== undefined && typeof request.exclusive !== 'boolean') walker.add('exclusive', 'must be a boolean');
   if (request.timeout !== undefined) walker.check(DurationSchema, request.timeout, 'timeout');
   if (request.onError !== undefined) validateErrback(walker, request.onError);
+  if (walker.list.length === 0) checkLocalSteps(walker, request as unknown as CanvasRequest);
   return walker.list.length ? { ok: false, issues: walker.list } : { ok: true, value: request as unknown as CanvasRequest };
 }
 
@@ -224,4 +255,48 @@ function validateErrback(walker: Walker, onError: unknown): void {
   const { onCancel, ...task } = onError as Record<string, unknown>;
   if (onCancel !== undefined && typeof onCancel !== 'boolean') walker.add('onError.onCancel', 'must be a boolean');
   walker.node(task, 'onError', true, 0);
+}
+
+/** Where `local` was last set on the way down to a node, and whether a `queue` was. */
+interface Placing {
+  local?: { value: boolean; path: string };
+  queue: boolean;
+}
+
+function placingWith(outer: Placing, options: StepOptions | undefined, optionsPath: string): Placing {
+  if (!options) return outer;
+  return {
+    local: options.local === undefined ? outer.local : { value: options.local, path: `${optionsPath}.local` },
+    queue: outer.queue || options.queue !== undefined,
+  };
+}
+
+/**
+ * `local: true` (on the step or any enclosing node, or in `defaults`) is refused for a task
+ * that cannot run inline, and beside a `queue`: a local activity runs in the orchestrator.
+ * Runs on a structurally valid request only.
+ */
+function checkLocalSteps(walker: Issues, request: CanvasRequest): void {
+  const check = (task: string, at: Placing, nodePath: string): void => {
+    const definition = getTask(task);
+    if (!definition || at.local?.value !== true) return;
+    const problem = whyNotLocal(definition) ?? (at.queue ? 'a local activity runs in the orchestrator pool, so it cannot be combined with "queue"' : undefined);
+    if (!problem) return;
+    const ownOption = at.local.path.startsWith(`${nodePath}.`);
+    if (ownOption) walker.add(at.local.path, `cannot be true: ${problem}`);
+    else walker.add(nodePath, `cannot run locally ("local" is set at ${at.local.path}): ${problem}`);
+  };
+  const visit = (node: CanvasNode, path: string, outer: Placing): void => {
+    const at = placingWith(outer, node.options, `${path}.options`);
+    if ('task' in node) return check(node.task, at, path);
+    if ('map' in node) return check(node.map.task, placingWith(at, node.map.options, `${path}.map.options`), path);
+    if ('chunks' in node) return check(node.chunks.task, placingWith(at, node.chunks.options, `${path}.chunks.options`), path);
+    if ('chain' in node) return node.chain.forEach((child, i) => visit(child, `${path}.chain[${i}]`, at));
+    if ('group' in node) return node.group.forEach((child, i) => visit(child, `${path}.group[${i}]`, at));
+    node.chord.header.forEach((child, i) => visit(child, `${path}.chord.header[${i}]`, at));
+    visit(node.chord.body, `${path}.chord.body`, at);
+  };
+  const base = placingWith({ queue: false }, request.defaults, 'defaults');
+  visit(request.canvas, 'canvas', base);
+  if (request.onError) visit(request.onError, 'onError', base);
 }

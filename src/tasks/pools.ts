@@ -6,10 +6,16 @@
 export const POOLS = {
   orchestrator: { queue: 'orchestra-workflows', runs: 'workflows', concurrency: 200 },
   default: { queue: 'orchestra-default', runs: 'activities', concurrency: 100 },
-  ml: { queue: 'orchestra-ml', runs: 'activities', concurrency: 2 },
+  ml: { queue: 'orchestra-ml', runs: 'activities', concurrency: 2, cpuBound: true },
   email: { queue: 'orchestra-email', runs: 'activities', concurrency: 50 },
-  media: { queue: 'orchestra-media', runs: 'activities', concurrency: 2 },
+  media: { queue: 'orchestra-media', runs: 'activities', concurrency: 2, cpuBound: true },
 } as const;
+
+/** Pools sized to the cores for CPU-heavy tasks: their tasks never run inline in the orchestrator. */
+export function isCpuBoundPool(name: PoolName): boolean {
+  const spec = POOLS[name];
+  return 'cpuBound' in spec && spec.cpuBound;
+}
 
 export type PoolName = keyof typeof POOLS;
 export const POOL_NAMES = Object.keys(POOLS) as PoolName[];

@@ -6,7 +6,7 @@ import { loadSpamModel } from '../activities/spam';
 import { connectDatabase, disconnectDatabase } from '../db/connection';
 import { initModels } from '../db/models';
 import { connectWorker } from '../temporal/connection';
-import { POOL_NAMES, POOLS, type PoolName } from '../tasks/pools';
+import { POOL_NAMES, type PoolName } from '../tasks/pools';
 import { logger } from '../logging';
 import { createPoolWorker } from './pool';
 import { installRuntime } from './runtime';
@@ -27,8 +27,9 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const metricsAddress = config.workerMetricsAddress(pool, POOL_NAMES.indexOf(pool));
   installRuntime(metricsAddress);
-  if (POOLS[pool].runs === 'activities') {
-    // Activities read and write the domain's data (comments, the email log, GridFS images).
+  {
+    // Activities read and write the domain's data (comments, the email log, GridFS images);
+    // the orchestrator runs the light ones inline as local activities.
     await connectDatabase(config.mongodbUri);
     await initModels();
   }
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
   await worker.run();
   await connection.close();
   closeEmailTransport();
-  if (POOLS[pool].runs === 'activities') await disconnectDatabase();
+  await disconnectDatabase();
 }
 
 main().catch((error) => {

@@ -32,6 +32,8 @@ export async function createPoolWorker({ config, connection, pool, shutdownGrace
         : { workflowsPath: require.resolve('../workflows') }),
       maxConcurrentWorkflowTaskExecutions: poolConcurrency(pool, spec.concurrency),
       maxCachedWorkflows: 1000,
+      // Light tasks run here as local activities (src/tasks/registry.ts, `light`).
+      activities: registeredActivities(),
     });
   }
   return Worker.create({

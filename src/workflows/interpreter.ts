@@ -9,13 +9,16 @@ import {
   CancellationScope,
   executeChild,
   isCancellation,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import { durationMs } from '../canvas/duration';
 import { LIMITS } from '../canvas/limits';
-import { mergeOptions, toActivityOptions } from '../canvas/options';
+import { mergeOptions, toActivityOptions, toLocalActivityOptions } from '../canvas/options';
+import { BATCH_ACTIVITY, placeKwargs, type BatchInput } from '../canvas/arguments';
 import { describeFailure, readCanvasFailure, stepFailure } from '../canvas/failures';
 import {
   childNodes,
@@ -24,6 +27,7 @@ import {
   type CanvasNode,
   type CanvasRequest,
   type CanvasState,
+  type ChunksSpec,
   type Json,
   type MapSpec,
   type NodeState,
@@ -31,7 +35,7 @@ import {
   type TaskNode,
 } from '../canvas/types';
 import { WORKFLOW_TASK_QUEUE } from '../tasks/pools';
-import { getTask } from '../tasks/registry';
+import { getTask, runsLocally, type TaskDefinition } from '../tasks/registry';
 import { Semaphore } from './semaphore';
 
 /** A node's input: absent for the first node of a top-level chain, else the previous result. */
@@ -50,6 +54,35 @@ export interface Placement {
 
 type ActivityFn = (...args: Json[]) => Promise<Json>;
 
+/**
+ * Light tasks run as local activities since this patch; runs recorded before it keep
+ * scheduling remote activities when replayed (tests/replay).
+ */
+const LOCAL_ACTIVITIES_PATCH = 'orchestra-local-activities';
+
+/** A batched fan-out: a map with `batchSize` (one flat list) or a `chunks` node (a list per chunk). */
+interface Batching {
+  task: string;
+  items: Json[];
+  size: number;
+  spread: boolean;
+  args?: Json[];
+  kwargs?: Record<string, Json>;
+  options?: StepOptions;
+  maxConcurrency?: number;
+  shape: 'flat' | 'chunks';
+  /** The same node with only some of its items, for a child workflow. */
+  slice(items: Json[]): CanvasNode;
+}
+
+/** How many count units (items) members [from, to) of a fan-out stand for, and the first one's index. */
+interface FanOutUnits {
+  count(from: number, to: number): number;
+  first(from: number): number;
+}
+
+const ONE_PER_MEMBER: FanOutUnits = { count: (from, to) => to - from, first: (from) => from };
+
 export class Interpreter {
   readonly root: NodeState;
   private completed = 0;
@@ -57,6 +90,7 @@ export class Interpreter {
   private activitiesScheduled = 0;
   private readonly pending = new Semaphore(LIMITS.pendingActivitiesPerRun);
   private childCount = 0;
+  private readonly localActivities: boolean;
 
   constructor(
     private readonly canvas: CanvasNode,
@@ -64,6 +98,7 @@ export class Interpreter {
     private readonly placement: Placement = { basePath: 'canvas', indexOffset: 0 },
   ) {
     this.root = this.buildState(canvas, placement.basePath, true);
+    this.localActivities = patched(LOCAL_ACTIVITIES_PATCH);
   }
 
   state(): CanvasState {
@@ -92,12 +127,17 @@ export class Interpreter {
     } else if ('chord' in node) {
       const header = node.chord.header.map((child, i) => this.buildState(child, `${path}.chord.header[${i}]`));
       st.children = [...header, this.buildState(node.chord.body, `${path}.chord.body`)];
+    } else if ('chunks' in node) {
+      st.task = node.chunks.task;
+      st.counts = counts(node.chunks.items.length);
+      this.known += node.chunks.items.length;
     } else {
       st.task = node.map.task;
       const items = node.map.items;
       if (items) {
         st.counts = counts(items.length);
-        st.children = this.fanOutState(items.length, (i) => this.itemState(node.map, path, i + this.offsetFor(isRoot)));
+        // A batched map's items run inside batch activities: counted, not listed.
+        if (node.map.batchSize === undefined) st.children = this.fanOutState(items.length, (i) => this.itemState(node.map, path, i + this.offsetFor(isRoot)));
         if (!st.children) this.known += items.length;
       }
     }
@@ -156,6 +196,7 @@ export class Interpreter {
         const body = st.children![st.children!.length - 1];
         return this.runNode(node.chord.body, body, { value: header }, options);
       }
+      if ('chunks' in node) return this.runBatches(chunksBatching(node.chunks), st, options);
       return this.runMap(node.map, st, input, options);
     });
   }
@@ -178,10 +219,7 @@ export class Interpreter {
       placeKwargs(args, definition.params, node.kwargs);
       if (options.delay !== undefined) await sleep(durationMs(options.delay));
       this.activitiesScheduled++;
-      const activity = proxyActivities<Record<string, ActivityFn>>({
-        ...toActivityOptions(options, definition.pool, st.path),
-        cancellationType: ActivityCancellationType.TRY_CANCEL,
-      })[node.task];
+      const activity = this.activity(definition, options, st.path, node.task);
       return await this.track(st, () => this.pending.with(() => activity(...args)));
     } catch (error) {
       // Failures before the activity (bad kwargs, a cancelled delay) end the node too.
@@ -191,6 +229,17 @@ export class Interpreter {
     } finally {
       if (st.status === 'completed') this.completed++;
     }
+  }
+
+  /** The activity that runs one step: local in this worker for light tasks, else on the task's pool. */
+  private activity(definition: TaskDefinition, options: StepOptions, path: string, type: string, scale = 1): ActivityFn {
+    if (this.localActivities && runsLocally(definition, options)) {
+      return proxyLocalActivities<Record<string, ActivityFn>>(toLocalActivityOptions(options, path, scale))[type];
+    }
+    return proxyActivities<Record<string, ActivityFn>>({
+      ...toActivityOptions(options, definition.pool, path, scale),
+      cancellationType: ActivityCancellationType.TRY_CANCEL,
+    })[type];
   }
 
   private async runGroup(
@@ -224,6 +273,10 @@ export class Interpreter {
     if (!Array.isArray(items)) {
       throw stepFailure({ type: 'InvalidArgumentsError', message: `map over ${spec.task} needs an array of items, got ${typeName(items)}`, node: nodeRef(st) });
     }
+    if (spec.batchSize !== undefined) {
+      if (!spec.items) this.expandMap(spec, st, items.length);
+      return this.runBatches(mapBatching(spec, items), st, options);
+    }
     if (items.length > LIMITS.maxFanOut) {
       throw stepFailure({ type: 'FanOutLimitError', message: `map of ${items.length} items is over the limit of ${LIMITS.maxFanOut}`, node: nodeRef(st) });
     }
@@ -247,10 +300,54 @@ export class Interpreter {
     });
   }
 
+  /**
+   * Celery's chunks, and maps with `batchSize`: one activity per batch of items, each
+   * running the task for its items in order. The state counts items, not batches.
+   */
+  private async runBatches(batching: Batching, st: NodeState, inherited: StepOptions): Promise<Json[]> {
+    const { items, size } = batching;
+    const batches = Math.ceil(items.length / size);
+    if (batches > LIMITS.maxFanOut || items.length > LIMITS.maxBatchedItems) {
+      throw stepFailure({ type: 'FanOutLimitError', message: `${items.length} items in ${batches} batches is over the limit of ${LIMITS.maxFanOut} batches or ${LIMITS.maxBatchedItems} items`, node: nodeRef(st) });
+    }
+    const definition = getTask(batching.task);
+    if (!definition) throw stepFailure({ type: 'UnknownTaskError', message: `unknown task ${batching.task}`, node: nodeRef(st) });
+    const limit = batching.maxConcurrency ?? LIMITS.defaultConcurrency;
+    const units: FanOutUnits = { count: (from, to) => Math.min(items.length, to * size) - from * size, first: (from) => from * size };
+    if (this.shouldDelegate(batches, batches)) {
+      return this.delegate(batches, limit, false, st, batching.shape === 'chunks' ? 'chunks.items' : 'map.items', (from, to) => ({
+        request: { canvas: batching.slice(items.slice(from * size, to * size)), defaults: mergeOptions(this.defaults, inherited) },
+        tasks: units.count(from, to),
+      }), units);
+    }
+    // The batch's options are the task's, with its timeouts stretched to the batch's length.
+    const options = mergeOptions(definition.defaults, this.defaults, inherited, batching.options);
+    const parts = await this.fanOut(batches, limit, false, { ...st, counts: undefined }, async (k) => {
+      const slice = items.slice(k * size, (k + 1) * size);
+      const input: BatchInput = { task: batching.task, items: slice, spread: batching.spread, args: batching.args, kwargs: batching.kwargs, offset: this.offsetOf(st) + k * size };
+      this.activitiesScheduled++;
+      if (st.counts) st.counts.running += slice.length;
+      try {
+        const run = this.activity(definition, options, `${st.path}#${k}`, BATCH_ACTIVITY, slice.length);
+        const results = (await this.pending.with(() => run(input as unknown as Json))) as Json[];
+        this.completed += slice.length;
+        if (st.counts) st.counts.completed += slice.length;
+        return results;
+      } catch (error) {
+        if (st.counts) st.counts.failed += slice.length;
+        if (isCancellation(error)) throw error;
+        throw stepFailure({ ...describeFailure(error), node: nodeRef(st) });
+      } finally {
+        if (st.counts) st.counts.running -= slice.length;
+      }
+    });
+    return batching.shape === 'chunks' ? parts : (parts as Json[][]).flat();
+  }
+
   /** A map over its input learns its size only now: it joins the known tasks here. */
   private expandMap(spec: MapSpec, st: NodeState, size: number): void {
     st.counts = counts(size);
-    st.children = this.fanOutState(size, (i) => this.itemState(spec, st.path, i + this.offsetOf(st)));
+    if (spec.batchSize === undefined) st.children = this.fanOutState(size, (i) => this.itemState(spec, st.path, i + this.offsetOf(st)));
     if (!st.children) this.known += size;
   }
 
@@ -337,6 +434,7 @@ export class Interpreter {
     st: NodeState,
     segment: string,
     chunk: (from: number, to: number) => { request: CanvasRequest & { input?: Input }; tasks: number },
+    units: FanOutUnits = ONE_PER_MEMBER,
   ): Promise<Json[]> {
     const chunkSize = LIMITS.inlineFanOut;
     const chunks = Math.ceil(size / chunkSize);
@@ -347,8 +445,9 @@ export class Interpreter {
       const from = k * chunkSize;
       const to = Math.min(size, from + chunkSize);
       const { request, tasks } = chunk(from, to);
-      const placement: Placement = { basePath: st.path, indexOffset: this.offsetOf(st) + from, segment: this.segmentFor(st === this.root, segment) };
-      if (st.counts) st.counts.running += to - from;
+      const placement: Placement = { basePath: st.path, indexOffset: this.offsetOf(st) + units.first(from), segment: this.segmentFor(st === this.root, segment) };
+      const members = units.count(from, to);
+      if (st.counts) st.counts.running += members;
       try {
         parts[k] = await executeChild(canvasChildWorkflowType, {
           args: [{ ...request, placement }],
@@ -356,13 +455,13 @@ export class Interpreter {
           taskQueue: WORKFLOW_TASK_QUEUE,
         });
       } catch (error) {
-        if (st.counts) st.counts.failed += to - from;
+        if (st.counts) st.counts.failed += members;
         throw readCanvasFailure(error) ? stepFailure(readCanvasFailure(error)!) : error;
       } finally {
-        if (st.counts) st.counts.running -= to - from;
+        if (st.counts) st.counts.running -= members;
       }
       this.completed += tasks;
-      if (st.counts) st.counts.completed += to - from;
+      if (st.counts) st.counts.completed += members;
       // Small fan-outs (delegated for the budget) list their members: show how they ended.
       parts[k].forEach((result, j) => {
         const member = st.children?.[from + j];
@@ -395,6 +494,7 @@ function countTasks(nodes: CanvasNode[]): number {
   for (const node of nodes) {
     if ('task' in node) total++;
     else if ('map' in node) total += node.map.items?.length ?? 0;
+    else if ('chunks' in node) total += node.chunks.items.length;
     else total += countTasks(childNodes(node));
   }
   return total;
@@ -407,20 +507,20 @@ function nodeRef(st: NodeState): CanvasFailure['node'] {
   return ref;
 }
 
-/** kwargs go to the positions their parameter names hold in the registry, in any order. */
-function placeKwargs(args: Json[], params: ReadonlyArray<{ name: string }>, kwargs: Record<string, Json> | undefined): void {
-  if (!kwargs) return;
-  const positional = args.length;
-  for (const [name, value] of Object.entries(kwargs)) {
-    const index = params.findIndex((p) => p.name === name);
-    if (index < 0 || index < positional) {
-      const why = index < 0 ? 'is not a parameter' : 'is also given by position';
-      throw ApplicationFailure.create({ type: 'InvalidArgumentsError', message: `keyword argument ${name} ${why}`, nonRetryable: true });
-    }
-    // Parameters skipped between the positional args and a keyword arrive as null.
-    while (args.length < index) args.push(null);
-    args[index] = value;
-  }
+function chunksBatching(spec: ChunksSpec): Batching {
+  const { items, size, ...rest } = spec;
+  return { ...rest, items, size, spread: true, shape: 'chunks', slice: (part) => ({ chunks: { ...spec, items: part as Json[][] } }) };
+}
+
+function mapBatching(spec: MapSpec, items: Json[]): Batching {
+  const { task, args, kwargs, options, maxConcurrency } = spec;
+  return {
+    task, args, kwargs, options, maxConcurrency, items,
+    size: spec.batchSize!,
+    spread: spec.spread ?? false,
+    shape: 'flat',
+    slice: (part) => ({ map: { ...spec, items: part } }),
+  };
 }
 
 function typeName(value: unknown): string {
