@@ -11,6 +11,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import type { Context, Next } from 'koa';
 import { z } from 'zod';
+import type { TaskVisibility } from '../tasks/registry';
 import { HttpProblem } from './problem';
 
 export const SCOPES = ['read', 'write', 'admin'] as const;
@@ -106,6 +107,14 @@ export function callerOf(ctx: Context): Caller {
 export function callerHas(ctx: Context, scope: Scope): boolean {
   const caller = callerOf(ctx);
   return caller.kind === 'dev' || (caller.kind === 'key' && grants(caller.scopes, scope));
+}
+
+/**
+ * Which tasks the caller may name in a canvas or schedule: internal ones need `admin`
+ * (src/tasks/registry.ts, TaskVisibility); development mode holds every scope.
+ */
+export function taskReach(ctx: Context): TaskVisibility {
+  return callerHas(ctx, 'admin') ? 'internal' : 'public';
 }
 
 /**

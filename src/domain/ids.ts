@@ -1,4 +1,5 @@
 /** Ids the domain hands around: ObjectId strings, and the GridFS ids of avatar files. */
+import { RUN_ID_PREFIXES } from './run-ids';
 
 const OBJECT_ID = /^[0-9a-f]{24}$/;
 
@@ -17,7 +18,7 @@ export const THUMBNAIL_BUCKET = 'thumbnails';
  * second workflow (the workflow id is derived from it too).
  */
 export function originalFileId(userId: string, digestHex: string): string {
-  return `avatar-${userId}-${digestHex.slice(0, 32)}`;
+  return `${RUN_ID_PREFIXES.avatar}${userId}-${digestHex.slice(0, 32)}`;
 }
 
 /** A thumbnail's GridFS id: its upload and size. A retried step overwrites, never duplicates. */

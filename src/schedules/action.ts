@@ -10,8 +10,10 @@ import { durationMs } from '../canvas/duration';
 import { DurationSchema, WorkflowIdSchema } from '../canvas/schemas';
 import { childNodes, type CanvasNode, type CanvasRequest, type Duration, type Json } from '../canvas/types';
 import { validateCanvasRequest } from '../canvas/validate';
+import { getTask, isReachable, type TaskVisibility } from '../tasks/registry';
 import { WORKFLOW_TASK_QUEUE } from '../tasks/pools';
 import { TasksKey, WorkflowKindKey } from '../temporal/search-attributes';
+import { RUN_ID_PREFIXES } from '../domain/run-ids';
 import { CODE_WORKFLOWS, getCodeWorkflow } from './code-workflows';
 import { at, Issues } from './issues';
 
@@ -41,7 +43,8 @@ const WorkflowActionSchema = z.strictObject({
 
 const SHAPES = '{"canvas": …} (as POST /workflows takes) or {"workflow": "<name>", "args": […]}';
 
-export function validateAction(value: unknown, path: string, issues: Issues): ScheduleAction | undefined {
+/** `reach`: which tasks the action may use ('public' for API callers without admin; src/tasks/registry.ts). */
+export function validateAction(value: unknown, path: string, issues: Issues, reach: TaskVisibility = 'internal'): ScheduleAction | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     issues.add(path, `must be ${SHAPES}`);
     return undefined;
@@ -51,26 +54,35 @@ export function validateAction(value: unknown, path: string, issues: Issues): Sc
     issues.add(path, 'has both canvas and workflow; an action starts one of them');
     return undefined;
   }
-  return has('workflow') ? validateWorkflowAction(value, path, issues) : validateCanvasAction(value as Record<string, unknown>, path, issues);
+  return has('workflow') ? validateWorkflowAction(value, path, issues, reach) : validateCanvasAction(value as Record<string, unknown>, path, issues, reach);
 }
 
-function validateCanvasAction(value: Record<string, unknown>, path: string, issues: Issues): CanvasAction | undefined {
+function validateCanvasAction(value: Record<string, unknown>, path: string, issues: Issues, reach: TaskVisibility): CanvasAction | undefined {
   const before = issues.list.length;
   if ('exclusive' in value) {
     issues.add(at(path, 'exclusive'), 'does not apply to a schedule: policies.overlap decides whether runs may overlap ("SKIP", the default, allows one at a time)');
   }
-  const validation = validateCanvasRequest(value);
+  const validation = validateCanvasRequest(value, { reach });
   if (!validation.ok) for (const issue of validation.issues) issues.add(issue.path === '' ? path : at(path, issue.path), issue.message);
   return issues.list.length === before && validation.ok ? validation.value : undefined;
 }
 
-function validateWorkflowAction(value: object, path: string, issues: Issues): WorkflowAction | undefined {
+function validateWorkflowAction(value: object, path: string, issues: Issues, reach: TaskVisibility): WorkflowAction | undefined {
   if (!issues.check(WorkflowActionSchema, value, path)) return undefined;
   const action = value as WorkflowAction;
   const known = getCodeWorkflow(action.workflow);
   if (!known) {
     const names = CODE_WORKFLOWS.map((w) => w.name);
     issues.add(at(path, 'workflow'), `unknown workflow "${action.workflow}"; a schedule can start ${names.length ? names.join(', ') : 'no code workflow yet'}, or a canvas with {"canvas": …}`);
+    return undefined;
+  }
+  // A code workflow is as internal as the most internal task it runs.
+  const internal = known.tasks.filter((task) => {
+    const definition = getTask(task);
+    return definition !== undefined && !isReachable(definition, reach);
+  });
+  if (internal.length) {
+    issues.add(at(path, 'workflow'), `workflow "${action.workflow}" is internal (it runs ${internal.join(', ')}): the application schedules it itself, API schedules may not (with an admin key they may)`);
     return undefined;
   }
   return issues.check(known.args, action.args ?? [], at(path, 'args')) ? action : undefined;
@@ -97,7 +109,7 @@ export function toTemporalAction(action: ScheduleAction, { scheduleId, memo }: A
     workflowType: kind,
     taskQueue: WORKFLOW_TASK_QUEUE,
     // Temporal appends the scheduled time: schedule-nightly-2030-01-01T07:00:00Z.
-    workflowId: workflowId ?? `schedule-${scheduleId}`,
+    workflowId: workflowId ?? `${RUN_ID_PREFIXES.schedule}${scheduleId}`,
     args: isWorkflowAction(action) ? action.args ?? [] : [canvasRun(action)],
     workflowExecutionTimeout: timeout === undefined ? undefined : durationMs(timeout),
     memo,

@@ -10,6 +10,7 @@ import { parseDuration } from '../canvas/duration';
 import { DurationSchema, WorkflowIdSchema } from '../canvas/schemas';
 import type { Duration, Json } from '../canvas/types';
 import type { Issue, Validation } from '../canvas/validate';
+import type { TaskVisibility } from '../tasks/registry';
 import { validateAction, type ScheduleAction } from './action';
 import { at, Issues } from './issues';
 import { RESERVED_KEYS } from './memo';
@@ -74,7 +75,7 @@ const MemoSchema = z
 const CREATE_FIELDS = ['id', 'spec', 'action', 'policies', 'state', 'memo'];
 
 /** Validates a POST /schedules body (and the built-in declarations). */
-export function validateScheduleDefinition(body: unknown): Validation<ScheduleDefinition> {
+export function validateScheduleDefinition(body: unknown, reach: TaskVisibility = 'internal'): Validation<ScheduleDefinition> {
   const issues = new Issues();
   if (!isObject(body)) return { ok: false, issues: [{ path: '', message: 'must be a JSON object {id, spec, action, policies?, state?, memo?}' }] };
   unknownFields(body, CREATE_FIELDS, issues);
@@ -83,7 +84,7 @@ export function validateScheduleDefinition(body: unknown): Validation<ScheduleDe
   if (body.spec === undefined) issues.add('spec', 'is required');
   else validateSpec(body.spec, 'spec', issues);
   if (body.action === undefined) issues.add('action', 'is required');
-  else validateAction(body.action, 'action', issues);
+  else validateAction(body.action, 'action', issues, reach);
   if (body.policies !== undefined) issues.check(PoliciesSchema, body.policies, 'policies');
   if (body.state !== undefined) issues.check(StateSchema, body.state, 'state');
   if (body.memo !== undefined && issues.check(MemoSchema, body.memo, 'memo')) {
@@ -99,7 +100,7 @@ const PATCH_HINTS: Record<string, string> = {
 };
 
 /** Validates a PATCH /schedules/:id body: any of spec, action, policies. */
-export function validateSchedulePatch(body: unknown): Validation<SchedulePatch> {
+export function validateSchedulePatch(body: unknown, reach: TaskVisibility = 'internal'): Validation<SchedulePatch> {
   const issues = new Issues();
   if (!isObject(body)) return { ok: false, issues: [{ path: '', message: 'must be a JSON object with any of spec, action, policies' }] };
   for (const key of Object.keys(body)) {
@@ -108,7 +109,7 @@ export function validateSchedulePatch(body: unknown): Validation<SchedulePatch> 
   }
   if (body.spec === undefined && body.action === undefined && body.policies === undefined) issues.add('', 'must change at least one of spec, action, policies');
   if (body.spec !== undefined) validateSpec(body.spec, 'spec', issues);
-  if (body.action !== undefined) validateAction(body.action, 'action', issues);
+  if (body.action !== undefined) validateAction(body.action, 'action', issues, reach);
   if (body.policies !== undefined) issues.check(PoliciesSchema, body.policies, 'policies');
   return done(issues, body as SchedulePatch);
 }

@@ -8,6 +8,7 @@ import type { ScheduleAction } from './action';
 import type { ScheduleDefinition } from './definition';
 import { RESERVED_KEYS, type OrchestraMemo } from './memo';
 import type { CalendarInput, ScheduleSpecInput } from './spec';
+import { RUN_ID_PREFIXES } from '../domain/run-ids';
 
 /**
  * The definition as written: the spec from the runs' memo (Temporal keeps cron only as
@@ -25,7 +26,7 @@ export function definitionOf(description: ScheduleDescription): Pick<ScheduleDef
 function actionFromTemporal(description: ScheduleDescription): ScheduleAction {
   const { workflowType, workflowId, args = [], workflowExecutionTimeout } = description.action;
   // The default prefix is left out, so a PATCH merge keeps following the schedule's id.
-  const prefix = workflowId && workflowId !== `schedule-${description.scheduleId}` ? { workflowId } : {};
+  const prefix = workflowId && workflowId !== `${RUN_ID_PREFIXES.schedule}${description.scheduleId}` ? { workflowId } : {};
   const [first] = args as Json[];
   if (workflowType === 'canvas' && typeof first === 'object' && first !== null && 'canvas' in first) {
     return { ...(first as unknown as CanvasRequest), ...prefix };

@@ -1,7 +1,11 @@
-/** Liveness (/health: the process answers) and readiness (/ready: Temporal and the database answer). */
+/**
+ * Liveness (/health: the process answers) and readiness (/ready: Temporal and the database
+ * answer). Anyone may ask which dependency is down; the error's text (addresses, driver
+ * messages) only a caller with a valid key, or development mode, gets to read.
+ */
 import { Router } from '@koa/router';
 import type { AppContext } from '../context';
-import { requires } from '../auth';
+import { callerOf, requires } from '../auth';
 
 const CHECK_TIMEOUT_MS = 2000;
 
@@ -16,8 +20,10 @@ export function healthRoutes(app: AppContext): Router {
       check(() => withTimeout(app.pingDatabase(), CHECK_TIMEOUT_MS)),
     ]);
     const ready = temporal === 'ok' && database === 'ok';
+    const detailed = callerOf(ctx).kind !== 'anonymous';
+    const shown = (result: string) => (detailed || result === 'ok' ? result : 'unreachable');
     ctx.status = ready ? 200 : 503;
-    ctx.body = { status: ready ? 'ready' : 'not ready', checks: { temporal, database } };
+    ctx.body = { status: ready ? 'ready' : 'not ready', checks: { temporal: shown(temporal), database: shown(database) } };
   });
   return router;
 }

@@ -19,7 +19,8 @@ import { listSchedules, scheduleLinks, scheduleView } from '../../schedules/view
 import { readJson, readValid } from '../body';
 import { badRequest, conflict, HttpProblem, notFound } from '../problem';
 import type { AppContext } from '../context';
-import { requires } from '../auth';
+import { requires, taskReach } from '../auth';
+import { reservedPrefixOf } from '../../domain/run-ids';
 
 const Timestamp = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with an offset, like "2030-01-01T07:00:00Z"' });
 const NoteBody = z.strictObject({ note: z.string().max(1000).optional() });
@@ -62,9 +63,10 @@ export function scheduleRoutes(app: AppContext): Router {
   };
 
   router.post('/', requires('write'), async (ctx) => {
-    const validation = validateScheduleDefinition(await readJson(ctx, config.api.maxBodyBytes));
+    const validation = validateScheduleDefinition(await readJson(ctx, config.api.maxBodyBytes), taskReach(ctx));
     if (!validation.ok) throw badRequest(validation.issues, 'The schedule is not valid; nothing was created.');
     const definition = validation.value;
+    refuseReservedPrefix(definition.action.workflowId);
     if (builtinIds.has(definition.id)) throw conflict(`the id ${definition.id} belongs to a built-in schedule (src/schedules/builtin.ts)`);
     try {
       await client.schedule.create(toScheduleOptions(definition, CREATED_BY_API));
@@ -88,9 +90,10 @@ export function scheduleRoutes(app: AppContext): Router {
 
   router.patch('/:id', requires('write'), async (ctx) => {
     const id = ctx.params.id;
-    const validation = validateSchedulePatch(await readJson(ctx, config.api.maxBodyBytes));
+    const validation = validateSchedulePatch(await readJson(ctx, config.api.maxBodyBytes), taskReach(ctx));
     if (!validation.ok) throw badRequest(validation.issues, 'The change is not valid; nothing was changed.');
     const patch = validation.value;
+    refuseReservedPrefix(patch.action?.workflowId);
     const { handle, description } = await existing(id);
     refuseBuiltin(id, description.memo?.createdBy, 'change');
     const current = definitionOf(description);
@@ -152,6 +155,12 @@ export function scheduleRoutes(app: AppContext): Router {
   });
 
   return router;
+}
+
+/** A run id prefix of the application's own (comment-, schedule-, …) would let this schedule's runs take their ids. */
+function refuseReservedPrefix(workflowId: string | undefined): void {
+  const prefix = workflowId === undefined ? undefined : reservedPrefixOf(workflowId);
+  if (prefix) throw badRequest([{ path: 'action.workflowId', message: `must not start with "${prefix}": the application's own runs use that prefix` }]);
 }
 
 /** Temporal's refusals as problems: unknown id 404, taken id 409, invalid argument 400. */

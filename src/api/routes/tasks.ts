@@ -8,6 +8,7 @@ import { requires } from '../auth';
 export function describeTasks() {
   return [...TASKS.values()].map((task) => ({
     name: task.name,
+    visibility: task.visibility,
     pool: task.pool,
     queue: POOLS[task.pool].queue,
     description: task.description,

@@ -1,7 +1,7 @@
 /** /workflows: start canvases, read runs, wait for results, stream state, cancel, terminate. */
 import { Router } from '@koa/router';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import { TypedSearchAttributes } from '@temporalio/common';
+import { TypedSearchAttributes, WorkflowIdReusePolicy } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { PassThrough } from 'node:stream';
@@ -15,7 +15,9 @@ import { readJson, readValid } from '../body';
 import { badRequest, conflict, HttpProblem, notFound } from '../problem';
 import { RUN_STATUSES, runLinks, type RunStatus } from '../runs';
 import type { AppContext } from '../context';
-import { requires } from '../auth';
+import { requires, taskReach } from '../auth';
+import { reservedPrefixOf } from '../../domain/run-ids';
+import { assertSameRequest, REQUEST_HASH_MEMO, requestHash } from '../idempotency';
 
 const MAX_WAIT_MS = 5 * 60_000;
 const TerminateBody = z.strictObject({ reason: z.string().max(1000).optional() });
@@ -27,16 +29,20 @@ export function workflowRoutes(app: AppContext): Router {
 
   router.post('/', requires('write'), async (ctx) => {
     const body = await readJson(ctx, config.api.maxBodyBytes);
-    const validation = validateCanvasRequest(body);
+    const validation = validateCanvasRequest(body, { reach: taskReach(ctx) });
     if (!validation.ok) throw badRequest(validation.issues);
     const request = validation.value;
-    const workflowId = chooseWorkflowId(request, ctx.get('idempotency-key') || undefined);
+    const idempotencyKey = ctx.get('idempotency-key') || undefined;
+    const workflowId = chooseWorkflowId(request, idempotencyKey);
+    const hash = idempotencyKey === undefined ? undefined : requestHash(request);
     try {
       const handle = await client.workflow.start('canvas', {
         taskQueue: WORKFLOW_TASK_QUEUE,
         workflowId,
         args: [request],
         workflowExecutionTimeout: request.timeout === undefined ? undefined : parseDuration(request.timeout),
+        // With a key, the id is never reused while Temporal keeps the run (see ../idempotency).
+        ...(hash === undefined ? {} : { workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE, memo: { [REQUEST_HASH_MEMO]: hash } }),
         typedSearchAttributes: new TypedSearchAttributes([
           { key: WorkflowKindKey, value: 'canvas' },
           { key: TasksKey, value: taskNames(request.canvas) },
@@ -48,11 +54,13 @@ export function workflowRoutes(app: AppContext): Router {
       ctx.body = { workflowId, runId: handle.firstExecutionRunId, links: runLinks(config, workflowId, handle.firstExecutionRunId) };
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      const existing = await client.workflow.getHandle(workflowId).describe();
+      // The same key again (a retry, while the run is open or after it closed): that run.
+      if (hash !== undefined) assertSameRequest(existing, hash);
       // The id is taken by an open run: idempotent start returns it; exclusive refuses.
-      if (request.exclusive) throw conflict(`workflow ${workflowId} is already running; "exclusive": true allows one run at a time`);
-      const existing = await runs.handle(workflowId).describe();
+      else if (request.exclusive) throw conflict(`workflow ${workflowId} is already running; "exclusive": true allows one run at a time`);
       ctx.status = 200;
-      ctx.body = { workflowId, runId: existing.runId, links: runLinks(config, workflowId, existing.runId), existing: true };
+      ctx.body = { workflowId, runId: existing.runId, status: existing.status.name, links: runLinks(config, workflowId, existing.runId), existing: true };
     }
     ctx.set('Location', `/workflows/${encodeURIComponent(workflowId)}`);
   });
@@ -143,7 +151,7 @@ export function workflowRoutes(app: AppContext): Router {
   return router;
 }
 
-/** The body's workflowId, else the Idempotency-Key header, else a fresh id. */
+/** The body's workflowId, else the Idempotency-Key header, else a fresh id; never one of the application's own. */
 function chooseWorkflowId(request: CanvasRequest, idempotencyKey: string | undefined): string {
   if (request.workflowId && idempotencyKey && request.workflowId !== idempotencyKey) {
     throw new HttpProblem(400, 'Bad Request', 'workflowId and the Idempotency-Key header differ; give one, or the same.', [
@@ -151,10 +159,13 @@ function chooseWorkflowId(request: CanvasRequest, idempotencyKey: string | undef
     ]);
   }
   const id = request.workflowId ?? idempotencyKey;
+  const path = request.workflowId === undefined ? 'header.Idempotency-Key' : 'workflowId';
   const checked = id === undefined ? undefined : WorkflowIdSchema.safeParse(id);
   if (checked && !checked.success) {
-    throw badRequest([{ path: 'header.Idempotency-Key', message: checked.error.issues[0]?.message ?? 'is not a valid workflow id' }]);
+    throw badRequest([{ path, message: checked.error.issues[0]?.message ?? 'is not a valid workflow id' }]);
   }
+  const reserved = id === undefined ? undefined : reservedPrefixOf(id);
+  if (reserved) throw badRequest([{ path, message: `must not start with "${reserved}": ids with this prefix belong to the application's own runs` }]);
   return id ?? `canvas-${randomUUID()}`;
 }
 

@@ -1,5 +1,6 @@
 /** A comment: stored pending by the API, then scored, published or marked spam by its workflow. */
 import { Schema, model, Types, type InferSchemaType, type HydratedDocument } from 'mongoose';
+import { RUN_ID_PREFIXES } from '../../domain/run-ids';
 
 export const COMMENT_STATUSES = ['pending', 'published', 'spam'] as const;
 export type CommentStatus = (typeof COMMENT_STATUSES)[number];
@@ -39,5 +40,5 @@ export type CommentDocument = HydratedDocument<CommentFields>;
 export const Comment = model('Comment', CommentSchema);
 
 export function commentWorkflowId(id: Types.ObjectId | string): string {
-  return `comment-${String(id)}`;
+  return `${RUN_ID_PREFIXES.comment}${String(id)}`;
 }

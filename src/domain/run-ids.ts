@@ -1,0 +1,21 @@
+/**
+ * Prefixes of the workflow ids the application gives its own runs: one home, read by the
+ * code that makes those ids and by POST /workflows, which refuses them (a canvas under
+ * `comment-<id>` would take the id that comment's own run needs).
+ */
+export const RUN_ID_PREFIXES = {
+  /** commentPosted: `comment-<comment id>` (src/db/models/comment.ts). */
+  comment: 'comment-',
+  /** avatarUploaded, and the GridFS id of the upload: `avatar-<user>-<digest>` (src/domain/ids.ts). */
+  avatar: 'avatar-',
+  /** Runs a schedule starts without its own prefix: `schedule-<schedule id>-<time>` (src/schedules/action.ts). */
+  schedule: 'schedule-',
+  /** Temporal's own scheduler workflows (`temporal-sys-scheduler:<id>`) and other system runs. */
+  temporal: 'temporal-sys-',
+} as const;
+
+/** The application's prefix an id starts with, or undefined when the id is free to use. */
+export function reservedPrefixOf(workflowId: string): string | undefined {
+  const lower = workflowId.toLowerCase();
+  return Object.values(RUN_ID_PREFIXES).find((prefix) => lower.startsWith(prefix));
+}
