@@ -20,6 +20,11 @@ export interface Plan {
   f: { rounds: number; seconds: number };
   /** (g) map items, and the time it may take, judged from (c)'s fan-out rate. */
   g: { items: number; budgetS: number };
+  /**
+   * (h) Orchestra and Celery side by side: serial chains of 3 after warm-up (capped per
+   * round), chains of 3 at concurrency 32, a group of no-ops, no-op items in chunks.
+   */
+  h: { rounds: number; warmUp: number; serial: number; serialCapS: number; chains: number; group: number; chunkItems: number; chunkSize: number };
 }
 
 export const ISSUE_COUNTS: Plan = {
@@ -31,6 +36,7 @@ export const ISSUE_COUNTS: Plan = {
   e: { rounds: 5, onePerTask: 5000, batched: 5000 },
   f: { rounds: 4, seconds: 20 },
   g: { items: 10_000, budgetS: Infinity },
+  h: { rounds: 3, warmUp: 10, serial: 100, serialCapS: Infinity, chains: 300, group: 5000, chunkItems: 5000, chunkSize: 100 },
 };
 
 /** Sized for about 270 s of scenarios at a load average of 7 on 2 cores; less on a quiet machine. */
@@ -43,6 +49,7 @@ export const DEFAULT_PLAN: Plan = {
   e: { rounds: 3, onePerTask: 900, batched: 3000 },
   f: { rounds: 4, seconds: 10 },
   g: { items: 10_000, budgetS: 40 },
+  h: { rounds: 2, warmUp: 10, serial: 100, serialCapS: 10, chains: 300, group: 5000, chunkItems: 5000, chunkSize: 100 },
 };
 
 export const QUICK_PLAN: Plan = {
@@ -54,6 +61,7 @@ export const QUICK_PLAN: Plan = {
   e: { rounds: 2, onePerTask: 200, batched: 400 },
   f: { rounds: 2, seconds: 2 },
   g: { items: 1_000, budgetS: 10 },
+  h: { rounds: 1, warmUp: 3, serial: 20, serialCapS: 3, chains: 64, group: 500, chunkItems: 1000, chunkSize: 100 },
 };
 
 /** Seconds as the load generator's durationMs (undefined: no cap). */
@@ -74,5 +82,6 @@ export function fixedReductions(plan: Plan): string[] {
   less('(e) messages one per task through the ml pool', plan.e.onePerTask, issue.e.onePerTask);
   less('(e) messages 100 per task through the ml pool', plan.e.batched, issue.e.batched);
   less('(f) seconds of start-only load per variant', plan.f.seconds, issue.f.seconds);
+  less('(h) rounds of the Celery comparison', plan.h.rounds, issue.h.rounds);
   return lines;
 }

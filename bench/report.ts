@@ -25,6 +25,22 @@ export interface ScenarioResult {
   shortfalls: string[];
   figures: Figure[];
   seconds: number;
+  /** Side-by-side rows against another system (scenario h: Celery). */
+  comparison?: ComparisonRow[];
+}
+
+/** One workload on both systems, each the median over rounds, and their per-round ratio. */
+export interface ComparisonRow {
+  workload: string;
+  /** What ran on Orchestra's side when it is not the same shape (e.g. a map for want of `chunks`). */
+  orchestraShape: string;
+  unit: string;
+  orchestra: number;
+  other: number;
+  /** Orchestra ÷ the other, per round. */
+  ratio: Spread;
+  /** The issue's goal for the ratio, e.g. '≤ 3×'; met when the median ratio satisfies it. */
+  goal?: { text: string; met: boolean };
 }
 
 export interface BenchReport {
@@ -69,8 +85,11 @@ export class ScenarioBuilder {
     if (done < asked) this.shortfalls.push(`(${this.id}) ${what}: ${done.toLocaleString('en-US')} instead of ${asked.toLocaleString('en-US')}`);
   }
 
+  readonly comparison: ComparisonRow[] = [];
+
   done(): ScenarioResult {
-    return { id: this.id, title: this.title, status: 'ok', notes: this.notes, shortfalls: this.shortfalls, figures: this.figures, seconds: this.elapsed() };
+    const comparison = this.comparison.length ? { comparison: this.comparison } : {};
+    return { id: this.id, title: this.title, status: 'ok', notes: this.notes, shortfalls: this.shortfalls, figures: this.figures, seconds: this.elapsed(), ...comparison };
   }
 
   skipped(reason: string): ScenarioResult {
@@ -118,6 +137,19 @@ export function toMarkdown(report: BenchReport): string {
     }
   }
   lines.push('');
+  for (const s of report.scenarios.filter((x) => x.comparison?.length)) {
+    lines.push(`## Orchestra ÷ Celery (scenario ${s.id}, measured in this run)`);
+    lines.push('');
+    lines.push('| workload | Orchestra | Celery | unit | Orchestra ÷ Celery | spread | goal |');
+    lines.push('| --- | ---: | ---: | --- | ---: | ---: | --- |');
+    for (const row of s.comparison ?? []) {
+      const shape = row.orchestraShape ? ` (Orchestra: ${row.orchestraShape})` : '';
+      const spreadText = row.ratio.n > 1 ? `${fmt(row.ratio.min)}–${fmt(row.ratio.max)}` : '';
+      const goal = row.goal ? `${row.goal.text} ${row.goal.met ? 'met' : 'missed'}` : '';
+      lines.push(`| ${row.workload}${shape} | ${fmt(row.orchestra)} | ${fmt(row.other)} | ${row.unit} | ${fmt(row.ratio.median)}× | ${spreadText} | ${goal} |`);
+    }
+    lines.push('');
+  }
   lines.push('## Every figure');
   lines.push('');
   lines.push('| scenario | figure | median | spread | unit | rounds |');

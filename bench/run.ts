@@ -21,6 +21,7 @@ import { ScenarioBuilder, toMarkdown, writeReport, type BenchReport, type Scenar
 import { apiLatency } from './scenarios/api-latency';
 import { apiOverhead } from './scenarios/api-overhead';
 import { bigFanOut } from './scenarios/big-fanout';
+import { celery } from './scenarios/celery';
 import { chains } from './scenarios/chains';
 import { fanOut } from './scenarios/fanout';
 import { spam } from './scenarios/spam';
@@ -36,6 +37,7 @@ const SCENARIOS: Record<ScenarioId, (ctx: BenchContext) => Promise<ScenarioResul
   e: spam,
   f: apiLatency,
   g: bigFanOut,
+  h: celery,
 };
 
 const RESULTS_DIR = path.join(__dirname, 'results');

@@ -29,7 +29,8 @@ export const DEV_SERVER_DYNAMIC_CONFIG: readonly string[] = [
 export const devServerDynamicConfigArgs = (): string[] =>
   DEV_SERVER_DYNAMIC_CONFIG.flatMap((value) => ['--dynamic-config-value', value]);
 
-export function temporalDevServer(binary: string, config: Config, layout: StackLayout): ManagedProcess {
+/** `dynamicConfig` replaces DEV_SERVER_DYNAMIC_CONFIG (bench/dispatch.ts measures with and without it). */
+export function temporalDevServer(binary: string, config: Config, layout: StackLayout, dynamicConfig: readonly string[] = DEV_SERVER_DYNAMIC_CONFIG): ManagedProcess {
   mkdirSync(path.join(layout.dataDir, 'temporal'), { recursive: true });
   const args = [
     'server', 'start-dev',
@@ -39,7 +40,7 @@ export function temporalDevServer(binary: string, config: Config, layout: StackL
     '--ui-port', String(config.dev.temporalUiPort),
     '--namespace', config.temporal.namespace,
     '--log-level', 'warn',
-    ...devServerDynamicConfigArgs(),
+    ...dynamicConfig.flatMap((value) => ['--dynamic-config-value', value]),
     ...SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', `${a.name}=${a.type}`]),
   ];
   return new ManagedProcess({ name: 'temporal', command: binary, args, logFile: path.join(layout.logDir, 'temporal.log') });
