@@ -23,7 +23,6 @@ import { DEV_SERVER_DYNAMIC_CONFIG, temporalDevServer, waitForTemporal } from '.
 import { quietLogger } from '../src/devservices/quiet-logger';
 import { bundleWorkflows } from '../src/workers/workflow-bundle';
 import { POOLS, WORKFLOW_TASK_QUEUE } from '../src/tasks/pools';
-import { bundleWorkflows } from '../src/workers/workflow-bundle';
 import { closedLoop } from './load';
 import { percentile } from './stats';
 
