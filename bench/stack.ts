@@ -4,7 +4,7 @@
  * own process on free ports in a temporary folder, through src/devservices), or an
  * already running one given by --url (then CPU and memory of its processes are unknown).
  */
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleWorkflows } from '../src/workers/workflow-bundle';
 import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -103,7 +103,7 @@ export async function startSystem(options: StartOptions): Promise<System> {
 
   try {
     options.log(`starting the system in ${dataDir}${shm ? ` (the dev server's SQLite file on tmpfs, ${shm})` : ''}`);
-    const bundling = bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows'), logger: quietLogger }).then(({ code }) =>
+    const bundling = bundleWorkflows(quietLogger).then(({ code }) =>
       writeFileSync(config.workflowBundlePath!, code),
     );
     add(temporalDevServer(provision('temporal'), config, layout));

@@ -4,7 +4,7 @@
  */
 import { ApplicationFailure, CancelledFailure, TemporalFailure, TimeoutFailure } from '@temporalio/common';
 import type { CanvasFailure } from './types';
-import type { Issue } from './validate';
+import type { Issue } from './issues';
 
 const MARK = 'orchestraCanvasFailure';
 

@@ -58,5 +58,4 @@ export const SettledSchema = z.array(z.looseObject({ ok: z.boolean() }));
 export const EmailResultSchema = z.looseObject({ key: z.string(), status: z.enum(['sent', 'duplicate']), messageId: z.string() });
 export type EmailResult = { key: string; status: 'sent' | 'duplicate'; messageId: string };
 
-/** Thumbnail sizes when a workflow is not told (the API passes AVATAR_SIZES). */
-export const DEFAULT_AVATAR_SIZES: readonly number[] = [64, 128, 256];
+export { DEFAULT_AVATAR_SIZES } from './avatar-sizes';

@@ -1,11 +1,11 @@
 /** `npm run build` step: a prebuilt workflow bundle, so production workers do not bundle at start. */
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../config';
+import { bundleWorkflows } from './workflow-bundle';
 
 async function main(): Promise<void> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') });
+  const { code } = await bundleWorkflows();
   const out = path.join(projectRoot, 'dist', 'workflow-bundle.js');
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, code);

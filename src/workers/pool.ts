@@ -5,6 +5,7 @@ import { registeredActivities } from '../activities';
 import { poolConcurrency, type Config } from '../config';
 import { POOLS, type PoolName } from '../tasks/pools';
 import { dataConverter } from '../temporal/connection';
+import { bundleWorkflows } from './workflow-bundle';
 
 export interface PoolWorkerOptions {
   config: Config;
@@ -27,9 +28,7 @@ export async function createPoolWorker({ config, connection, pool, shutdownGrace
   if (spec.runs === 'workflows') {
     return Worker.create({
       ...base,
-      ...(config.workflowBundlePath
-        ? { workflowBundle: { codePath: config.workflowBundlePath } }
-        : { workflowsPath: require.resolve('../workflows') }),
+      workflowBundle: config.workflowBundlePath ? { codePath: config.workflowBundlePath } : await bundleWorkflows(),
       maxConcurrentWorkflowTaskExecutions: poolConcurrency(pool, spec.concurrency),
       maxCachedWorkflows: 1000,
       // Light tasks run here as local activities (src/tasks/registry.ts, `light`).

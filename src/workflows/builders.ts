@@ -5,7 +5,7 @@
  *
  *   const product = await runCanvas<number>(chain(task('add', 4, 5), task('mul', 7)));
  */
-import { ApplicationFailure, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure } from '@temporalio/workflow';
 import type {
   CanvasNode,
   CanvasState,
@@ -20,8 +20,8 @@ import type {
   TaskNode,
 } from '../canvas/types';
 import { invalidCanvas } from '../canvas/failures';
-import { validateCanvasRequest } from '../canvas/validate';
-import { stateQuery } from './canvas';
+import { checkStructure } from '../canvas/structure';
+import { publishState } from './final-state';
 import { Interpreter } from './interpreter';
 
 /** A signature: the chain's previous result is prepended to `args`. */
@@ -95,10 +95,11 @@ export interface RunCanvasOptions {
 const interpreters: Interpreter[] = [];
 
 /**
- * Validates and runs a canvas inside the calling workflow; answers its result. The
- * workflow's `state` query shows this canvas, or all of them under one root when the
- * workflow has run several. Validation reads the task registry: a change that makes a
- * canvas built by a running workflow invalid changes its replay (tests/replay catches it).
+ * Checks the structure of a canvas and runs it inside the calling workflow; answers its
+ * result. The workflow's `state` query shows this canvas, or all of them under one root
+ * when the workflow has run several. The check reads the task catalog: removing a task
+ * that a running workflow's canvas names changes its replay (tests/replay catches it).
+ * Typed builders and unit tests of the workflows keep the arguments right.
  */
 export async function runCanvas<T extends Json = Json>(node: CanvasNode, options: RunCanvasOptions = {}): Promise<T> {
   const name = options.name ?? (interpreters.length === 0 ? 'canvas' : `canvas-${interpreters.length + 1}`);
@@ -106,11 +107,11 @@ export async function runCanvas<T extends Json = Json>(node: CanvasNode, options
     throw ApplicationFailure.nonRetryable(`a canvas named "${name}" already ran in this workflow; give each its own name`, 'InvalidCanvasError');
   }
   // The checks of POST /workflows but its node count (paths read from `canvas`), before anything runs.
-  const checked = validateCanvasRequest({ canvas: node, ...(options.defaults ? { defaults: options.defaults } : {}) }, { nodeLimit: false });
-  if (!checked.ok) throw invalidCanvas(`canvas ${name}`, checked.issues);
+  const problems = checkStructure({ canvas: node });
+  if (problems.length > 0) throw invalidCanvas(`canvas ${name}`, problems);
   const interpreter = new Interpreter(node, options.defaults, { basePath: name, indexOffset: 0 });
   interpreters.push(interpreter);
-  setHandler(stateQuery, combinedState);
+  publishState(combinedState);
   return (await interpreter.run()) as T;
 }
 

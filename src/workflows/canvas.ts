@@ -1,11 +1,10 @@
 /** The `canvas` workflow: runs a validated canvas request (POST /workflows). */
-import { CancellationScope, defineQuery, isCancellation, setHandler } from '@temporalio/workflow';
+import { CancellationScope, isCancellation } from '@temporalio/workflow';
 import { describeFailure, invalidCanvas, readCanvasFailure } from '../canvas/failures';
-import type { CanvasFailure, CanvasRequest, CanvasState, Json } from '../canvas/types';
-import { validateCanvasRequest } from '../canvas/validate';
+import type { CanvasFailure, CanvasRequest, Json } from '../canvas/types';
+import { checkStructure } from '../canvas/structure';
+import { publishState } from './final-state';
 import { Interpreter, type Placement } from './interpreter';
-
-export const stateQuery = defineQuery<CanvasState>('state');
 
 /** A request as the workflow receives it; `input` and `placement` are set only for delegated chunks. */
 export interface CanvasRun extends CanvasRequest {
@@ -14,15 +13,15 @@ export interface CanvasRun extends CanvasRequest {
 }
 
 export async function canvas(request: CanvasRun): Promise<Json> {
-  // The API validated it already; runs started otherwise (the temporal CLI, a client) get
-  // the same checks, and a clean failure instead of a workflow task that fails forever.
-  // Chunks of a delegated fan-out come from a validated parent.
+  // The API validated it in full already; runs started otherwise (the temporal CLI, a
+  // client) get the structural check, and a clean failure instead of a workflow task that
+  // fails forever. Chunks of a delegated fan-out come from a checked parent.
   if (!request.placement) {
-    const checked = validateCanvasRequest(request, { nodeLimit: false });
-    if (!checked.ok) throw invalidCanvas('canvas request', checked.issues);
+    const problems = checkStructure(request);
+    if (problems.length > 0) throw invalidCanvas('canvas request', problems);
   }
   const interpreter = new Interpreter(request.canvas, request.defaults, request.placement);
-  setHandler(stateQuery, () => interpreter.state());
+  publishState(() => interpreter.state());
   try {
     return await interpreter.run(request.input);
   } catch (error) {

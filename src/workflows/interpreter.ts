@@ -35,7 +35,7 @@ import {
   type TaskNode,
 } from '../canvas/types';
 import { WORKFLOW_TASK_QUEUE } from '../tasks/pools';
-import { getTask, runsLocally, type TaskDefinition } from '../tasks/registry';
+import { getTaskSpec, runsLocally, type TaskSpec } from '../tasks/catalog';
 import { Semaphore } from './semaphore';
 
 /** A node's input: absent for the first node of a top-level chain, else the previous result. */
@@ -212,7 +212,7 @@ export class Interpreter {
 
   private async runTask(node: TaskNode, st: NodeState, input: Input, inherited: StepOptions, leading: Json[] = []): Promise<Json> {
     try {
-      const definition = getTask(node.task);
+      const definition = getTaskSpec(node.task);
       if (!definition) throw ApplicationFailure.create({ type: 'UnknownTaskError', message: `unknown task ${node.task}`, nonRetryable: true });
       const options = mergeOptions(definition.defaults, this.defaults, inherited, node.options);
       const args = [...leading, ...(node.immutable || !input ? [] : [input.value]), ...(node.args ?? [])];
@@ -232,7 +232,7 @@ export class Interpreter {
   }
 
   /** The activity that runs one step: local in this worker for light tasks, else on the task's pool. */
-  private activity(definition: TaskDefinition, options: StepOptions, path: string, type: string, scale = 1): ActivityFn {
+  private activity(definition: TaskSpec, options: StepOptions, path: string, type: string, scale = 1): ActivityFn {
     if (this.localActivities && runsLocally(definition, options)) {
       return proxyLocalActivities<Record<string, ActivityFn>>(toLocalActivityOptions(options, path, scale))[type];
     }
@@ -310,7 +310,7 @@ export class Interpreter {
     if (batches > LIMITS.maxFanOut || items.length > LIMITS.maxBatchedItems) {
       throw stepFailure({ type: 'FanOutLimitError', message: `${items.length} items in ${batches} batches is over the limit of ${LIMITS.maxFanOut} batches or ${LIMITS.maxBatchedItems} items`, node: nodeRef(st) });
     }
-    const definition = getTask(batching.task);
+    const definition = getTaskSpec(batching.task);
     if (!definition) throw stepFailure({ type: 'UnknownTaskError', message: `unknown task ${batching.task}`, node: nodeRef(st) });
     const limit = batching.maxConcurrency ?? LIMITS.defaultConcurrency;
     const units: FanOutUnits = { count: (from, to) => Math.min(items.length, to * size) - from * size, first: (from) => from * size };

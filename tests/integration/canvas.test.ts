@@ -507,7 +507,9 @@ describe('validation and limits', () => {
 });
 
 describe('runs started without the API', () => {
-  test('an invalid canvas started with the Temporal client fails at once with every problem', async () => {
+  // Inside the workflow the check is structural (no zod in the sandbox): unknown tasks and
+  // malformed nodes fail the run at once; argument types are the tasks' own to check.
+  test('a malformed canvas started with the Temporal client fails at once with every structural problem', async () => {
     const handle = await client.workflow.start('canvas', {
       taskQueue: 'orchestra-workflows',
       workflowId: uid('invalid'),
@@ -515,7 +517,8 @@ describe('runs started without the API', () => {
     });
     const error: any = await handle.result().catch((e: unknown) => e);
     expect(error.cause).toMatchObject({ type: 'InvalidCanvasError', nonRetryable: true });
-    for (const path of ['canvas.chain[0].task', 'canvas.chain[1]', 'canvas.chain[2].args[0]']) expect(error.cause.message).toContain(path);
+    for (const path of ['canvas.chain[0].task', 'canvas.chain[1]']) expect(error.cause.message).toContain(path);
+    expect(error.cause.message).not.toContain('canvas.chain[2]');
     expect(scheduled(await events(handle.workflowId))).toHaveLength(0);
   });
 });

@@ -5,6 +5,7 @@
  * compatible (or guard it with `patched()`), do not re-record to hide it.
  */
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { bundleWorkflows } from '../../src/workers/workflow-bundle';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyFromJson } from './history-json';
@@ -27,7 +28,7 @@ test('every recorded history replays without a determinism violation', async () 
   }));
   const failures: string[] = [];
   let replayed = 0;
-  for await (const result of Worker.runReplayHistories({ workflowsPath: require.resolve('../../src/workflows'), replayName: 'orchestra-replay' }, histories)) {
+  for await (const result of Worker.runReplayHistories({ workflowBundle: await bundleWorkflows(), replayName: 'orchestra-replay' }, histories)) {
     replayed++;
     if (result.error) failures.push(`${result.workflowId}: ${result.error.name}: ${result.error.message}`);
   }

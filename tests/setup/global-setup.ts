@@ -6,7 +6,6 @@
  * start those processes, as an operator would.
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import os from 'node:os';
@@ -17,6 +16,7 @@ import { api, devServerDynamicConfigArgs, ferretDb, smtpSink, waitForPollers, wo
 import { POOL_NAMES } from '../../src/tasks/pools';
 import { WorkflowKindKey, TasksKey } from '../../src/temporal/search-attributes';
 import { quietLogger } from '../../src/devservices/quiet-logger';
+import { bundleWorkflows } from '../../src/workers/workflow-bundle';
 
 export interface TestStack {
   env: TestWorkflowEnvironment;
@@ -40,7 +40,7 @@ export default async function globalSetup(): Promise<void> {
 
   const [apiPort, ferretdbPort, smtpPort, smtpHttpPort, controlPort, ...metricsPorts] = await freePorts(5 + POOL_NAMES.length);
   const bundlePath = path.join(dataDir, 'workflow-bundle.js');
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger });
+  const { code } = await bundleWorkflows(quietLogger);
   writeFileSync(bundlePath, code);
 
   const externalMongo = process.env.MONGODB_URI;

@@ -4,7 +4,7 @@
  * stay in GridFS. An image the media pool rejects is deleted again.
  */
 import { isCancellation } from '@temporalio/workflow';
-import { DEFAULT_AVATAR_SIZES } from '../../domain/task-inputs';
+import { DEFAULT_AVATAR_SIZES } from '../../domain/avatar-sizes';
 import { group, runCanvas, task } from '../builders';
 
 export type AvatarUpload = { userId: string; originalId: string; sizes?: number[] };

@@ -1,0 +1,5 @@
+/** The `state` query every Orchestra workflow answers with its live canvas tree. */
+import { defineQuery } from '@temporalio/workflow';
+import type { CanvasState } from '../canvas/types';
+
+export const stateQuery = defineQuery<CanvasState>('state');
