@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ACTIVITY_POOL_NAMES } from '../tasks/pools';
 import { parseDuration } from './duration';
 import { LIMITS } from './limits';
+import type { CanvasRequest, ChainNode, ChordNode, ChunksNode, ChunksSpec, GroupNode, MapNode, MapSpec, RetryOptions, StepOptions, TaskNode } from './types';
 
 const DURATION_MESSAGE = 'must be a duration like "500ms", "30s", "5m", "1h" or integer milliseconds';
 
@@ -141,3 +142,29 @@ export const CanvasRequestSchema = z
     onError: TaskNodeSchema.extend({ onCancel: z.boolean().optional() }).optional(),
   })
   .meta({ id: 'CanvasRequest' });
+
+// ---- one description: the plain types of ./types.ts must match these schemas ------------
+// (the workflow bundle reads the types and cannot import zod). A field added to one side
+// only is a compile error here.
+
+/** True when A and B have the same keys and each is assignable to the other. */
+type Same<A, B> = [keyof A, A] extends [keyof B, B] ? ([keyof B, B] extends [keyof A, A] ? true : false) : false;
+type SameKeys<A, B> = [keyof A] extends [keyof B] ? ([keyof B] extends [keyof A] ? true : false) : false;
+function assertTrue<T extends true>(): void {}
+
+assertTrue<Same<z.infer<typeof RetrySchema>, RetryOptions>>();
+assertTrue<Same<z.infer<typeof StepOptionsSchema>, StepOptions>>();
+// Nodes hold Json (zod's JSON type is wider) and nested nodes (CanvasNodeSchema is lazy): keys.
+assertTrue<SameKeys<z.infer<typeof TaskNodeSchema>, TaskNode>>();
+assertTrue<SameKeys<z.infer<typeof ChainNodeSchema>, ChainNode>>();
+assertTrue<SameKeys<z.infer<typeof GroupNodeSchema>, GroupNode>>();
+assertTrue<SameKeys<z.infer<typeof ChordNodeSchema>, ChordNode>>();
+assertTrue<SameKeys<z.infer<typeof ChordNodeSchema>['chord'], ChordNode['chord']>>();
+assertTrue<SameKeys<z.infer<typeof MapNodeSchema>, MapNode>>();
+assertTrue<SameKeys<z.infer<typeof MapNodeSchema>['map'], MapSpec>>();
+assertTrue<SameKeys<z.infer<typeof ChunksNodeSchema>, ChunksNode>>();
+assertTrue<SameKeys<z.infer<typeof ChunksNodeSchema>['chunks'], ChunksSpec>>();
+assertTrue<SameKeys<z.infer<typeof CanvasRequestSchema>, CanvasRequest>>();
+
+/** The request envelope's fields, from the schema: the validator names any other key. */
+export const CANVAS_REQUEST_FIELDS: ReadonlySet<string> = new Set(Object.keys(CanvasRequestSchema.shape));

@@ -11,6 +11,7 @@ import { LIMITS } from './limits';
 import {
   ChainNodeSchema,
   ChordNodeSchema,
+  CANVAS_REQUEST_FIELDS,
   ChunksNodeSchema,
   DurationSchema,
   GroupNodeSchema,
@@ -235,8 +236,7 @@ export function validateCanvasRequest(body: unknown, options: ValidateOptions = 
     return { ok: false, issues: [{ path: '', message: 'must be a JSON object with a "canvas" field' }] };
   }
   const request = body as Record<string, unknown>;
-  const known = new Set(['canvas', 'defaults', 'workflowId', 'exclusive', 'timeout', 'onError']);
-  for (const key of Object.keys(request)) if (!known.has(key)) walker.add(key, 'is not a known field');
+  for (const key of Object.keys(request)) if (!CANVAS_REQUEST_FIELDS.has(key)) walker.add(key, 'is not a known field');
   if (request.canvas === undefined) walker.add('canvas', 'is required');
   else walker.node(request.canvas, 'canvas', false, 0);
   if (options.nodeLimit !== false && walker.nodes > LIMITS.maxNodes) walker.add('canvas', `has ${walker.nodes} nodes; the limit is ${LIMITS.maxNodes}`);
