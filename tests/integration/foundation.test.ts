@@ -22,7 +22,8 @@ describe('foundation', () => {
   });
 
   test('divide(1, 0) fails at once with ZeroDivisionError', async () => {
-    const run = await runCanvas({ canvas: { task: 'divide', args: [1, 0] } });
+    // On its pool, so the history shows each attempt (inline, divide is a local activity).
+    const run = await runCanvas({ canvas: { task: 'divide', args: [1, 0], options: { local: false } } });
     expect(run.status).toBe('FAILED');
     expect(run.failure).toMatchObject({ type: 'ZeroDivisionError', message: 'division by zero' });
     const client = await temporalClient();
