@@ -1,5 +1,5 @@
 /**
- * The hourly cleanup of orphaned GridFS files (the built-in `cleanup-orphaned-files`
+ * The hourly cleanup of orphaned avatar files (the built-in `cleanup-orphaned-files`
  * schedule): avatar originals and thumbnails that no user references any more, such as
  * the files of a replaced avatar whose deletion was cut off, or of an upload whose
  * workflow failed before tidying up. Files younger than the grace period are left alone,
@@ -7,7 +7,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { deleteFiles, filesStoredBefore } from '../domain/avatar-store';
-import { AVATAR_BUCKET, THUMBNAIL_BUCKET, avatarFileOwner } from '../domain/ids';
+import { avatarFileOwner } from '../domain/ids';
 import { User } from '../db/models';
 
 export interface CleanupResult {
@@ -22,8 +22,8 @@ const BATCH = 5000;
 
 export async function cleanupOrphanedFiles(graceMs = 3_600_000): Promise<CleanupResult> {
   const before = new Date(Date.now() - graceMs);
-  const candidates: string[] = [];
-  for (const bucket of [AVATAR_BUCKET, THUMBNAIL_BUCKET] as const) candidates.push(...(await filesStoredBefore(bucket, before, BATCH)));
+  // Includes writes a crash cut off (never marked complete): nobody references them.
+  const candidates = await filesStoredBefore(before, BATCH);
   // Judge each file by its owner's current avatar (the owner is in the id), user by user:
   // a query that matched nobody must never make every file look orphaned.
   const owners = new Map<string, Set<string> | null>();

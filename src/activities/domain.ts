@@ -4,30 +4,43 @@ import { Comment, type CommentStatus } from '../db/models/comment';
 import { EmailLog } from '../db/models/email-log';
 import { User } from '../db/models/user';
 import { deleteFiles, findFile, uploadFiles } from '../domain/avatar-store';
-import type { EmailResult, ThumbnailResult } from '../domain/task-inputs';
+import { appendToList } from '../domain/comment-lists';
+import { recordMentions } from '../domain/mention-inbox';
+import type { DigestPageInput, EmailResult, ThumbnailResult } from '../domain/task-inputs';
 import { ErrorType, permanentFailure } from '../errors';
 
 const oid = (id: string) => new mongoose.Types.ObjectId(id);
 
-/** pending → `to`; a comment already there stays (a retried step); any other state is an error. */
+/**
+ * pending → `to`; a comment already there stays (a retried step); any other state is an
+ * error. Read and written by `_id` alone: on the embedded database any other filter reads
+ * every comment. Only the comment's own workflow moves it, one step at a time, so the
+ * read-then-write has no competing writer.
+ */
 async function transition(commentId: string, to: CommentStatus, extra: Record<string, unknown> = {}) {
-  const updated = await Comment.findOneAndUpdate({ _id: oid(commentId), status: 'pending' }, { $set: { status: to, ...extra } }, { returnDocument: 'after' }).lean();
-  const comment = updated ?? (await Comment.findById(commentId).lean());
+  const comment = await Comment.findById(commentId).lean();
   if (!comment) throw permanentFailure(ErrorType.NotFound, `no comment ${commentId}`);
-  if (comment.status !== to) throw permanentFailure(ErrorType.InvalidArguments, `comment ${commentId} is ${comment.status}; cannot mark it ${to}`);
-  return comment;
+  if (comment.status === to) return { comment, moved: false };
+  if (comment.status !== 'pending') throw permanentFailure(ErrorType.InvalidArguments, `comment ${commentId} is ${comment.status}; cannot mark it ${to}`);
+  const updated = await Comment.findOneAndUpdate({ _id: oid(commentId) }, { $set: { status: to, ...extra } }, { returnDocument: 'after' }).lean();
+  if (!updated) throw permanentFailure(ErrorType.NotFound, `no comment ${commentId}`);
+  return { comment: updated, moved: true };
 }
 
 export async function publishComment(commentId: string): Promise<{ status: CommentStatus; mentions: string[] }> {
-  const comment = await transition(commentId, 'published', { publishedAt: new Date() });
+  const { comment } = await transition(commentId, 'published', { publishedAt: new Date() });
   const author = String(comment.author);
   // Sorted: the email group's member order (and so each step's id and idempotency key) is stable.
   const mentions = [...new Set(comment.mentions.map(String))].filter((id) => id !== author).sort();
+  // A retry after a crash here finds the comment published and files it again (readers skip repeats).
+  await appendToList('published', commentId);
+  await recordMentions(commentId, mentions, comment.publishedAt ?? new Date());
   return { status: comment.status, mentions };
 }
 
 export async function markSpam(commentId: string): Promise<{ status: CommentStatus }> {
-  const comment = await transition(commentId, 'spam');
+  const { comment } = await transition(commentId, 'spam');
+  await appendToList('spam', commentId);
   return { status: comment.status };
 }
 
@@ -49,11 +62,12 @@ export async function setAvatar(thumbnails: ThumbnailResult[], userId: string, o
   if (!original) throw permanentFailure(ErrorType.NotFound, `no upload ${originalId}`);
   const receivedAt = new Date(String(original.metadata?.receivedAt ?? original.uploadDate.toISOString()));
   const avatar = { original: originalId, thumbnails: Object.fromEntries(thumbnails.map((t) => [String(t.size), t.fileId])), uploadedAt: receivedAt };
-  const before = await User.findOneAndUpdate(
-    { _id: oid(userId), $or: [{ avatar: mongoose.trusted({ $exists: false }) }, { 'avatar.uploadedAt': mongoose.trusted({ $lte: receivedAt }) }] },
-    { $set: { avatar } },
-    { returnDocument: 'before' },
-  ).lean();
+  // Checked on the row, written by `_id` alone (the embedded database reads every user for
+  // any other filter). Two uploads of one user finishing within one round trip could both
+  // pass the check; the later write wins and the other's files are left to the orphan cleanup.
+  const seen = await User.findById(userId, { avatar: 1 }).lean();
+  const newer = seen?.avatar && seen.avatar.uploadedAt > receivedAt;
+  const before = seen && !newer ? await User.findOneAndUpdate({ _id: oid(userId) }, { $set: { avatar } }, { returnDocument: 'before' }).lean() : null;
   const mine = [originalId, ...thumbnails.map((t) => t.fileId)];
   if (!before) {
     if (!(await User.exists({ _id: oid(userId) }))) throw permanentFailure(ErrorType.NotFound, `no user ${userId}`);
@@ -97,16 +111,37 @@ export async function planDigest(): Promise<{ until: string; users: Array<{ user
 }
 
 /**
+ * One page of the digest plan: up to `limit` users after `after` in id order, of whom those
+ * mentioned (lastMentionedAt, kept by publishComment) since their last digest are due.
+ * `next` is where the following page starts, null after the last user. Pages keep the
+ * workflow's history small whatever the number of users.
+ */
+export async function planDigestPage({ after, until, limit }: DigestPageInput): Promise<{ users: Array<{ userId: string; since: string | null }>; next: string | null }> {
+  const end = new Date(until);
+  const filter = after ? { _id: mongoose.trusted({ $gt: oid(after) }) } : {};
+  const page = await User.find(filter, { lastDigestAt: 1, lastMentionedAt: 1 }).sort({ _id: 1 }).limit(limit).lean();
+  const users = page
+    .filter((u) => u.lastMentionedAt && (!u.lastDigestAt || (u.lastMentionedAt > u.lastDigestAt && u.lastDigestAt < end)))
+    .map((u) => ({ userId: String(u._id), since: u.lastDigestAt ? u.lastDigestAt.toISOString() : null }));
+  return { users, next: page.length === limit ? String(page[page.length - 1]._id) : null };
+}
+
+/**
  * Moves lastDigestAt to the end of the period the digest actually covered, read from the
  * email log (a duplicate send reports the earlier period, not the one asked for now), and
  * only from the period's start: a replayed step cannot move it twice or backwards.
  */
 export async function markDigested(sent: EmailResult, userId: string): Promise<{ lastDigestAt: string | null; advanced: boolean }> {
-  const row = await EmailLog.findOne({ key: sent.key }).lean();
+  const row = await EmailLog.findById(sent.key).lean();
   const meta = row?.meta as { since?: string | null; until?: string } | undefined;
   if (!row || row.state !== 'sent' || !meta?.until) throw permanentFailure(ErrorType.NotFound, `no sent digest under ${sent.key}`);
-  const from = meta.since ? { lastDigestAt: new Date(meta.since) } : { lastDigestAt: mongoose.trusted({ $exists: false }) };
-  const result = await User.updateOne({ _id: oid(userId), ...from }, { $set: { lastDigestAt: new Date(meta.until) } });
+  // Checked on the row, written by `_id` alone (cheap on the embedded database); only this
+  // user's digest step moves lastDigestAt, so nothing writes between the two.
   const user = await User.findById(userId, { lastDigestAt: 1 }).lean();
-  return { lastDigestAt: user?.lastDigestAt?.toISOString() ?? null, advanced: result.modifiedCount === 1 };
+  if (!user) throw permanentFailure(ErrorType.NotFound, `no user ${userId}`);
+  const current = user.lastDigestAt?.toISOString() ?? null;
+  const fromStart = meta.since ? current === new Date(meta.since).toISOString() : current === null;
+  if (!fromStart) return { lastDigestAt: current, advanced: false };
+  await User.updateOne({ _id: oid(userId) }, { $set: { lastDigestAt: new Date(meta.until) } });
+  return { lastDigestAt: new Date(meta.until).toISOString(), advanced: true };
 }

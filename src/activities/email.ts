@@ -11,6 +11,7 @@ import { Comment } from '../db/models/comment';
 import { User } from '../db/models/user';
 import * as ledger from '../domain/email-ledger';
 import { digestEmail, mentionEmail, type Rendered } from '../domain/email-templates';
+import { mentionsOf } from '../domain/mention-inbox';
 import { headerProblem } from '../domain/mail-safety';
 import type { EmailMessage, EmailResult } from '../domain/task-inputs';
 import { ErrorType, permanentFailure, transientFailure } from '../errors';
@@ -154,14 +155,7 @@ async function render(message: EmailMessage): Promise<{ rendered: Rendered; meta
   }
   const since = message.since === null ? null : new Date(message.since);
   const until = new Date(message.until);
-  const window = since ? { $gt: since, $lte: until } : { $lte: until };
-  const comments = await Comment.find({ mentions: new mongoose.Types.ObjectId(message.userId), status: 'published', publishedAt: mongoose.trusted(window) })
-    .sort({ publishedAt: 1 })
-    .limit(100)
-    .lean();
-  const authorIds = [...new Set(comments.map((c) => String(c.author)))];
-  const authors = new Map((await User.find({ _id: mongoose.trusted({ $in: authorIds }) }, { name: 1 }).lean()).map((u) => [String(u._id), u.name]));
-  const items = comments.map((c) => ({ author: authors.get(String(c.author)) ?? 'someone', text: c.text, at: c.publishedAt ?? c.createdAt }));
+  const items = await mentionsOf(message.userId, since, until);
   return { rendered: digestEmail({ recipient, items, since, until }), meta: { since: message.since, until: message.until, comments: items.length } };
 }
 

@@ -17,7 +17,6 @@
  * server answered (4xx) or connections that never opened release the lease at once, since
  * nothing was delivered.
  */
-import mongoose from 'mongoose';
 import { createHash, randomUUID } from 'node:crypto';
 import { EmailLog } from '../db/models/email-log';
 
@@ -42,56 +41,70 @@ function isDuplicateKey(error: unknown): boolean {
   return (error as { code?: number }).code === 11000;
 }
 
+/*
+ * Every read and write names the row by `_id` (= key) alone, the one filter the embedded
+ * database answers from an index; conditions such as "only the holder" are checked on the
+ * row read, and a takeover is confirmed by reading the row back (last writer wins). Two
+ * attempts racing for the same expired lease within one round trip could both send: the
+ * same at-least-once case as a crash, with the same Message-ID.
+ */
+const row = (key: string) => EmailLog.findById(key).lean();
+
 export async function reserve(key: string, envelope: Envelope, domain: string, leaseMs: number): Promise<Reservation> {
   const token = randomUUID();
   const messageId = messageIdFor(key, domain);
   const leaseUntil = new Date(Date.now() + leaseMs);
   try {
-    await EmailLog.create({ key, state: 'sending', messageId, to: envelope.to, subject: envelope.subject, token, leaseUntil, attempts: 1, meta: envelope.meta });
+    await EmailLog.create({ _id: key, key, state: 'sending', messageId, to: envelope.to, subject: envelope.subject, token, leaseUntil, attempts: 1, meta: envelope.meta });
     return { kind: 'reserved', token, messageId, attempts: 1 };
   } catch (error) {
     if (!isDuplicateKey(error)) throw error;
   }
-  // The row exists: take it over only if its holder's lease has run out (one winner).
-  const taken = await EmailLog.findOneAndUpdate(
-    { key, state: 'sending', leaseUntil: mongoose.trusted({ $lt: new Date() }) },
-    { $set: { token, leaseUntil }, $inc: { attempts: 1 } },
-    { returnDocument: 'after' },
-  ).lean();
-  if (taken) return { kind: 'reserved', token, messageId: taken.messageId, attempts: taken.attempts };
-  const row = await EmailLog.findOne({ key }).lean();
-  if (!row) return reserve(key, envelope, domain, leaseMs); // deleted meanwhile: start over
-  if (row.state === 'sent') return { kind: 'sent', messageId: row.messageId };
-  if (row.state === 'failed') return { kind: 'failed', messageId: row.messageId, error: row.lastError ?? 'failed' };
-  return { kind: 'busy', leaseUntil: row.leaseUntil };
+  // The row exists: take it over only if its holder's lease has run out.
+  const found = await row(key);
+  if (!found) return reserve(key, envelope, domain, leaseMs); // deleted meanwhile: start over
+  if (found.state === 'sent') return { kind: 'sent', messageId: found.messageId };
+  if (found.state === 'failed') return { kind: 'failed', messageId: found.messageId, error: found.lastError ?? 'failed' };
+  if (found.leaseUntil >= new Date()) return { kind: 'busy', leaseUntil: found.leaseUntil };
+  await EmailLog.updateOne({ _id: key }, { $set: { token, leaseUntil }, $inc: { attempts: 1 } });
+  const taken = await row(key);
+  if (taken?.token === token) return { kind: 'reserved', token, messageId: taken.messageId, attempts: taken.attempts };
+  return { kind: 'busy', leaseUntil: taken?.leaseUntil ?? leaseUntil };
+}
+
+/** Runs `write` on the row only while `token` still holds it; says whether it did. */
+async function asHolder(key: string, token: string, write: () => Promise<unknown>, sendingOnly = false): Promise<boolean> {
+  const found = await row(key);
+  if (!found || found.token !== token || (sendingOnly && found.state !== 'sending')) return false;
+  await write();
+  return true;
 }
 
 /** Keeps the reservation while its holder is alive (called with each heartbeat). */
 export async function renew(key: string, token: string, leaseMs: number): Promise<void> {
-  await EmailLog.updateOne({ key, token, state: 'sending' }, { $set: { leaseUntil: new Date(Date.now() + leaseMs) } });
+  await asHolder(key, token, () => EmailLog.updateOne({ _id: key }, { $set: { leaseUntil: new Date(Date.now() + leaseMs) } }), true);
 }
 
 /** Only the reservation's holder marks it sent: a takeover since means it lost the row. */
 export async function markSent(key: string, token: string): Promise<boolean> {
-  const result = await EmailLog.updateOne({ key, token }, { $set: { state: 'sent', sentAt: new Date() }, $unset: { lastError: 1 } });
-  return result.matchedCount === 1;
+  return asHolder(key, token, () => EmailLog.updateOne({ _id: key }, { $set: { state: 'sent', sentAt: new Date() }, $unset: { lastError: 1 } }));
 }
 
 /** Nothing was delivered (the server said no, or never answered): the next attempt may go at once. */
 export async function release(key: string, token: string, error: string): Promise<void> {
-  await EmailLog.updateOne({ key, token, state: 'sending' }, { $set: { leaseUntil: new Date(0), lastError: error } });
+  await asHolder(key, token, () => EmailLog.updateOne({ _id: key }, { $set: { leaseUntil: new Date(0), lastError: error } }), true);
 }
 
 /** Delivery can never succeed (5xx, bad address): later attempts fail the same way. */
 export async function markFailed(key: string, token: string, error: string): Promise<void> {
-  await EmailLog.updateOne({ key, token }, { $set: { state: 'failed', lastError: error } });
+  await asHolder(key, token, () => EmailLog.updateOne({ _id: key }, { $set: { state: 'failed', lastError: error } }));
 }
 
 /** The unknown case (the connection broke mid-transaction): keep the lease, note why. */
 export async function noteError(key: string, token: string, error: string): Promise<void> {
-  await EmailLog.updateOne({ key, token }, { $set: { lastError: error } });
+  await asHolder(key, token, () => EmailLog.updateOne({ _id: key }, { $set: { lastError: error } }));
 }
 
 export async function findByKey(key: string) {
-  return EmailLog.findOne({ key }).lean();
+  return row(key);
 }

@@ -47,6 +47,14 @@ export const IdempotencyKeySchema = z.string().min(1).max(300);
 export const ThumbnailInputSchema = z.strictObject({ userId: ObjectIdSchema, originalId: OriginalIdSchema, size: ThumbnailSizeSchema });
 export type ThumbnailInput = z.infer<typeof ThumbnailInputSchema>;
 
+/** media.thumbnails: every size of one upload in one pass. */
+export const ThumbnailsInputSchema = z.strictObject({ userId: ObjectIdSchema, originalId: OriginalIdSchema, sizes: z.array(ThumbnailSizeSchema).min(1).max(16) });
+export type ThumbnailsInput = z.infer<typeof ThumbnailsInputSchema>;
+
+/** digest.planPage: where the previous page stopped (a user id) and the period's end. */
+export const DigestPageSchema = z.strictObject({ after: ObjectIdSchema.nullable(), until: z.iso.datetime(), limit: z.number().int().min(1).max(5000) });
+export type DigestPageInput = z.infer<typeof DigestPageSchema>;
+
 /** What media.thumbnail returns; users.setAvatar receives a list of them. */
 export const ThumbnailResultSchema = z.looseObject({ size: ThumbnailSizeSchema, fileId: z.string().min(1) });
 export type ThumbnailResult = z.infer<typeof ThumbnailResultSchema> & { bytes: number };

@@ -10,7 +10,9 @@ import { Comment, COMMENT_STATUSES, commentWorkflowId, type CommentStatus } from
 import { User } from '../../db/models/user';
 import { isObjectId } from '../../domain/ids';
 import { isHeaderSafe } from '../../domain/mail-safety';
+import { appendToList, walkList } from '../../domain/comment-lists';
 import { mentionedNames } from '../../domain/mentions';
+import { resolveMentions } from '../../domain/user-names';
 import { startCommentPosted } from '../../domain/workflow-starts';
 import type { AppContext } from '../context';
 import { badRequest, HttpProblem, notFound } from '../problem';
@@ -53,16 +55,18 @@ export function commentRoutes(app: AppContext): Router {
     if (!(await User.exists({ _id: input.authorId }))) {
       throw new HttpProblem(422, 'Unprocessable Content', 'The author does not exist; nothing was written.', [{ path: 'authorId', message: 'no user with this id' }]);
     }
-    // A name several users share mentions each of them: names are not handles.
-    const names = mentionedNames(input.text);
-    const mentioned = names.length ? await User.find({ nameKey: mongoose.trusted({ $in: names }) }, { _id: 1 }).lean() : [];
+    // A name several users share mentions each of them (names are not handles), up to
+    // MENTION_MAX_RECIPIENTS people per comment in all, the author never among them.
+    const mentioned = await resolveMentions(mentionedNames(input.text), input.authorId, config.domain.mentions.maxRecipients);
     const _id = new mongoose.Types.ObjectId();
     const workflowId = commentWorkflowId(_id);
     const requestKey = key ? `${input.authorId}:${key}` : randomUUID();
     let comment: CommentRow;
     let created = true;
     try {
-      comment = (await Comment.create({ _id, author: input.authorId, text: input.text, mentions: mentioned.map((u) => u._id), workflowId, requestKey })).toObject() as CommentRow;
+      comment = (await Comment.create({ _id, author: input.authorId, text: input.text, mentions: mentioned, workflowId, requestKey })).toObject() as CommentRow;
+      await appendToList('all', String(_id));
+      await appendToList('pending', String(_id));
     } catch (error) {
       if ((error as { code?: number }).code !== 11000) throw error;
       // The same Idempotency-Key again: answer with the comment it created (and make sure its workflow runs).
@@ -86,13 +90,22 @@ export function commentRoutes(app: AppContext): Router {
   router.get('/', requires('read'), async (ctx) => {
     const status = ctx.query.status;
     const limit = ctx.query.limit === undefined ? 50 : Number(ctx.query.limit);
+    const cursor = ctx.query.cursor === undefined ? undefined : Number(ctx.query.cursor);
     const issues = [];
     if (status !== undefined && !COMMENT_STATUSES.includes(status as CommentStatus)) issues.push({ path: 'query.status', message: `must be one of ${COMMENT_STATUSES.join(', ')}` });
     if (!Number.isInteger(limit) || limit < 1 || limit > 200) issues.push({ path: 'query.limit', message: 'must be an integer from 1 to 200' });
+    if (cursor !== undefined && (!Number.isInteger(cursor) || cursor < 1)) issues.push({ path: 'query.cursor', message: 'must be the nextCursor of an earlier page' });
     if (issues.length) throw badRequest(issues, 'The query is not valid.');
-    const filter = status === undefined ? {} : { status: status as CommentStatus };
-    const rows = await Comment.find(filter).sort({ createdAt: -1 }).limit(limit).lean<CommentRow[]>();
-    ctx.body = { items: rows.map(view) };
+    // Newest first, from the keyed list of the status (see comment-lists.ts); a comment
+    // that has left the status since it was listed is skipped.
+    const items: CommentRow[] = [];
+    const next = await walkList((status as CommentStatus | undefined) ?? 'all', cursor, limit, async (ids) => {
+      const rows = await Promise.all(ids.map((id) => Comment.findById(id).lean<CommentRow>()));
+      const wanted = rows.filter((row): row is CommentRow => row !== null && (status === undefined || row.status === status));
+      items.push(...wanted);
+      return wanted.length;
+    });
+    ctx.body = { items: items.map(view), nextCursor: next === null ? null : String(next) };
   });
 
   router.get('/:id', requires('read'), async (ctx) => {

@@ -1,5 +1,5 @@
 /**
- * /users: create and read users; upload an avatar (stored in GridFS, thumbnails made by
+ * /users: create and read users; upload an avatar (stored in the database, thumbnails made by
  * the avatarUploaded workflow on the media pool) and serve its thumbnails.
  */
 import { Router } from '@koa/router';
@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { User, nameKeyOf, type UserDocument } from '../../db/models/user';
 import { findFile, openDownload, putFile, touchFile } from '../../domain/avatar-store';
 import { avatarWorkflowId, isObjectId, originalFileId } from '../../domain/ids';
+import { addUserName } from '../../domain/user-names';
 import { sniffImage } from '../../domain/image-sniff';
 import { isEmailAddress, isHeaderSafe } from '../../domain/mail-safety';
 import { startAvatarUploaded } from '../../domain/workflow-starts';
@@ -37,6 +38,7 @@ export function userRoutes(app: AppContext): Router {
     const name = input.name.trim();
     try {
       const user = await User.create({ name, nameKey: nameKeyOf(name), email: input.email.toLowerCase() });
+      await addUserName(user.nameKey, user._id);
       ctx.status = 201;
       ctx.set('Location', `/users/${user.id}`);
       ctx.body = view(user);

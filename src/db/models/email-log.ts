@@ -10,7 +10,9 @@ export type EmailState = (typeof EMAIL_STATES)[number];
 
 const EmailLogSchema = new Schema(
   {
-    key: { type: String, required: true, unique: true, maxlength: 500 },
+    /** The idempotency key, also the row's `_id`: finding a message is a lookup by `_id`, cheap on every backend. */
+    _id: { type: String, required: true },
+    key: { type: String, required: true, maxlength: 500 },
     state: { type: String, enum: EMAIL_STATES, required: true },
     /** The Message-ID header, derived from the key: a resend carries the same one. */
     messageId: { type: String, required: true },

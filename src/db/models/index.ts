@@ -2,6 +2,15 @@
 import { Comment } from './comment';
 import { EmailLog } from './email-log';
 import { User } from './user';
+import mongoose from 'mongoose';
+import { loadConfig } from '../../config';
+import { CHUNKS_COLLECTION, FILES_COLLECTION } from '../../domain/avatar-store';
+import { COMMENT_LISTS_COLLECTION } from '../../domain/comment-lists';
+import { INBOX_COLLECTION } from '../../domain/mention-inbox';
+import { USER_NAMES_COLLECTION } from '../../domain/user-names';
+import { ensureEmbeddedIdIndexes } from './embedded-id-index';
+
+const KEYED_COLLECTIONS = [FILES_COLLECTION, CHUNKS_COLLECTION, COMMENT_LISTS_COLLECTION, INBOX_COLLECTION, USER_NAMES_COLLECTION];
 
 export { Comment, COMMENT_STATUSES, commentWorkflowId, type CommentStatus, type CommentDocument } from './comment';
 export { EmailLog, type EmailState } from './email-log';
@@ -9,14 +18,24 @@ export { User, nameKeyOf, type UserDocument } from './user';
 
 let ready: Promise<void> | undefined;
 
+/** The collections read only by `_id` (keyed shapes of the domain's queries), created up front so they get the embedded `_id` index. */
+async function ensureKeyedCollections(): Promise<void> {
+  const db = mongoose.connection.db;
+  if (!db) throw new Error('the database is not connected');
+  const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
+  for (const name of KEYED_COLLECTIONS) if (!existing.has(name)) await db.createCollection(name).catch(() => undefined);
+}
+
 /**
  * Creates every index the schemas declare (and so the collections); call after connecting.
  * Memoized, but forgotten after a failure so that a database that was down at start is
  * tried again on the next call instead of failing every call after.
  */
 export function initModels(): Promise<void> {
-  ready ??= Promise.all([User.createIndexes(), Comment.createIndexes(), EmailLog.createIndexes()]).then(
-    () => undefined,
+  ready ??= Promise.all([User.createIndexes(), Comment.createIndexes(), EmailLog.createIndexes(), ensureKeyedCollections()]).then(
+    async () => {
+      await ensureEmbeddedIdIndexes(loadConfig().dataDir);
+    },
     (error: unknown) => {
       ready = undefined;
       throw error;

@@ -31,6 +31,8 @@ const UserSchema = new Schema(
     avatar: { type: AvatarSchema, required: false },
     /** End of the period the last digest email covered. */
     lastDigestAt: { type: Date, required: false },
+    /** When a published comment last mentioned the user: the digest plan compares it with lastDigestAt. */
+    lastMentionedAt: { type: Date, required: false },
   },
   { timestamps: { createdAt: true, updatedAt: true } },
 );

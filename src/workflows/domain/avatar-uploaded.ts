@@ -1,9 +1,11 @@
 /**
- * A new avatar upload: one thumbnail step per size, in parallel on the media pool, then
- * the user's avatar points at the upload and its thumbnails. Only ids travel: the images
- * stay in GridFS. An image the media pool rejects is deleted again.
+ * A new avatar upload: one media.thumbnails step on the media pool makes every size from
+ * one read of the original, then the user's avatar points at the upload and its
+ * thumbnails. Only ids travel: the images stay in the database. An image the media pool
+ * rejects is deleted again. Runs recorded before the one-pass step (a group of one
+ * media.thumbnail per size) replay down their old path (patch `avatar-one-pass`).
  */
-import { isCancellation } from '@temporalio/workflow';
+import { isCancellation, patched } from '@temporalio/workflow';
 import { DEFAULT_AVATAR_SIZES } from '../../domain/avatar-sizes';
 import { group, runCanvas, task } from '../builders';
 
@@ -16,9 +18,11 @@ export async function avatarUploaded(upload: AvatarUpload): Promise<AvatarOutcom
   const sizes = upload.sizes && upload.sizes.length > 0 ? upload.sizes : [...DEFAULT_AVATAR_SIZES];
   let thumbnails: Thumbnail[];
   try {
-    thumbnails = await runCanvas<Thumbnail[]>(group(...sizes.map((size) => task('media.thumbnail', { userId, originalId, size }))), { name: 'thumbnails' });
+    thumbnails = patched('avatar-one-pass')
+      ? await runCanvas<Thumbnail[]>(task('media.thumbnails', { userId, originalId, sizes }), { name: 'thumbnails' })
+      : await runCanvas<Thumbnail[]>(group(...sizes.map((size) => task('media.thumbnail', { userId, originalId, size }))), { name: 'thumbnails' });
   } catch (error) {
-    // A rejected image leaves nothing behind in GridFS; the run still fails with the image's error.
+    // A rejected image leaves nothing behind in the database; the run still fails with the image's error.
     if (!isCancellation(error)) await runCanvas(task('users.discardUpload', userId, originalId), { name: 'discard' });
     throw error;
   }
