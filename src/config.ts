@@ -108,6 +108,8 @@ export interface DomainConfig {
      */
     leaseMs: number;
   };
+  /** Most users one comment's mentions may email, however many users share the names. */
+  mentions: { maxRecipients: number };
   avatar: {
     /** Thumbnail edge lengths, in pixels. */
     sizes: number[];
@@ -175,6 +177,7 @@ export function loadConfig(): Config {
         threshold: fraction('SPAM_THRESHOLD', 0.5),
       },
       email: { from: str('SMTP_FROM', 'Orchestra <no-reply@orchestra.local>'), leaseMs: int('EMAIL_LEASE_MS', 20_000) },
+      mentions: { maxRecipients: int('MENTION_MAX_RECIPIENTS', 50) },
       avatar: {
         sizes: intList('AVATAR_SIZES', [...DEFAULT_AVATAR_SIZES], 16, 1024),
         maxBytes: int('AVATAR_MAX_BYTES', 5 * 1024 * 1024),
