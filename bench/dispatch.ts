@@ -10,7 +10,7 @@
  *   npx tsx bench/dispatch.ts --only baseline,eager-start
  */
 import { Client } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
@@ -98,7 +98,12 @@ async function runExperiment(e: Experiment, bundle: string, samples: { serial: n
     const request = chainRequest();
     const runChain = async () => {
       const handle = await client.workflow.start('canvas', { taskQueue: WORKFLOW_TASK_QUEUE, workflowId: `dispatch-${randomUUID()}`, args: [request], requestEagerStart: e.eagerStart });
-      const result = await handle.result();
+      // A dead default pool or a stuck run fails the experiment instead of hanging it.
+      const result = await Promise.race([
+        handle.result(),
+        activities!.exited.then((code) => Promise.reject(new Error(`the default pool exited (${code}); see ${path.join(layout.logDir, 'default.log')}`))),
+        new Promise((_, reject) => setTimeout(() => reject(new Error(`${handle.workflowId} took over 60 s`)), 60_000).unref()),
+      ]);
       if (result !== 105) throw new Error(`chain returned ${JSON.stringify(result)}`);
       return handle;
     };
@@ -126,6 +131,9 @@ async function runExperiment(e: Experiment, bundle: string, samples: { serial: n
 }
 
 async function main(argv: string[]): Promise<void> {
+  // Our own signal handling: exit, so ManagedProcess's exit hook kills the dev server and the pool.
+  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
   if (argv[0] === '--activity-worker') return activityWorkerMain(argv[1], Number(argv[2]) || undefined);
   const onlyArg = argv.indexOf('--only');
   const only = onlyArg >= 0 ? argv[onlyArg + 1].split(',') : undefined;
