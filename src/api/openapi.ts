@@ -93,6 +93,9 @@ export function buildOpenApi(): Record<string, unknown> {
           parameters: [
             { name: 'status', in: 'query', schema: { type: 'string', enum: [...RUN_STATUSES] } },
             { name: 'type', in: 'query', schema: { type: 'string' } },
+            { name: 'id', in: 'query', schema: { type: 'string' }, description: 'Workflow ids starting with this.' },
+            { name: 'kind', in: 'query', schema: { type: 'string' }, description: 'The OrchestraWorkflowKind search attribute, e.g. canvas.' },
+            { name: 'task', in: 'query', schema: { type: 'string' }, description: 'Runs whose canvas uses this task (OrchestraTasks).' },
             { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 20 } },
             { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'nextCursor of the previous page.' },
           ],

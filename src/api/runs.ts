@@ -8,6 +8,7 @@ import { temporal } from '@temporalio/proto';
 import { describeFailure, readCanvasFailure } from '../canvas/failures';
 import type { CanvasFailure, CanvasState, Json, NodeState } from '../canvas/types';
 import type { Config } from '../config';
+import { TasksKey, WorkflowKindKey } from '../temporal/search-attributes';
 import { notFound } from './problem';
 
 export const RUN_STATUSES = ['RUNNING', 'COMPLETED', 'FAILED', 'CANCELED', 'TERMINATED', 'TIMED_OUT', 'CONTINUED_AS_NEW'] as const;
@@ -144,10 +145,15 @@ export class Runs {
     }
   }
 
-  async list(filter: { status?: RunStatus; type?: string; pageSize: number; cursor?: string }): Promise<{ runs: RunSummary[]; nextCursor: string | null }> {
+  async list(filter: RunFilter & { pageSize: number; cursor?: string }): Promise<{ runs: RunSummary[]; nextCursor: string | null }> {
     const clauses: string[] = [];
+    const quoted = (value: string) => `"${value.replace(/["\\]/g, '')}"`;
     if (filter.status) clauses.push(`ExecutionStatus = "${VISIBILITY_STATUS[filter.status]}"`);
-    if (filter.type) clauses.push(`WorkflowType = "${filter.type.replace(/["\\]/g, '')}"`);
+    if (filter.type) clauses.push(`WorkflowType = ${quoted(filter.type)}`);
+    if (filter.idPrefix) clauses.push(`WorkflowId STARTS_WITH ${quoted(filter.idPrefix)}`);
+    if (filter.kind) clauses.push(`${WorkflowKindKey.name} = ${quoted(filter.kind)}`);
+    // A keyword list equals a value when it contains it.
+    if (filter.task) clauses.push(`${TasksKey.name} = ${quoted(filter.task)}`);
     const response = await this.client.workflowService.listWorkflowExecutions({
       namespace: this.config.temporal.namespace,
       pageSize: filter.pageSize,
@@ -158,6 +164,18 @@ export class Runs {
     const token = response.nextPageToken;
     return { runs, nextCursor: token && token.length ? Buffer.from(token).toString('base64url') : null };
   }
+}
+
+/** What GET /workflows can narrow the list by (the search attributes the API sets on each start). */
+export interface RunFilter {
+  status?: RunStatus;
+  type?: string;
+  /** Workflow ids starting with this. */
+  idPrefix?: string;
+  /** The OrchestraWorkflowKind search attribute: canvas, or a code workflow's kind. */
+  kind?: string;
+  /** A task the run's canvas uses (OrchestraTasks). */
+  task?: string;
 }
 
 export interface RunSummary {

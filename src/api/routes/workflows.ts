@@ -71,12 +71,13 @@ export function workflowRoutes(app: AppContext): Router {
     if (status !== undefined && !RUN_STATUSES.includes(status as RunStatus)) {
       issues.push({ path: 'query.status', message: `must be one of ${RUN_STATUSES.join(', ')}` });
     }
-    const type = typeof ctx.query.type === 'string' ? ctx.query.type : undefined;
+    const text = (name: string) => (typeof ctx.query[name] === 'string' && ctx.query[name] !== '' ? (ctx.query[name] as string) : undefined);
+    const type = text('type');
     const limit = ctx.query.limit === undefined ? 20 : Number(ctx.query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) issues.push({ path: 'query.limit', message: 'must be an integer from 1 to 1000' });
     const cursor = typeof ctx.query.cursor === 'string' ? ctx.query.cursor : undefined;
     if (issues.length) throw badRequest(issues, 'The query is not valid.');
-    ctx.body = await runs.list({ status: status as RunStatus | undefined, type, pageSize: limit, cursor });
+    ctx.body = await runs.list({ status: status as RunStatus | undefined, type, idPrefix: text('id'), kind: text('kind'), task: text('task'), pageSize: limit, cursor });
   });
 
   router.get('/:id', requires('read'), async (ctx) => {
