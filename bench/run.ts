@@ -19,6 +19,7 @@ import { formatSummary, profileFiles, summarize } from './profile-summary';
 import { startReferences } from './references';
 import { ScenarioBuilder, toMarkdown, writeReport, type BenchReport, type ScenarioResult } from './report';
 import { apiLatency } from './scenarios/api-latency';
+import { appScale } from './scenarios/app-scale';
 import { apiOverhead } from './scenarios/api-overhead';
 import { bigFanOut } from './scenarios/big-fanout';
 import { celery } from './scenarios/celery';
@@ -38,6 +39,7 @@ const SCENARIOS: Record<ScenarioId, (ctx: BenchContext) => Promise<ScenarioResul
   f: apiLatency,
   g: bigFanOut,
   h: celery,
+  i: appScale,
 };
 
 const RESULTS_DIR = path.join(__dirname, 'results');

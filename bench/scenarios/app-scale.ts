@@ -1,0 +1,165 @@
+/**
+ * (i) The application at scale. A fast loader writes users, comments (with their keyed
+ * lists) and avatars straight into the database; the p50 of four reads is measured at 1%
+ * and at 100% of 100,000 comments, 10,000 users and 1,000 avatars: GET /comments/:id,
+ * GET /comments?status=published&limit=50, a mention lookup (user_names, as POST
+ * /comments resolves `@name`) and a thumbnail read (GET /users/:id/avatar/64). Then the
+ * whole comment workflow (posted → screened → published → mention mailed) at concurrency
+ * 32, and media.thumbnails (one pass per image) through the media pool against sharp direct.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { loadConfig, poolConcurrency } from '../../src/config';
+import { POOLS } from '../../src/tasks/pools';
+import type { BenchContext } from '../context';
+import { closedLoop } from '../load';
+import { ScenarioBuilder, type ScenarioResult } from '../report';
+import { median } from '../stats';
+
+const FULL = { comments: 100_000, users: 10_000, avatars: 1_000 };
+const SAMPLES = 100;
+
+export async function appScale(ctx: BenchContext): Promise<ScenarioResult> {
+  const out = new ScenarioBuilder('i', 'the application at scale: reads at 1% and 100% of 100,000 comments, 10,000 users, 1,000 avatars; comment workflow at concurrency 32; one-pass thumbnails');
+  const mongodbUri = process.env.MONGODB_URI;
+  if (!mongodbUri) return out.skipped('the loader writes to the database: set MONGODB_URI to the running system\'s database');
+  const mongoose = (await import('mongoose')).default;
+  const { connectDatabase, disconnectDatabase } = await import('../../src/db/connection');
+  const { Comment, User, initModels } = await import('../../src/db/models');
+  const { putFile } = await import('../../src/domain/avatar-store');
+  const { listDocuments, COMMENT_LISTS_COLLECTION } = await import('../../src/domain/comment-lists');
+  const { USER_NAMES_COLLECTION, resolveMentions } = await import('../../src/domain/user-names');
+  const { originalFileId, thumbnailFileId } = await import('../../src/domain/ids');
+  const media = await import('../../src/activities/media');
+  const sharp = (await import('sharp')).default;
+  await connectDatabase(mongodbUri);
+  try {
+    await initModels();
+    const db = mongoose.connection.db!;
+    const tag = randomBytes(3).toString('hex');
+    const userIds: InstanceType<typeof mongoose.Types.ObjectId>[] = [];
+    const commentIds: string[] = [];
+    const published: string[] = [];
+    const avatarUsers: string[] = [];
+    const thumbBytes = await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 10, g: 120, b: 200 } } }).webp().toBuffer();
+
+    /** Loads up to the given counts (continuing from what is loaded). */
+    const loadTo = async (target: typeof FULL) => {
+      const t0 = Date.now();
+      const newUsers = [];
+      for (let i = userIds.length; i < target.users; i++) {
+        const _id = new mongoose.Types.ObjectId();
+        userIds.push(_id);
+        newUsers.push({ _id, name: `load${tag}${i % 5000}`, nameKey: `load${tag}${i % 5000}`, email: `load${tag}${i}@bench.test`, createdAt: new Date(), updatedAt: new Date() });
+      }
+      for (let i = 0; i < newUsers.length; i += 1000) await User.collection.insertMany(newUsers.slice(i, i + 1000));
+      // Two users share each name (i and i + 5000): what a mention of a common name finds.
+      const names = new Map<string, InstanceType<typeof mongoose.Types.ObjectId>[]>();
+      userIds.forEach((id, i) => names.set(`load${tag}${i % 5000}`, [...(names.get(`load${tag}${i % 5000}`) ?? []), id]));
+      for (const u of newUsers) await db.collection(USER_NAMES_COLLECTION).replaceOne({ _id: u.nameKey as never }, { users: names.get(u.nameKey) }, { upsert: true });
+      const newComments = [];
+      for (let i = commentIds.length; i < target.comments; i++) {
+        const _id = new mongoose.Types.ObjectId();
+        const status = i % 10 === 9 ? 'spam' : 'published';
+        commentIds.push(String(_id));
+        if (status === 'published') published.push(String(_id));
+        const at = new Date();
+        newComments.push({ _id, author: userIds[i % userIds.length], text: `loaded comment ${i} about the roadmap`, mentions: [], status, workflowId: `loaded-${_id}`, requestKey: `load:${tag}:${i}`, publishedAt: at, createdAt: at, updatedAt: at });
+      }
+      for (let i = 0; i < newComments.length; i += 1000) await Comment.collection.insertMany(newComments.slice(i, i + 1000));
+      const lists = [...listDocuments('all', commentIds), ...listDocuments('published', published)];
+      for (const doc of lists) await db.collection(COMMENT_LISTS_COLLECTION).replaceOne({ _id: doc._id as never }, doc, { upsert: true });
+      for (let i = avatarUsers.length; i < target.avatars; i++) {
+        const userId = String(userIds[i]);
+        const original = randomBytes(i % 10 === 0 ? 300 * 1024 : 30 * 1024); // a tenth span chunks
+        const originalId = originalFileId(userId, createHash('sha256').update(original).digest('hex'));
+        await putFile(originalId, `${originalId}.jpg`, original, { userId, contentType: 'image/jpeg' });
+        const thumbnails: Record<string, string> = {};
+        for (const size of [64, 128, 256]) {
+          const id = thumbnailFileId(originalId, size);
+          await putFile(id, `${id}.webp`, thumbBytes, { userId, originalId, size, contentType: 'image/webp' });
+          thumbnails[String(size)] = id;
+        }
+        await User.collection.updateOne({ _id: userIds[i] }, { $set: { avatar: { original: originalId, thumbnails, uploadedAt: new Date() } } });
+        avatarUsers.push(userId);
+      }
+      await initModels(); // new collections (if any) get the embedded _id index
+      return (Date.now() - t0) / 1000;
+    };
+
+    const pick = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)];
+    const timed = async (op: () => Promise<void>) => {
+      const samples: number[] = [];
+      for (let i = 0; i < SAMPLES; i++) {
+        const t = performance.now();
+        await op();
+        samples.push(performance.now() - t);
+      }
+      return median(samples);
+    };
+    const ok = async (path: string) => {
+      const res = await ctx.api.http.request('GET', path);
+      if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${res.body.slice(0, 200)}`);
+    };
+    const reads = async () => ({
+      'GET /comments/:id': await timed(() => ok(`/comments/${pick(commentIds)}`)),
+      'GET /comments?status=published&limit=50': await timed(() => ok('/comments?status=published&limit=50')),
+      'mention lookup (2 users per name)': await timed(async () => void (await resolveMentions([`load${tag}${Math.floor(Math.random() * 5000)}`], '', 50))),
+      'GET /users/:id/avatar/64': await timed(() => ok(`/users/${pick(avatarUsers)}/avatar/64`)),
+    });
+
+    const small = { comments: FULL.comments / 100, users: FULL.users / 100, avatars: FULL.avatars / 100 };
+    const loadSmall = await loadTo(small);
+    const atSmall = await reads();
+    const loadFull = await loadTo(FULL);
+    const atFull = await reads();
+    out.note(`loader: 1% in ${loadSmall.toFixed(0)} s, the other 99% in ${loadFull.toFixed(0)} s (straight into the database); ${SAMPLES} sequential samples per read.`);
+    for (const [name, p50] of Object.entries(atFull)) {
+      const base = atSmall[name as keyof typeof atSmall];
+      out.add(`${name}: p50 at 100% ÷ p50 at 1% (goal ≤ 1.5)`, '×', [p50 / base], true);
+      out.add(`${name}: p50 at 1%`, 'ms', [base]);
+      out.add(`${name}: p50 at 100%`, 'ms', [p50]);
+    }
+
+    // The whole comment workflow, each comment mentioning one loaded user.
+    const authorId = String(userIds[1]);
+    const count = 256;
+    const client = ctx.client;
+    const flow = await closedLoop({ concurrency: 32, count }, async (i) => {
+      const res = await ctx.api.http.request('POST', '/comments', JSON.stringify({ authorId, text: `thanks @load${tag}${(i % 4999) + 2} for the review` }), { 'content-type': 'application/json' });
+      if (res.status !== 202) throw new Error(`POST /comments: ${res.status} ${res.body.slice(0, 200)}`);
+      await client.workflow.getHandle((JSON.parse(res.body) as { workflowId: string }).workflowId).result();
+    });
+    if (flow.errors) throw new Error(`comment workflow: ${flow.errors} failed, e.g. ${flow.errorSamples[0]}`);
+    out.add('comment workflow (posted → published → mention mailed) at concurrency 32', 'comments/s', [flow.perSecond], true);
+    out.add('comment workflow p50 latency', 'ms', [median(flow.latenciesMs)]);
+    if (ctx.shared.l1WorkflowsPerSecond) out.add('comment workflow ÷ L1 minimal workflows/s (goal ≥ 0.5)', '×', [flow.perSecond / ctx.shared.l1WorkflowsPerSecond], true);
+
+    // One pass per image: media.thumbnails through the pool against sharp direct.
+    const { sizes, maxInputPixels } = loadConfig().domain.avatar;
+    const lanes = poolConcurrency('media', POOLS.media.concurrency);
+    const originals: Array<{ userId: string; originalId: string; bytes: Buffer }> = [];
+    for (let i = 0; i < 6; i++) {
+      const noise = await sharp({ create: { width: 48, height: 36, channels: 3, background: { r: 90, g: 140, b: 200 }, noise: { type: 'gaussian', mean: 128, sigma: 80 } } }).png().toBuffer();
+      const bytes = await sharp(noise).resize(1200 + i * 50, 1000, { kernel: 'cubic', fit: 'fill' }).jpeg({ quality: 90 }).toBuffer();
+      const userId = randomBytes(12).toString('hex');
+      const originalId = originalFileId(userId, createHash('sha256').update(bytes).digest('hex'));
+      await putFile(originalId, `${originalId}.jpg`, bytes, { userId, contentType: 'image/jpeg' });
+      originals.push({ userId, originalId, bytes });
+    }
+    const images = 24;
+    const viaPool = (o: (typeof originals)[number]) => ctx.api.run({ canvas: { task: 'media.thumbnails', args: [{ userId: o.userId, originalId: o.originalId, sizes }] } });
+    await viaPool(originals[0]);
+    const pooled = await closedLoop({ concurrency: lanes, count: images }, async (i) => void (await viaPool(originals[i % originals.length])));
+    if (pooled.errors) throw new Error(`media pool: ${pooled.errors} failed, e.g. ${pooled.errorSamples[0]}`);
+    const direct = await closedLoop({ concurrency: lanes, count: images }, async (i) => {
+      for (const size of sizes) await media.render(originals[i % originals.length].bytes, size, maxInputPixels);
+    });
+    out.add('media.thumbnails through the pool ÷ sharp direct, images/s (goal ≥ 0.5)', '×', [pooled.perSecond / direct.perSecond], true);
+    out.add('media pool (one pass, 3 sizes)', 'images/s', [pooled.perSecond]);
+    out.add('sharp direct (3 sizes)', 'images/s', [direct.perSecond]);
+    out.note(`thumbnails: ${images} images of ~1.2 MP each way, ${lanes} at once; the pool reads each original from the database once per image.`);
+    return out.done();
+  } finally {
+    await disconnectDatabase().catch(() => undefined);
+  }
+}
