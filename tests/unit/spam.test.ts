@@ -4,7 +4,7 @@ import path from 'node:path';
 import { isSpamGroup, loadCorpus, seededShuffle, splitTrainTest } from '../../src/spam/dataset';
 import { computeMetrics } from '../../src/spam/metrics';
 import { SpamModel } from '../../src/spam/model';
-import { tokenize } from '../../src/spam/tokenize';
+import { MAX_INPUT_CHARS, TOKENIZER_VERSION, tokenize } from '../../src/spam/tokenize';
 import { loadOrTrainModel, trainAndEvaluate, type TrainReport } from '../../src/spam/train';
 
 const SPAM = 'WIN FREE MONEY now!!! click here to claim your prize $$$';
@@ -69,6 +69,8 @@ describe('model file', () => {
     expect(() => SpamModel.fromJSON({ ...json, version: 99 })).toThrow(/version/);
     expect(() => SpamModel.fromJSON({ ...json, hamCounts: [] })).toThrow(/length/);
     expect(() => SpamModel.fromJSON(null)).toThrow();
+    // A file written by an older tokenizer is not used with the new token stream.
+    expect(() => SpamModel.fromJSON({ ...json, tokenizerVersion: TOKENIZER_VERSION - 1 })).toThrow(/tokenizer/);
   });
 
   it('loadOrTrainModel reuses a valid file and retrains over an invalid one', async () => {
@@ -108,6 +110,37 @@ describe('dataset, tokenizer and metrics', () => {
     expect(tokens).not.toContain('received');
     expect(tokens).not.toContain('mx');
     expect(tokenize('word '.repeat(10_000), 100)).toHaveLength(100);
+  });
+
+  it('strips markup but keeps link targets, and leaves a lone "<" as text', () => {
+    const html = '<html><!-- hidden words --><style>p { color: red }</style><p>Hello <a href="http://x.example/a">there</a></p> 3 < 4';
+    // Markers first, then words; nothing from the comment or the style block.
+    expect(tokenize(html)).toEqual(['__html__', '__url__', '__num__', '__num__', 'hello', 'there']);
+    // Unclosed openers are text, not the start of something that swallows the rest.
+    expect(tokenize('<p>a</p> <!-- never closed <style never closed <a href=x never closed')).toEqual(
+      expect.arrayContaining(['__html__', 'never', 'closed', 'style', 'href']),
+    );
+  });
+
+  it('classifies only the first MAX_INPUT_CHARS characters', () => {
+    const filler = 'x '.repeat(MAX_INPUT_CHARS / 2);
+    expect(tokenize(`${filler.slice(0, -20)} zebra`, 1e6)).toContain('zebra');
+    expect(tokenize(`${filler} zebra`, 1e6)).not.toContain('zebra');
+  });
+
+  it('tokenizes 200 KB of adversarial text in linear time', () => {
+    const size = 200_000;
+    const fill = (unit: string) => unit.repeat(Math.ceil(size / unit.length)).slice(0, size);
+    // Each of these made one of the old regexes rescan the rest of the text from every position
+    // (20 KB of '<a href=x ' took 36 s); each takes about 30 ms now.
+    const inputs = ['<p><a ', '<p><a href=x ', '<p><!--', '<p><style ', '<p><', 'a.', '1,', 'a-', "b'"].map(fill);
+    inputs.push(`<p><a href=${fill('x')}`, `a${fill('-')}b`);
+    for (const text of inputs) {
+      const started = performance.now();
+      tokenize(text);
+      // Generous on purpose: catches quadratic behaviour (minutes), not a slow machine.
+      expect(performance.now() - started).toBeLessThan(2000);
+    }
   });
 
   it('computes precision, recall and F1 with spam as positive', () => {
