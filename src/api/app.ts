@@ -5,6 +5,7 @@
 import type { Router } from '@koa/router';
 import Koa from 'koa';
 import { identify } from './auth';
+import { dependencyAvailability } from './availability';
 import { requireBodyType } from './body';
 import type { AppContext } from './context';
 import { docsRoutes } from './openapi';
@@ -15,10 +16,12 @@ import { codecRoutes } from './routes/codec';
 import { commentRoutes } from './routes/comments';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
+import { poolRoutes } from './routes/pools';
 import { scheduleRoutes } from './routes/schedules';
 import { taskRoutes } from './routes/tasks';
 import { userRoutes } from './routes/users';
 import { workflowRoutes } from './routes/workflows';
+import { dashboardRoutes } from './ui/routes';
 
 /** Every router the API serves; each of their routes declares its access with `requires`. */
 export function apiRouters(context: AppContext): Router[] {
@@ -33,6 +36,8 @@ export function apiRouters(context: AppContext): Router[] {
     userRoutes(context),
     commentRoutes(context),
     scheduleRoutes(context),
+    poolRoutes(context),
+    dashboardRoutes(),
   ];
 }
 
@@ -47,6 +52,7 @@ export function createApp(context: AppContext, routers: Router[] = apiRouters(co
   const { rateLimitPerMinute: perMinute, rateLimitBurst: burst, rateLimitAnonymousPerMinute: anonymousPerMinute } = config.security;
   app.use(rateLimit({ perMinute, burst, anonymousPerMinute }));
   app.use(requireBodyType(config.security.uiOrigin));
+  app.use(dependencyAvailability(context.databaseAvailable));
   for (const router of routers) {
     app.use(router.routes());
     app.use(router.allowedMethods());

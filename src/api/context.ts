@@ -12,6 +12,11 @@ export interface AppContext {
   runs: Runs;
   /** Resolves when the database answers a ping; rejects otherwise. */
   pingDatabase: () => Promise<void>;
+  /**
+   * Whether the database connection is up right now; when given, routes that need the
+   * database answer 503 at once while it is not (see ./availability).
+   */
+  databaseAvailable?: () => boolean;
   apiKeys: ApiKeys;
   metrics: ApiMetrics;
   /** The payload codec when encryption is on (for /codec). */

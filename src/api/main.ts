@@ -1,6 +1,12 @@
-/** The API process: connects to Temporal and the database, then serves HTTP. */
+/**
+ * The API process: connects to Temporal, then serves HTTP; the database connects in the
+ * background. The API starts and stays up without the database: routes that need it
+ * answer 503 with Retry-After until it answers (see ./availability), the rest work.
+ */
 import { loadConfig } from '../config';
-import { connectDatabase, disconnectDatabase, pingDatabase } from '../db/connection';
+import type { Client } from '@temporalio/client';
+import type { Config } from '../config';
+import { connectDatabase, databaseConnected, disconnectDatabase, pingDatabase } from '../db/connection';
 import { initModels } from '../db/models';
 import { logger } from '../logging';
 import { connectClient, payloadCodec } from '../temporal/connection';
@@ -14,12 +20,14 @@ import { resumePendingComments } from '../domain/recovery';
 async function main(): Promise<void> {
   const config = loadConfig();
   assertSafeToListen(config.api.host, config.security.devMode);
-  const client = await connectClient(config);
-  await connectDatabase(config.mongodbUri);
-  // The unique indexes (user email, comment request key) must exist before a write relies on them.
-  await initModels();
+  const client = await connectTemporal(config);
+  // Database routes open once the unique indexes (user email, comment request key) exist:
+  // a write must not run before the index that makes it safe.
+  let modelsReady = false;
+  void prepareDatabase(config, client).then(() => (modelsReady = true));
+  const databaseAvailable = () => modelsReady && databaseConnected();
   const apiKeys = new ApiKeys({ file: config.security.apiKeysFile, inline: config.security.apiKeysInline });
-  const app = createApp({ config, client, runs: new Runs(client, config), pingDatabase, apiKeys, metrics: new ApiMetrics(), codec: payloadCodec(config) });
+  const app = createApp({ config, client, runs: new Runs(client, config), pingDatabase, databaseAvailable, apiKeys, metrics: new ApiMetrics(), codec: payloadCodec(config) });
   const server = app.listen(config.api.port, config.api.host, () => {
     const access = config.security.devMode
       ? 'development mode: no API keys checked'
@@ -28,7 +36,6 @@ async function main(): Promise<void> {
   });
   // Built-in schedules (src/schedules/builtin.ts) match the code after every start; in the background.
   void syncBuiltinSchedulesAtStart(client, config, 'api');
-  void resumePendingComments(client).catch((error: unknown) => logger().error({ err: error }, 'could not resume pending comments'));
   const shutdown = () => {
     // Stop accepting, let in-flight requests finish, then close the connections.
     logger().info('api stopping: no new connections, finishing requests in flight');
@@ -43,6 +50,35 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
+}
+
+/** Temporal must answer before the API serves (every route but a few needs it); retried, never fatal. */
+async function connectTemporal(config: Config): Promise<Client> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connectClient(config);
+    } catch (error) {
+      const delayMs = Math.min(10_000, 500 * 2 ** (attempt - 1));
+      logger().warn({ err: error, attempt }, `Temporal at ${config.temporal.address} not reachable; trying again in ${delayMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+}
+
+/** Connects (retrying until the database answers), builds the indexes, then resumes comments a crash left without a run. */
+async function prepareDatabase(config: Config, client: Client): Promise<void> {
+  await connectDatabase(config.mongodbUri, (error, delayMs) => logger().warn({ err: error }, `database not reachable; routes that need it answer 503; trying again in ${delayMs} ms`));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await initModels();
+      break;
+    } catch (error) {
+      logger().warn({ err: error, attempt }, 'could not create the indexes yet; trying again');
+      await new Promise((resolve) => setTimeout(resolve, Math.min(10_000, 500 * 2 ** attempt)));
+    }
+  }
+  logger().info('database connected');
+  void resumePendingComments(client).catch((error: unknown) => logger().error({ err: error }, 'could not resume pending comments'));
 }
 
 main().catch((error) => {

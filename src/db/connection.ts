@@ -1,19 +1,72 @@
-/** The mongoose connection: strict queries and filter sanitizing on, indexes built on start. */
+/**
+ * The mongoose connection: strict queries and filter sanitizing on, indexes built on start.
+ *
+ * A process must outlive the database: `connectDatabase` keeps trying with backoff until
+ * the database answers (it never gives up), and once connected the driver reconnects by
+ * itself after an outage. Operations issued while it is down wait at most
+ * `DATABASE_WAIT_MS` (mongoose's buffer, the driver's server selection) and then fail, so a
+ * request or an activity gets an error it can answer 503 to or retry, instead of hanging.
+ */
 import mongoose from 'mongoose';
+import { logger } from '../logging';
 
 mongoose.set('strictQuery', true);
 mongoose.set('sanitizeFilter', true);
 
-export async function connectDatabase(uri: string): Promise<typeof mongoose> {
-  return mongoose.connect(uri, { serverSelectionTimeoutMS: 10_000, autoIndex: true });
+/** How long an operation waits for an absent database before it fails. */
+export const DATABASE_WAIT_MS = 5000;
+mongoose.set('bufferTimeoutMS', DATABASE_WAIT_MS);
+
+const RETRY = { initialMs: 500, maxMs: 10_000 } as const;
+
+// An 'error' event with no listener would throw and end the process; log the state instead.
+let wasConnected = false;
+mongoose.connection.on('error', (error: Error) => logger().warn({ err: error }, 'database connection error'));
+mongoose.connection.on('connected', () => (wasConnected = true));
+mongoose.connection.on('disconnected', () => {
+  if (wasConnected) logger().warn('database disconnected; the driver reconnects by itself, requests that need it answer 503');
+});
+mongoose.connection.on('reconnected', () => logger().info('database reconnected'));
+
+let connecting: Promise<typeof mongoose> | undefined;
+
+/** True while the driver holds a live connection. */
+export function databaseConnected(): boolean {
+  return mongoose.connection.readyState === mongoose.ConnectionStates.connected;
+}
+
+/**
+ * Resolves once connected, retrying for as long as it takes (each failure is passed to
+ * `onRetry`, for the log). Safe to call more than once: every caller shares one attempt.
+ */
+export function connectDatabase(uri: string, onRetry: (error: Error, delayMs: number) => void = defaultRetryLog): Promise<typeof mongoose> {
+  connecting ??= (async () => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await mongoose.connect(uri, { serverSelectionTimeoutMS: DATABASE_WAIT_MS, autoIndex: true });
+      } catch (error) {
+        const delayMs = Math.min(RETRY.maxMs, RETRY.initialMs * 2 ** (attempt - 1));
+        onRetry(error as Error, delayMs);
+        await mongoose.disconnect().catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
+  })();
+  return connecting;
+}
+
+function defaultRetryLog(error: Error, delayMs: number): void {
+  logger().warn(`database not reachable (${error.message}); trying again in ${delayMs} ms`);
 }
 
 export async function pingDatabase(): Promise<void> {
   const db = mongoose.connection.db;
-  if (!db) throw new Error('not connected');
+  if (!db || !databaseConnected()) throw new Error('not connected');
   await db.admin().ping();
 }
 
 export async function disconnectDatabase(): Promise<void> {
+  connecting = undefined;
+  wasConnected = false;
   await mongoose.disconnect();
 }

@@ -17,8 +17,29 @@ export interface ServiceSpec {
   logFile: string;
   /** Also echo the output to this process's stdout, prefixed with the name. */
   echo?: boolean;
-  /** Start again when it exits without being asked to (a kill -9, a crash). */
+  /** Start again when it exits without being asked to (a kill -9, a crash), with backoff. */
   restart?: boolean;
+}
+
+/**
+ * Restart backoff: 1 s after the first crash, doubling up to 30 s while it keeps dying
+ * young (a server that cannot bind its port, a worker that cannot reach Temporal yet). A
+ * run that lasted STABLE_MS counts as healthy and resets the delay, so a crash after hours
+ * is restarted at once again.
+ */
+export const RESTART_BACKOFF = { initialMs: 1000, maxMs: 30_000, stableMs: 60_000 } as const;
+
+export function restartDelayMs(consecutiveCrashes: number): number {
+  return Math.min(RESTART_BACKOFF.maxMs, RESTART_BACKOFF.initialMs * 2 ** Math.max(0, consecutiveCrashes - 1));
+}
+
+/** What a supervisor reports about a restart: the console line, and a hook for tests and tools. */
+export interface RestartEvent {
+  name: string;
+  pid: number | undefined;
+  reason: string;
+  delayMs: number;
+  restarts: number;
 }
 
 /** Children still running; killed if this process exits without stopping them. */
@@ -31,7 +52,12 @@ export class ManagedProcess {
   private child!: ChildProcess;
   private stopping = false;
   private exit!: Promise<number | null>;
+  private launchedAt = 0;
+  private crashesInARow = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
   restarts = 0;
+  /** Called when it died unexpectedly and a restart is scheduled. */
+  onRestart?: (event: RestartEvent) => void;
 
   constructor(readonly spec: ServiceSpec) {
     mkdirSync(path.dirname(spec.logFile), { recursive: true });
@@ -53,6 +79,7 @@ export class ManagedProcess {
     // stops the children in order (workers before the servers they report to).
     const child = spawn(spec.command, spec.args, { cwd: projectRoot, env: { ...process.env, ...spec.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     this.child = child;
+    this.launchedAt = Date.now();
     live.add(child);
     child.once('exit', () => live.delete(child));
     for (const stream of [child.stdout!, child.stderr!]) {
@@ -63,11 +90,16 @@ export class ManagedProcess {
       child.once('exit', (code, signal) => {
         log.end();
         if (!this.stopping && spec.restart) {
-          console.error(`[${spec.name}] exited (${signal ?? `code ${code}`}); starting it again`);
+          this.crashesInARow = Date.now() - this.launchedAt >= RESTART_BACKOFF.stableMs ? 1 : this.crashesInARow + 1;
+          const delayMs = restartDelayMs(this.crashesInARow);
+          const reason = signal ?? `code ${code}`;
           this.restarts++;
-          setTimeout(() => {
+          console.error(`[${spec.name}] exited (${reason}); starting it again in ${delayMs / 1000} s (restart ${this.restarts})`);
+          this.onRestart?.({ name: spec.name, pid: child.pid, reason, delayMs, restarts: this.restarts });
+          this.restartTimer = setTimeout(() => {
+            this.restartTimer = undefined;
             if (!this.stopping) this.launch();
-          }, 1000);
+          }, delayMs);
         }
         resolve(code);
       });
@@ -77,6 +109,8 @@ export class ManagedProcess {
   /** SIGTERM, then SIGKILL after `graceMs`. Resolves once the process has exited. */
   async stop(graceMs = 15_000): Promise<void> {
     this.stopping = true;
+    clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     this.child.kill('SIGTERM');
     const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
@@ -87,6 +121,8 @@ export class ManagedProcess {
   /** Starts it again after stop(). */
   start(): void {
     this.stopping = false;
+    this.crashesInARow = 0;
+    if (this.restartTimer) return; // a restart is already on its way
     this.launch();
   }
 

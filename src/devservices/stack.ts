@@ -43,7 +43,8 @@ export function temporalDevServer(binary: string, config: Config, layout: StackL
     ...dynamicConfig.flatMap((value) => ['--dynamic-config-value', value]),
     ...SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', `${a.name}=${a.type}`]),
   ];
-  return new ManagedProcess({ name: 'temporal', command: binary, args, logFile: path.join(layout.logDir, 'temporal.log') });
+  // Restarted when it dies: the SQLite file keeps every run, so it resumes where it stopped.
+  return new ManagedProcess({ name: 'temporal', command: binary, args, logFile: path.join(layout.logDir, 'temporal.log'), restart: true });
 }
 
 export function ferretDb(binary: string, port: number, layout: StackLayout): ManagedProcess {
@@ -58,7 +59,8 @@ export function ferretDb(binary: string, port: number, layout: StackLayout): Man
     '--telemetry=disable',
     '--log-level=warn',
   ];
-  return new ManagedProcess({ name: 'ferretdb', command: binary, args, logFile: path.join(layout.logDir, 'ferretdb.log') });
+  // Restarted when it dies; its data is in SQLite files under `dir`.
+  return new ManagedProcess({ name: 'ferretdb', command: binary, args, logFile: path.join(layout.logDir, 'ferretdb.log'), restart: true });
 }
 
 export function smtpSink(config: Config, layout: StackLayout): ManagedProcess {
