@@ -148,3 +148,12 @@ export function childNodes(node: CanvasNode): CanvasNode[] {
   if ('chord' in node) return [...node.chord.header, node.chord.body];
   return [];
 }
+
+/** Every task a canvas names (its maps' and chunks' tasks included), sorted, once each. */
+export function taskNamesOf(node: CanvasNode, into = new Set<string>()): string[] {
+  if ('task' in node) into.add(node.task);
+  else if ('map' in node) into.add(node.map.task);
+  else if ('chunks' in node) into.add(node.chunks.task);
+  for (const child of childNodes(node)) taskNamesOf(child, into);
+  return [...into].sort();
+}

@@ -4,10 +4,9 @@
  * instead of starting a second one.
  */
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { TypedSearchAttributes, WorkflowIdReusePolicy } from '@temporalio/common';
-import { WORKFLOW_TASK_QUEUE } from '../tasks/pools';
-import { TasksKey, WorkflowKindKey } from '../temporal/search-attributes';
-import type { AvatarUpload } from '../workflows/domain/avatar-uploaded';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { startWorkflow, type WorkflowStart } from '../temporal/start';
+import { WORKFLOW_TYPES, type WorkflowArgs, type WorkflowType } from '../temporal/workflow-types';
 
 export interface Started {
   workflowId: string;
@@ -15,18 +14,11 @@ export interface Started {
   existing: boolean;
 }
 
-async function start(client: Client, type: string, workflowId: string, args: unknown[], tasks: string[], reuse: WorkflowIdReusePolicy): Promise<Started> {
+/** Starts the run, or finds the one already going under its id. */
+async function start<T extends WorkflowType>(client: Client, run: WorkflowStart<T>): Promise<Started> {
+  const { workflowId } = run;
   try {
-    await client.workflow.start(type, {
-      taskQueue: WORKFLOW_TASK_QUEUE,
-      workflowId,
-      args,
-      workflowIdReusePolicy: reuse,
-      typedSearchAttributes: new TypedSearchAttributes([
-        { key: WorkflowKindKey, value: type },
-        { key: TasksKey, value: tasks },
-      ]),
-    });
+    await startWorkflow(client, run);
     return { workflowId, existing: false };
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, existing: true };
@@ -36,7 +28,13 @@ async function start(client: Client, type: string, workflowId: string, args: unk
 
 /** One run per comment; a new one only if the last failed (so a retry can repair it). */
 export function startCommentPosted(client: Client, workflowId: string, commentId: string): Promise<Started> {
-  return start(client, 'commentPosted', workflowId, [commentId], ['spam.detect', 'comments.publish', 'comments.markSpam', 'email.send', 'comments.recordOutcome'], WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY);
+  return start(client, {
+    type: WORKFLOW_TYPES.commentPosted,
+    workflowId,
+    args: [commentId],
+    tasks: ['spam.detect', 'comments.publish', 'comments.markSpam', 'email.send', 'comments.recordOutcome'],
+    reuse: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+  });
 }
 
 /**
@@ -44,6 +42,12 @@ export function startCommentPosted(client: Client, workflowId: string, commentId
  * again (cheaply, overwriting the same thumbnails): that is how A, then B, then A
  * again ends with A.
  */
-export function startAvatarUploaded(client: Client, workflowId: string, upload: AvatarUpload): Promise<Started> {
-  return start(client, 'avatarUploaded', workflowId, [upload], ['media.thumbnail', 'users.setAvatar'], WorkflowIdReusePolicy.ALLOW_DUPLICATE);
+export function startAvatarUploaded(client: Client, workflowId: string, upload: WorkflowArgs<'avatarUploaded'>[0]): Promise<Started> {
+  return start(client, {
+    type: WORKFLOW_TYPES.avatarUploaded,
+    workflowId,
+    args: [upload],
+    tasks: ['media.thumbnail', 'users.setAvatar'],
+    reuse: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+  });
 }

@@ -4,15 +4,15 @@
  * queue, with the project's search attributes so the runs read right in the Web UI.
  */
 import type { ScheduleOptionsAction } from '@temporalio/client';
-import { TypedSearchAttributes } from '@temporalio/common';
 import { z } from 'zod';
 import { durationMs } from '../canvas/duration';
 import { DurationSchema, WorkflowIdSchema } from '../canvas/schemas';
-import { childNodes, type CanvasNode, type CanvasRequest, type Duration, type Json } from '../canvas/types';
+import { taskNamesOf, type CanvasRequest, type Duration, type Json } from '../canvas/types';
 import { validateCanvasRequest } from '../canvas/validate';
 import { getTask, isReachable, type TaskVisibility } from '../tasks/registry';
-import { WORKFLOW_TASK_QUEUE } from '../tasks/pools';
-import { TasksKey, WorkflowKindKey } from '../temporal/search-attributes';
+import { isTaskName } from '../tasks/catalog';
+import { runPlacement } from '../temporal/start';
+import { WORKFLOW_TYPES, type WorkflowType } from '../temporal/workflow-types';
 import { RUN_ID_PREFIXES } from '../domain/run-ids';
 import { CODE_WORKFLOWS, getCodeWorkflow } from './code-workflows';
 import { at, Issues } from './issues';
@@ -89,8 +89,8 @@ function validateWorkflowAction(value: object, path: string, issues: Issues, rea
 }
 
 /** The workflow type the action starts, which is also its OrchestraWorkflowKind. */
-export function actionKind(action: ScheduleAction): string {
-  return isWorkflowAction(action) ? action.workflow : 'canvas';
+export function actionKind(action: ScheduleAction): WorkflowType {
+  return isWorkflowAction(action) ? getCodeWorkflow(action.workflow)?.name ?? WORKFLOW_TYPES.canvas : WORKFLOW_TYPES.canvas;
 }
 
 export interface ActionContext {
@@ -102,12 +102,12 @@ export interface ActionContext {
 /** A valid action as Temporal's startWorkflow action. */
 export function toTemporalAction(action: ScheduleAction, { scheduleId, memo }: ActionContext): ScheduleOptionsAction {
   const kind = actionKind(action);
-  const tasks = isWorkflowAction(action) ? getCodeWorkflow(action.workflow)?.tasks ?? [] : taskNames(action.canvas);
+  const tasks = isWorkflowAction(action) ? getCodeWorkflow(action.workflow)?.tasks ?? [] : taskNamesOf(action.canvas).filter(isTaskName);
   const { workflowId, timeout } = action;
   return {
     type: 'startWorkflow',
     workflowType: kind,
-    taskQueue: WORKFLOW_TASK_QUEUE,
+    ...runPlacement(kind, tasks),
     // Temporal appends the scheduled time: schedule-nightly-2030-01-01T07:00:00Z.
     workflowId: workflowId ?? `${RUN_ID_PREFIXES.schedule}${scheduleId}`,
     args: isWorkflowAction(action) ? action.args ?? [] : [canvasRun(action)],
@@ -115,10 +115,6 @@ export function toTemporalAction(action: ScheduleAction, { scheduleId, memo }: A
     memo,
     // The Web UI shows this as the run's summary, next to its id.
     staticSummary: typeof memo.description === 'string' ? `${scheduleId}: ${memo.description}` : `started by schedule ${scheduleId}`,
-    typedSearchAttributes: new TypedSearchAttributes([
-      { key: WorkflowKindKey, value: kind },
-      ...(tasks.length ? [{ key: TasksKey, value: tasks }] : []),
-    ]),
   };
 }
 
@@ -128,10 +124,3 @@ function canvasRun(action: CanvasAction): CanvasRequest {
   return run;
 }
 
-/** Distinct task names of a canvas, for the OrchestraTasks search attribute. */
-export function taskNames(node: CanvasNode, into = new Set<string>()): string[] {
-  if ('task' in node) into.add(node.task);
-  else if ('map' in node) into.add(node.map.task);
-  for (const child of childNodes(node)) taskNames(child, into);
-  return [...into].sort();
-}

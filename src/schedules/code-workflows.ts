@@ -6,28 +6,30 @@
  */
 import { z } from 'zod';
 import type { Json } from '../canvas/types';
+import type { TaskName } from '../tasks/catalog';
+import { WORKFLOW_TYPES, type WorkflowType } from '../temporal/workflow-types';
 
 export interface CodeWorkflow {
   /** The workflow type, as exported from src/workflows/index.ts. */
-  name: string;
+  name: WorkflowType;
   description: string;
   /** The positional arguments it takes, checked before a schedule is saved. */
   args: z.ZodType<Json[]>;
   /** Tasks it runs, for the OrchestraTasks search attribute of the runs it starts. */
-  tasks: string[];
+  tasks: TaskName[];
 }
 
 const num = z.number().finite();
 
 export const CODE_WORKFLOWS: readonly CodeWorkflow[] = [
   {
-    name: 'digest',
+    name: WORKFLOW_TYPES.digest,
     description: 'One email per user with the mentions since their last digest (src/workflows/domain/digest.ts).',
     args: z.array(z.json()).max(0, { message: 'takes no arguments' }),
     tasks: ['digest.plan', 'email.send', 'users.markDigested'],
   },
   {
-    name: 'arithmeticDemo',
+    name: WORKFLOW_TYPES.arithmeticDemo,
     description: '(x + y) * factor, then squares: the canvas builders demo (src/workflows/examples.ts).',
     args: z.array(num).max(3, { message: 'takes at most 3 numbers: x, y, factor' }),
     tasks: ['add', 'mul'],

@@ -9,6 +9,7 @@ import type { ScheduleDefinition } from './definition';
 import { RESERVED_KEYS, type OrchestraMemo } from './memo';
 import type { CalendarInput, ScheduleSpecInput } from './spec';
 import { RUN_ID_PREFIXES } from '../domain/run-ids';
+import { WORKFLOW_TYPES } from '../temporal/workflow-types';
 
 /**
  * The definition as written: the spec from the runs' memo (Temporal keeps cron only as
@@ -28,7 +29,7 @@ function actionFromTemporal(description: ScheduleDescription): ScheduleAction {
   // The default prefix is left out, so a PATCH merge keeps following the schedule's id.
   const prefix = workflowId && workflowId !== `${RUN_ID_PREFIXES.schedule}${description.scheduleId}` ? { workflowId } : {};
   const [first] = args as Json[];
-  if (workflowType === 'canvas' && typeof first === 'object' && first !== null && 'canvas' in first) {
+  if (workflowType === WORKFLOW_TYPES.canvas && typeof first === 'object' && first !== null && 'canvas' in first) {
     return { ...(first as unknown as CanvasRequest), ...prefix };
   }
   const timeout = typeof workflowExecutionTimeout === 'number' ? { timeout: formatDuration(workflowExecutionTimeout) } : {};

@@ -37,6 +37,7 @@ import {
 import { WORKFLOW_TASK_QUEUE } from '../tasks/pools';
 import { getTaskSpec, runsLocally, type TaskSpec } from '../tasks/catalog';
 import { Semaphore } from './semaphore';
+import { WORKFLOW_TYPES } from '../temporal/workflow-types';
 
 /** A node's input: absent for the first node of a top-level chain, else the previous result. */
 type Input = { value: Json } | undefined;
@@ -482,7 +483,7 @@ function settleState(member: NodeState, outcome: Settled): void {
 }
 
 /** The workflow type that runs delegated chunks (the `canvas` workflow itself). */
-const canvasChildWorkflowType = 'canvas';
+const canvasChildWorkflowType = WORKFLOW_TYPES.canvas;
 
 function counts(total: number): NodeState['counts'] {
   return { total, completed: 0, failed: 0, running: 0 };

@@ -1,16 +1,17 @@
 /** /workflows: start canvases, read runs, wait for results, stream state, cancel, terminate. */
 import { Router } from '@koa/router';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import { TypedSearchAttributes, WorkflowIdReusePolicy } from '@temporalio/common';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { PassThrough } from 'node:stream';
 import { parseDuration } from '../../canvas/duration';
-import { childNodes, type CanvasNode, type CanvasRequest } from '../../canvas/types';
+import { taskNamesOf, type CanvasRequest } from '../../canvas/types';
 import { WorkflowIdSchema } from '../../canvas/schemas';
 import { validateCanvasRequest, type Issue } from '../../canvas/validate';
-import { WORKFLOW_TASK_QUEUE } from '../../tasks/pools';
-import { TasksKey, WorkflowKindKey } from '../../temporal/search-attributes';
+import { isTaskName } from '../../tasks/catalog';
+import { startWorkflow } from '../../temporal/start';
+import { WORKFLOW_TYPES } from '../../temporal/workflow-types';
 import { readJson, readValid } from '../body';
 import { badRequest, conflict, HttpProblem, notFound } from '../problem';
 import { RUN_STATUSES, runLinks, type RunStatus } from '../runs';
@@ -36,19 +37,16 @@ export function workflowRoutes(app: AppContext): Router {
     const workflowId = chooseWorkflowId(request, idempotencyKey);
     const hash = idempotencyKey === undefined ? undefined : requestHash(request);
     try {
-      const handle = await client.workflow.start('canvas', {
-        taskQueue: WORKFLOW_TASK_QUEUE,
+      const handle = await startWorkflow(client, {
+        type: WORKFLOW_TYPES.canvas,
         workflowId,
         args: [request],
-        workflowExecutionTimeout: request.timeout === undefined ? undefined : parseDuration(request.timeout),
+        tasks: taskNamesOf(request.canvas).filter(isTaskName),
+        timeoutMs: request.timeout === undefined ? undefined : parseDuration(request.timeout),
         // With a key, the id is never reused while Temporal keeps the run (see ../idempotency).
-        ...(hash === undefined ? {} : { workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE, memo: { [REQUEST_HASH_MEMO]: hash } }),
-        typedSearchAttributes: new TypedSearchAttributes([
-          { key: WorkflowKindKey, value: 'canvas' },
-          { key: TasksKey, value: taskNames(request.canvas) },
-        ]),
+        ...(hash === undefined ? {} : { reuse: WorkflowIdReusePolicy.REJECT_DUPLICATE, memo: { [REQUEST_HASH_MEMO]: hash } }),
       });
-      metrics.workflowStarts.inc({ type: 'canvas' });
+      metrics.workflowStarts.inc({ type: WORKFLOW_TYPES.canvas });
       ctx.state.workflowId = workflowId;
       ctx.status = 201;
       ctx.body = { workflowId, runId: handle.firstExecutionRunId, links: runLinks(config, workflowId, handle.firstExecutionRunId) };
@@ -170,10 +168,3 @@ function chooseWorkflowId(request: CanvasRequest, idempotencyKey: string | undef
   return id ?? `canvas-${randomUUID()}`;
 }
 
-/** Distinct task names of a canvas, for the OrchestraTasks search attribute. */
-function taskNames(node: CanvasNode, into = new Set<string>()): string[] {
-  if ('task' in node) into.add(node.task);
-  else if ('map' in node) into.add(node.map.task);
-  for (const child of childNodes(node)) taskNames(child, into);
-  return [...into].sort();
-}

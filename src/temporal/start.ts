@@ -1,0 +1,47 @@
+/**
+ * The one way anything starts an Orchestra workflow: on the orchestrator's queue, with the
+ * search attributes the UI and `GET /workflows` filter on (OrchestraWorkflowKind,
+ * OrchestraTasks). The API's canvases, the application's runs and the schedules' actions
+ * all go through here.
+ */
+import type { Client, WorkflowHandleWithFirstExecutionRunId, WorkflowStartOptions } from '@temporalio/client';
+import { TypedSearchAttributes, type WorkflowIdReusePolicy } from '@temporalio/common';
+import type { TaskName } from '../tasks/catalog';
+import { WORKFLOW_TASK_QUEUE } from '../tasks/pools';
+import { TasksKey, WorkflowKindKey } from './search-attributes';
+import type { WorkflowArgs, WorkflowType } from './workflow-types';
+
+export interface WorkflowStart<T extends WorkflowType> {
+  type: T;
+  workflowId: string;
+  args: WorkflowArgs<T>;
+  /** The tasks the run may schedule, for the OrchestraTasks search attribute. */
+  tasks: readonly TaskName[];
+  reuse?: WorkflowIdReusePolicy;
+  /** The whole run's deadline in ms (Temporal's workflowExecutionTimeout). */
+  timeoutMs?: number;
+  memo?: Record<string, unknown>;
+}
+
+/** Queue and search attributes of every Orchestra run (schedule actions use these too). */
+export function runPlacement(type: WorkflowType, tasks: readonly TaskName[]): { taskQueue: string; typedSearchAttributes: TypedSearchAttributes } {
+  return {
+    taskQueue: WORKFLOW_TASK_QUEUE,
+    typedSearchAttributes: new TypedSearchAttributes([
+      { key: WorkflowKindKey, value: type },
+      ...(tasks.length ? [{ key: TasksKey, value: [...new Set(tasks)].sort() }] : []),
+    ]),
+  };
+}
+
+export function startWorkflow<T extends WorkflowType>(client: Client, start: WorkflowStart<T>): Promise<WorkflowHandleWithFirstExecutionRunId> {
+  const options: WorkflowStartOptions = {
+    ...runPlacement(start.type, start.tasks),
+    workflowId: start.workflowId,
+    args: start.args,
+    workflowIdReusePolicy: start.reuse,
+    workflowExecutionTimeout: start.timeoutMs,
+    memo: start.memo,
+  };
+  return client.workflow.start(start.type, options);
+}
