@@ -1,0 +1,113 @@
+// Runs: the list with status filters and search by id, kind and task (kept in the address).
+import { api } from './api.js';
+import { duration, empty, h, problemBox, replace, statusPill, time } from './dom.js';
+
+const STATUSES = ['RUNNING', 'COMPLETED', 'FAILED', 'CANCELED', 'TERMINATED', 'TIMED_OUT'];
+const SEARCH = [
+  ['id', 'Workflow id starts with', 'canvas-…'],
+  ['kind', 'Kind', 'canvas'],
+  ['task', 'Task', 'add'],
+];
+const PAGE = 25;
+const REFRESH_MS = 5000;
+
+function readQuery() {
+  return new URLSearchParams(location.hash.split('?')[1] ?? '');
+}
+
+function writeQuery(params) {
+  const text = params.toString();
+  history.replaceState(null, '', `#/runs${text ? `?${text}` : ''}`);
+}
+
+export function renderRuns(view) {
+  const params = readQuery();
+  const rows = h('tbody');
+  const more = h('button', { class: 'ghost', hidden: true }, 'Load more');
+  const status = h('div', { class: 'segmented', role: 'group', 'aria-label': 'Status' });
+  const inputs = {};
+  const tasks = h('datalist', { id: 'task-names' });
+  let cursor = null;
+  let stopped = false;
+
+  const setStatus = (value) => {
+    value ? params.set('status', value) : params.delete('status');
+    writeQuery(params);
+    drawStatus();
+    void load();
+  };
+  const drawStatus = () =>
+    replace(
+      status,
+      [null, ...STATUSES].map((s) =>
+        h('button', { type: 'button', class: (params.get('status') ?? null) === s ? 'on' : '', 'aria-pressed': String((params.get('status') ?? null) === s), onclick: () => setStatus(s), dataset: { status: s ?? 'ALL' } }, s ? s.replace('_', ' ').toLowerCase() : 'all'),
+      ),
+    );
+  drawStatus();
+
+  const form = h(
+    'form',
+    { class: 'filters', onsubmit: (e) => (e.preventDefault(), search()) },
+    SEARCH.map(([name, label, placeholder]) =>
+      h('label', {}, label, (inputs[name] = h('input', { name, type: 'search', value: params.get(name) ?? '', placeholder, list: name === 'task' ? 'task-names' : undefined, autocomplete: 'off', spellcheck: 'false' }))),
+    ),
+    h('button', { class: 'primary', type: 'submit' }, 'Search'),
+    tasks,
+  );
+
+  function search() {
+    for (const [name] of SEARCH) {
+      const value = inputs[name].value.trim();
+      value ? params.set(name, value) : params.delete(name);
+    }
+    writeQuery(params);
+    void load();
+  }
+
+  async function load(append = false) {
+    const query = new URLSearchParams({ limit: String(PAGE) });
+    for (const name of ['status', 'id', 'kind', 'task']) if (params.get(name)) query.set(name, params.get(name));
+    if (append && cursor) query.set('cursor', cursor);
+    try {
+      const page = await api('GET', `/workflows?${query}`);
+      if (stopped) return;
+      cursor = page.nextCursor;
+      more.hidden = !cursor;
+      const built = page.runs.map(runRow);
+      if (append) rows.append(...built);
+      else replace(rows, built.length ? built : h('tr', {}, h('td', { colspan: 6 }, empty('No runs match.'))));
+    } catch (error) {
+      if (!stopped) replace(rows, h('tr', {}, h('td', { colspan: 6 }, problemBox(error))));
+    }
+  }
+  more.addEventListener('click', () => load(true));
+
+  replace(
+    view,
+    h('div', { class: 'page-head' }, h('h1', {}, 'Runs'), h('p', { class: 'lede' }, 'Every workflow run Temporal keeps, newest first. Open one to watch its canvas.')),
+    h('div', { class: 'card toolbar' }, status, form),
+    h('div', { class: 'card table-card' }, h('table', { class: 'runs' }, h('thead', {}, h('tr', {}, h('th', {}, 'Status'), h('th', {}, 'Workflow id'), h('th', {}, 'Type'), h('th', {}, 'Started'), h('th', {}, 'Took'), h('th', {}, ''))), rows), more),
+  );
+  void load();
+  api('GET', '/tasks').then(({ tasks: list }) => replace(tasks, list.map((t) => h('option', { value: t.name }, t.description ?? ''))), () => undefined);
+  // Refresh the first page while nobody has paged further.
+  const timer = setInterval(() => !cursor && !stopped && load(), REFRESH_MS);
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+  };
+}
+
+function runRow(run) {
+  const href = `#/runs/${encodeURIComponent(run.workflowId)}`;
+  return h(
+    'tr',
+    { class: `st-${run.status.toLowerCase()}`, dataset: { workflowId: run.workflowId } },
+    h('td', {}, statusPill(run.status)),
+    h('td', { class: 'id' }, h('a', { href }, run.workflowId)),
+    h('td', {}, h('span', { class: 'tag' }, run.type)),
+    h('td', {}, time(run.startTime)),
+    h('td', { class: 'num' }, duration(run.startTime, run.closeTime)),
+    h('td', { class: 'actions' }, h('a', { href: run.links.ui, target: '_blank', rel: 'noopener', class: 'ext', title: 'Open in the Temporal Web UI' }, 'Temporal ↗')),
+  );
+}
