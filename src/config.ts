@@ -62,7 +62,15 @@ export interface Config {
   temporal: { address: string; namespace: string; uiUrl: string };
   mongodbUri: string;
   smtpUrl: string;
-  api: { host: string; port: number; maxBodyBytes: number };
+  api: {
+    host: string;
+    port: number;
+    maxBodyBytes: number;
+    /** Closed runs' outcomes kept in memory (they never change), by approximate JSON size. */
+    closedRunCacheBytes: number;
+    /** GET /workflows/:id/events: one poll per run shared by its streams, caps, keep-alive comments. */
+    events: { pollMs: number; keepAliveMs: number; maxStreams: number; maxStreamsPerCaller: number };
+  };
   workflowBundlePath: string | undefined;
   /** Ports of the services `npm start` runs itself (the embedded default). */
   dev: { temporalPort: number; temporalUiPort: number; ferretdbPort: number; smtpPort: number; smtpHttpPort: number };
@@ -143,6 +151,13 @@ export function loadConfig(): Config {
       host: str('API_HOST', '127.0.0.1'),
       port: int('API_PORT', 3000),
       maxBodyBytes: int('API_MAX_BODY_BYTES', 512 * 1024),
+      closedRunCacheBytes: int('RUN_CACHE_MAX_BYTES', 32 * 1024 * 1024),
+      events: {
+        pollMs: int('SSE_POLL_MS', 500),
+        keepAliveMs: int('SSE_KEEPALIVE_MS', 15_000),
+        maxStreams: int('SSE_MAX_STREAMS', 1000),
+        maxStreamsPerCaller: int('SSE_MAX_STREAMS_PER_KEY', 20),
+      },
     },
     workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH || undefined,
     dev,

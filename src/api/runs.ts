@@ -3,11 +3,12 @@
  * the canvas's live node tree, and each running task's own heartbeat progress.
  */
 import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import type { LoadedDataConverter, Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { describeFailure, readCanvasFailure } from '../canvas/failures';
 import type { CanvasFailure, CanvasState, Json, NodeState } from '../canvas/types';
 import type { Config } from '../config';
+import { ClosedRunCache } from './closed-run-cache';
 import { TasksKey, WorkflowKindKey } from '../temporal/search-attributes';
 import { notFound } from './problem';
 
@@ -51,22 +52,21 @@ export function runLinks(config: Config, workflowId: string, runId: string): Run
  */
 const QUERY_DEADLINE_MS = { running: 3000, closed: 15_000 };
 
-/** Closed runs whose outcome and final state are remembered (they never change). */
-const CLOSED_RUNS_REMEMBERED = 1000;
-
 type Outcome = Pick<RunView, 'result' | 'failure' | 'progress' | 'state'>;
 
 export class Runs {
   /**
    * A closed run's state query replays its whole history on a worker; its answer cannot
-   * change, so each closed run is asked once (by run id, oldest forgotten first).
+   * change, so each closed run is asked once (by run id, within RUN_CACHE_MAX_BYTES).
    */
-  private readonly closed = new Map<string, Outcome>();
+  private readonly closed: ClosedRunCache<Outcome>;
 
   constructor(
     private readonly client: Client,
     private readonly config: Config,
-  ) {}
+  ) {
+    this.closed = new ClosedRunCache(config.api.closedRunCacheBytes);
+  }
 
   handle(workflowId: string): WorkflowHandle {
     return this.client.workflow.getHandle(workflowId);
@@ -100,7 +100,7 @@ export class Runs {
     if (state) {
       view.progress = state.progress;
       view.state = state.root;
-      addHeartbeats(state.root, description.raw.pendingActivities ?? []);
+      await addHeartbeats(state.root, description.raw.pendingActivities ?? [], this.client.options.loadedDataConverter);
     }
     if (status !== 'RUNNING' && state) this.remember(description.runId, view);
     return view;
@@ -108,7 +108,6 @@ export class Runs {
 
   private remember(runId: string, { result, failure, progress, state }: RunView): void {
     this.closed.set(runId, { result, failure, progress, state });
-    if (this.closed.size > CLOSED_RUNS_REMEMBERED) this.closed.delete(this.closed.keys().next().value!);
   }
 
   private async outcome(handle: WorkflowHandle): Promise<Pick<RunView, 'result' | 'failure'>> {
@@ -228,8 +227,12 @@ function timestamp(ts: { seconds?: { toNumber(): number } | number | null; nanos
 
 type PendingActivity = temporal.api.workflow.v1.IPendingActivityInfo;
 
-/** Running tasks report their attempt and own progress through Temporal, keyed by node path. */
-function addHeartbeats(root: NodeState, pending: PendingActivity[]): void {
+/**
+ * Running tasks report their attempt and own progress through Temporal, keyed by node path.
+ * Heartbeat details arrive as raw payloads (describe does not decode them), so they go
+ * through the client's own codecs (encryption) and converter, as the worker wrote them.
+ */
+async function addHeartbeats(root: NodeState, pending: PendingActivity[], converter: LoadedDataConverter): Promise<void> {
   if (pending.length === 0) return;
   const byPath = new Map<string, NodeState>();
   const visit = (node: NodeState) => {
@@ -243,10 +246,18 @@ function addHeartbeats(root: NodeState, pending: PendingActivity[]): void {
     node.attempt = activity.attempt ?? undefined;
     const details = activity.heartbeatDetails?.payloads?.[0];
     if (details) {
-      const beat = defaultPayloadConverter.fromPayload<{ progress?: number; message?: string }>(details as Payload);
+      // One unreadable heartbeat (a key no longer configured) shows no progress, not a 500.
+      const beat = await decodePayload<{ progress?: number; message?: string }>(details as Payload, converter).catch(() => undefined);
       node.heartbeat = { progress: beat?.progress ?? null, message: beat?.message ?? null };
     }
     const lastFailure = activity.lastFailure;
     if (lastFailure) node.lastError = { type: lastFailure.applicationFailureInfo?.type ?? 'Error', message: lastFailure.message ?? '' };
   }
+}
+
+/** Codecs undo in the reverse order of encoding (the last codec encoded last). */
+async function decodePayload<T>(payload: Payload, converter: LoadedDataConverter): Promise<T> {
+  let payloads = [payload];
+  for (const codec of [...converter.payloadCodecs].reverse()) payloads = await codec.decode(payloads);
+  return converter.payloadConverter.fromPayload<T>(payloads[0]!);
 }
