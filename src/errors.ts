@@ -18,6 +18,17 @@ export const ErrorType = {
   EmailInFlight: 'EmailInFlightError',
   /** An email address or header that cannot be sent as given (CR/LF, bad syntax). */
   InvalidEmail: 'InvalidEmailError',
+  // ---- raised by the canvas interpreter (workflow code: this file stays workflow-safe)
+  /** A canvas names a task the catalog does not have (runs started without the API). */
+  UnknownTask: 'UnknownTaskError',
+  /** A canvas that fails the structural check inside the workflow. */
+  InvalidCanvas: 'InvalidCanvasError',
+  /** A fan-out produced at run time is over the documented limits. */
+  FanOutLimit: 'FanOutLimitError',
+  /** A step's timeout fired (Temporal's TimeoutFailure, as the API reports it). */
+  Timeout: 'TimeoutError',
+  /** A step was cancelled (Temporal's CancelledFailure, as the API reports it). */
+  Cancelled: 'CancelledError',
 } as const;
 
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];

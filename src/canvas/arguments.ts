@@ -4,6 +4,7 @@
  * batch activity (which runs a chunk's items in a worker) both use it.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import { ErrorType } from '../errors';
 import type { Json } from './types';
 
 /** The args of one item of a map or chunks node: spread items are argument lists. */
@@ -19,7 +20,7 @@ export function placeKwargs(args: Json[], params: ReadonlyArray<{ name: string }
     const index = params.findIndex((p) => p.name === name);
     if (index < 0 || index < positional) {
       const why = index < 0 ? 'is not a parameter' : 'is also given by position';
-      throw ApplicationFailure.create({ type: 'InvalidArgumentsError', message: `keyword argument ${name} ${why}`, nonRetryable: true });
+      throw ApplicationFailure.create({ type: ErrorType.InvalidArguments, message: `keyword argument ${name} ${why}`, nonRetryable: true });
     }
     // Parameters skipped between the positional args and a keyword arrive as null.
     while (args.length < index) args.push(null);

@@ -3,6 +3,7 @@
  * message ride in an ApplicationFailure's details, across child workflows, to the API.
  */
 import { ApplicationFailure, CancelledFailure, TemporalFailure, TimeoutFailure } from '@temporalio/common';
+import { ErrorType } from '../errors';
 import type { CanvasFailure } from './types';
 import type { Issue } from './issues';
 
@@ -15,7 +16,7 @@ export function stepFailure(failure: CanvasFailure): ApplicationFailure {
 /** A canvas that does not validate, inside a workflow: fails the run at once, listing every problem. */
 export function invalidCanvas(what: string, issues: Issue[]): ApplicationFailure {
   const problems = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
-  return ApplicationFailure.create({ type: 'InvalidCanvasError', message: `invalid ${what}: ${problems}`, nonRetryable: true, details: [issues] });
+  return ApplicationFailure.create({ type: ErrorType.InvalidCanvas, message: `invalid ${what}: ${problems}`, nonRetryable: true, details: [issues] });
 }
 
 /** The canvas failure anywhere in an error's cause chain, if there is one. */
@@ -35,8 +36,8 @@ export function describeFailure(error: unknown): { type: string; message: string
   // Activity and child-workflow failures wrap what was raised; unwrap to it.
   while (e instanceof TemporalFailure && !(e instanceof ApplicationFailure) && e.cause) e = e.cause;
   if (e instanceof ApplicationFailure) return { type: e.type ?? 'Error', message: e.message };
-  if (e instanceof TimeoutFailure) return { type: 'TimeoutError', message: e.message || 'timed out' };
-  if (e instanceof CancelledFailure) return { type: 'CancelledError', message: e.message || 'cancelled' };
+  if (e instanceof TimeoutFailure) return { type: ErrorType.Timeout, message: e.message || 'timed out' };
+  if (e instanceof CancelledFailure) return { type: ErrorType.Cancelled, message: e.message || 'cancelled' };
   if (e instanceof Error) return { type: e.name, message: e.message };
   return { type: 'Error', message: String(e) };
 }

@@ -6,6 +6,7 @@
  *   const product = await runCanvas<number>(chain(task('add', 4, 5), task('mul', 7)));
  */
 import { ApplicationFailure } from '@temporalio/workflow';
+import { ErrorType } from '../errors';
 import type {
   CanvasNode,
   CanvasState,
@@ -104,7 +105,7 @@ const interpreters: Interpreter[] = [];
 export async function runCanvas<T extends Json = Json>(node: CanvasNode, options: RunCanvasOptions = {}): Promise<T> {
   const name = options.name ?? (interpreters.length === 0 ? 'canvas' : `canvas-${interpreters.length + 1}`);
   if (interpreters.some((i) => i.root.path === name)) {
-    throw ApplicationFailure.nonRetryable(`a canvas named "${name}" already ran in this workflow; give each its own name`, 'InvalidCanvasError');
+    throw ApplicationFailure.nonRetryable(`a canvas named "${name}" already ran in this workflow; give each its own name`, ErrorType.InvalidCanvas);
   }
   // The checks of POST /workflows but its node count (paths read from `canvas`), before anything runs.
   const problems = checkStructure({ canvas: node });

@@ -36,6 +36,7 @@ import {
 } from '../canvas/types';
 import { WORKFLOW_TASK_QUEUE } from '../tasks/pools';
 import { getTaskSpec, runsLocally, type TaskSpec } from '../tasks/catalog';
+import { ErrorType } from '../errors';
 import { Semaphore } from './semaphore';
 import { WORKFLOW_TYPES } from '../temporal/workflow-types';
 
@@ -214,7 +215,7 @@ export class Interpreter {
   private async runTask(node: TaskNode, st: NodeState, input: Input, inherited: StepOptions, leading: Json[] = []): Promise<Json> {
     try {
       const definition = getTaskSpec(node.task);
-      if (!definition) throw ApplicationFailure.create({ type: 'UnknownTaskError', message: `unknown task ${node.task}`, nonRetryable: true });
+      if (!definition) throw ApplicationFailure.create({ type: ErrorType.UnknownTask, message: `unknown task ${node.task}`, nonRetryable: true });
       const options = mergeOptions(definition.defaults, this.defaults, inherited, node.options);
       const args = [...leading, ...(node.immutable || !input ? [] : [input.value]), ...(node.args ?? [])];
       placeKwargs(args, definition.params, node.kwargs);
@@ -272,14 +273,14 @@ export class Interpreter {
   private async runMap(spec: MapSpec, st: NodeState, input: Input, options: StepOptions): Promise<Json[]> {
     const items = spec.items ?? input?.value;
     if (!Array.isArray(items)) {
-      throw stepFailure({ type: 'InvalidArgumentsError', message: `map over ${spec.task} needs an array of items, got ${typeName(items)}`, node: nodeRef(st) });
+      throw stepFailure({ type: ErrorType.InvalidArguments, message: `map over ${spec.task} needs an array of items, got ${typeName(items)}`, node: nodeRef(st) });
     }
     if (spec.batchSize !== undefined) {
       if (!spec.items) this.expandMap(spec, st, items.length);
       return this.runBatches(mapBatching(spec, items), st, options);
     }
     if (items.length > LIMITS.maxFanOut) {
-      throw stepFailure({ type: 'FanOutLimitError', message: `map of ${items.length} items is over the limit of ${LIMITS.maxFanOut}`, node: nodeRef(st) });
+      throw stepFailure({ type: ErrorType.FanOutLimit, message: `map of ${items.length} items is over the limit of ${LIMITS.maxFanOut}`, node: nodeRef(st) });
     }
     if (!spec.items) this.expandMap(spec, st, items.length);
     const limit = spec.maxConcurrency ?? LIMITS.defaultConcurrency;
@@ -295,7 +296,7 @@ export class Interpreter {
       const item = items[i];
       const itemSt = st.children?.[i] ?? { path: this.memberPath(st, 'map.items', i), kind: 'task' as const, task: spec.task, status: 'pending' as const };
       if (spec.spread && !Array.isArray(item)) {
-        throw stepFailure({ type: 'InvalidArgumentsError', message: `spread map item ${i} is not an array of arguments`, node: nodeRef(itemSt) });
+        throw stepFailure({ type: ErrorType.InvalidArguments, message: `spread map item ${i} is not an array of arguments`, node: nodeRef(itemSt) });
       }
       return this.runTask(itemNode, itemSt, undefined, options, spec.spread ? (item as Json[]) : [item]);
     });
@@ -309,10 +310,10 @@ export class Interpreter {
     const { items, size } = batching;
     const batches = Math.ceil(items.length / size);
     if (batches > LIMITS.maxFanOut || items.length > LIMITS.maxBatchedItems) {
-      throw stepFailure({ type: 'FanOutLimitError', message: `${items.length} items in ${batches} batches is over the limit of ${LIMITS.maxFanOut} batches or ${LIMITS.maxBatchedItems} items`, node: nodeRef(st) });
+      throw stepFailure({ type: ErrorType.FanOutLimit, message: `${items.length} items in ${batches} batches is over the limit of ${LIMITS.maxFanOut} batches or ${LIMITS.maxBatchedItems} items`, node: nodeRef(st) });
     }
     const definition = getTaskSpec(batching.task);
-    if (!definition) throw stepFailure({ type: 'UnknownTaskError', message: `unknown task ${batching.task}`, node: nodeRef(st) });
+    if (!definition) throw stepFailure({ type: ErrorType.UnknownTask, message: `unknown task ${batching.task}`, node: nodeRef(st) });
     const limit = batching.maxConcurrency ?? LIMITS.defaultConcurrency;
     const units: FanOutUnits = { count: (from, to) => Math.min(items.length, to * size) - from * size, first: (from) => from * size };
     if (this.shouldDelegate(batches, batches)) {
