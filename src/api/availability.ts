@@ -26,6 +26,13 @@ const MONGO_CONNECTIVITY_ERRORS = new Set([
 ]);
 
 /** gRPC status codes: DEADLINE_EXCEEDED (4), UNAVAILABLE (14). */
+/**
+ * Socket errors the driver sometimes passes on unwrapped (a write to a connection the
+ * server has just closed). The API's only raw socket to a dependency is the database's:
+ * Temporal's errors arrive as gRPC statuses.
+ */
+const SOCKET_ERROR_CODES = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED']);
+
 const TEMPORAL_UNREACHABLE_CODES = new Set<number>([4, 14]);
 
 export const databaseUnavailable = () =>
@@ -42,6 +49,7 @@ export const temporalUnavailable = () =>
 export function isDatabaseConnectivityError(error: unknown): boolean {
   for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
     if (MONGO_CONNECTIVITY_ERRORS.has(e.name)) return true;
+    if (SOCKET_ERROR_CODES.has(String((e as { code?: unknown }).code))) return true;
     // mongoose's own buffer: "Operation `users.findOne()` buffering timed out after 5000ms"
     if (e.name === 'MongooseError' && /buffering timed out|before initial connection/i.test(e.message)) return true;
   }
