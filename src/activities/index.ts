@@ -3,7 +3,7 @@
  * arguments are checked against the registry's schema and its result is JSON.
  */
 import { ErrorType, permanentFailure } from '../errors';
-import { TASKS, type TaskDefinition } from '../tasks/registry';
+import { TASKS, type TaskDefinition, type TaskName } from '../tasks/registry';
 import * as cleanup from './cleanup';
 import * as math from './math';
 import * as domain from './domain';
@@ -16,8 +16,8 @@ import { BATCH_ACTIVITY } from '../canvas/arguments';
 
 type Implementation = (...args: never[]) => Promise<unknown>;
 
-/** Task name → implementation. A test checks this and the registry name the same tasks. */
-export const implementations: Readonly<Record<string, Implementation>> = {
+/** Task name → implementation: one for every task in the catalog, or the build fails. */
+export const implementations: Readonly<Record<TaskName, Implementation>> = {
   add: math.add,
   mul: math.mul,
   xsum: math.xsum,
@@ -25,10 +25,13 @@ export const implementations: Readonly<Record<string, Implementation>> = {
   sleep: math.sleep,
   flaky: math.flaky,
   noop: math.noop,
+  // The same function as noop; the catalog gives it a rate limit (maxPerSecond).
+  throttled: math.noop,
   'spam.detect': spam.detect,
   'spam.detectBatch': spam.detectBatch,
   'email.send': email.send,
   'media.thumbnail': media.thumbnail,
+  'media.thumbnails': media.thumbnails,
   'files.cleanupOrphans': cleanup.cleanupOrphanedFiles,
   'comments.publish': domain.publishComment,
   'comments.markSpam': domain.markSpam,
@@ -36,6 +39,7 @@ export const implementations: Readonly<Record<string, Implementation>> = {
   'users.setAvatar': domain.setAvatar,
   'users.discardUpload': domain.discardUpload,
   'digest.plan': domain.planDigest,
+  'digest.planPage': domain.planDigestPage,
   'users.markDigested': domain.markDigested,
 };
 
@@ -61,7 +65,7 @@ function wrap(definition: TaskDefinition, implementation: Implementation): Activ
 export function registeredActivities(): Record<string, Activity> {
   const activities: Record<string, Activity> = {};
   for (const definition of TASKS.values()) {
-    const implementation = implementations[definition.name];
+    const implementation = implementations[definition.name as TaskName];
     if (!implementation) throw new Error(`task ${definition.name} is in the registry but has no implementation`);
     activities[definition.name] = wrap(definition, implementation);
   }
