@@ -94,7 +94,7 @@ export class ManagedProcess {
           const delayMs = restartDelayMs(this.crashesInARow);
           const reason = signal ?? `code ${code}`;
           this.restarts++;
-          console.error(`[${spec.name}] exited (${reason}); starting it again in ${delayMs / 1000} s (restart ${this.restarts})`);
+          process.stderr.write(`[${spec.name}] exited (${reason}); starting it again in ${delayMs / 1000} s (restart ${this.restarts})\n`);
           this.onRestart?.({ name: spec.name, pid: child.pid, reason, delayMs, restarts: this.restarts });
           this.restartTimer = setTimeout(() => {
             this.restartTimer = undefined;
