@@ -22,8 +22,8 @@ import { loadConfig, poolConcurrency } from '../src/config';
 import { connectDatabase, disconnectDatabase } from '../src/db/connection';
 import { freePort, ManagedProcess, provision, waitForPort } from '../src/devservices/processes';
 import { devServerDynamicConfigArgs, ferretDb, waitForPollers, workerPool, type StackLayout } from '../src/devservices/stack';
-import { putFile } from '../src/domain/avatar-store';
-import { originalFileId } from '../src/domain/ids';
+import { putFile } from '../src/app/avatars/store';
+import { originalFileId } from '../src/app/ids';
 import { POOLS, WORKFLOW_TASK_QUEUE } from '../src/tasks/pools';
 import { WorkflowKindKey, TasksKey } from '../src/temporal/search-attributes';
 
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
     console.log(`${images} images of ${width}×${height} (${megapixels} MP JPEG, ~${kib} KiB; ${distinct} distinct, reused), sizes ${sizes.join('/')}, ${lanes} at a time, ${os.cpus().length} cores`);
 
     // The same work the activity does, without Temporal or GridFS (sharp's cache is off in both).
-    const { render, thumbnail } = await import('../src/activities/media');
+    const { render, thumbnail } = await import('../src/app/avatars/activities');
     const direct = async (i: number) => {
       const o = originals[i % distinct];
       await Promise.all(sizes.map((size) => render(o.bytes, size, maxInputPixels)));

@@ -4,7 +4,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { DEFAULT_AVATAR_SIZES } from './domain/task-inputs';
+import { DEFAULT_AVATAR_SIZES } from './app/task-inputs';
 
 function str(name: string, fallback: string): string {
   const value = process.env[name];

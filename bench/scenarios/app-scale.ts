@@ -24,12 +24,12 @@ export async function appScale(ctx: BenchContext): Promise<ScenarioResult> {
   if (!mongodbUri) return out.skipped('the loader writes to the database: set MONGODB_URI to the running system\'s database');
   const mongoose = (await import('mongoose')).default;
   const { connectDatabase, disconnectDatabase } = await import('../../src/db/connection');
-  const { Comment, User, initModels } = await import('../../src/db/models');
-  const { putFile } = await import('../../src/domain/avatar-store');
-  const { listDocuments, COMMENT_LISTS_COLLECTION } = await import('../../src/domain/comment-lists');
-  const { USER_NAMES_COLLECTION, resolveMentions } = await import('../../src/domain/user-names');
-  const { originalFileId, thumbnailFileId } = await import('../../src/domain/ids');
-  const media = await import('../../src/activities/media');
+  const { Comment, User, initModels } = await import('../../src/app/models');
+  const { putFile } = await import('../../src/app/avatars/store');
+  const { listDocuments, COMMENT_LISTS_COLLECTION } = await import('../../src/app/comments/lists');
+  const { USER_NAMES_COLLECTION, resolveMentions } = await import('../../src/app/users/names');
+  const { originalFileId, thumbnailFileId } = await import('../../src/app/ids');
+  const media = await import('../../src/app/avatars/activities');
   const sharp = (await import('sharp')).default;
   await connectDatabase(mongodbUri);
   try {

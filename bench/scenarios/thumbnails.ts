@@ -30,17 +30,17 @@ export async function thumbnails(ctx: BenchContext): Promise<ScenarioResult> {
   if (!getTask('media.thumbnail')) return out.skipped('no media.thumbnail task in src/tasks/registry.ts');
   const mongodbUri = process.env.MONGODB_URI;
   if (!mongodbUri) return out.skipped('the originals go to GridFS first: set MONGODB_URI to the running system\'s database');
-  let media: typeof import('../../src/activities/media');
+  let media: typeof import('../../src/app/avatars/activities');
   let sharpModule: typeof sharpConstructor;
   try {
-    media = await import('../../src/activities/media');
+    media = await import('../../src/app/avatars/activities');
     sharpModule = (await import('sharp')).default;
   } catch (error) {
     return out.skipped(`sharp or the media module does not load: ${(error as Error).message}`);
   }
   const { connectDatabase, disconnectDatabase } = await import('../../src/db/connection');
-  const { putFile } = await import('../../src/domain/avatar-store');
-  const { originalFileId } = await import('../../src/domain/ids');
+  const { putFile } = await import('../../src/app/avatars/store');
+  const { originalFileId } = await import('../../src/app/ids');
   const { sizes, maxInputPixels } = loadConfig().domain.avatar;
   const lanes = poolConcurrency('media', POOLS.media.concurrency);
 

@@ -4,11 +4,11 @@
  */
 import { ErrorType, permanentFailure } from '../errors';
 import { TASKS, type TaskDefinition, type TaskName } from '../tasks/registry';
-import * as cleanup from './cleanup';
+import * as cleanup from '../app/avatars/cleanup';
 import * as math from './math';
-import * as domain from './domain';
-import * as email from './email';
-import * as media from './media';
+import * as domain from '../app/comments/activities';
+import * as email from '../app/email/activities';
+import * as media from '../app/avatars/activities';
 import * as spam from './spam';
 import { checkArgs, checkJson } from './contract';
 import { batchRunner } from './batch';

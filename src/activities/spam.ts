@@ -1,7 +1,7 @@
 /** Spam scoring on the ml pool: the model is loaded once per process, at pool start. */
 import mongoose from 'mongoose';
 import { loadConfig } from '../config';
-import { Comment } from '../db/models/comment';
+import { Comment } from '../app/comments/model';
 import { ErrorType, permanentFailure } from '../errors';
 import type { SpamModel } from '../spam/model';
 import { loadOrTrainModel } from '../spam/train';

@@ -13,13 +13,13 @@ import { problemDetails } from './problem';
 import { rateLimit } from './rate-limit';
 import { requestLog } from './request-log';
 import { codecRoutes } from './routes/codec';
-import { commentRoutes } from './routes/comments';
+import { commentRoutes } from '../app/comments/routes';
 import { healthRoutes } from './routes/health';
 import { metricsRoutes } from './routes/metrics';
 import { poolRoutes } from './routes/pools';
 import { scheduleRoutes } from './routes/schedules';
 import { taskRoutes } from './routes/tasks';
-import { userRoutes } from './routes/users';
+import { userRoutes } from '../app/users/routes';
 import { workflowRoutes } from './routes/workflows';
 import { dashboardRoutes } from './ui/routes';
 

@@ -7,7 +7,7 @@ import { loadConfig } from '../config';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import { connectDatabase, databaseConnected, disconnectDatabase, pingDatabase } from '../db/connection';
-import { initModels } from '../db/models';
+import { initModels } from '../app/models';
 import { logger } from '../logging';
 import { connectClient, payloadCodec } from '../temporal/connection';
 import { ApiKeys, assertSafeToListen } from './auth';
@@ -15,7 +15,7 @@ import { ApiMetrics } from './metrics';
 import { createApp } from './app';
 import { Runs } from './runs';
 import { syncBuiltinSchedulesAtStart } from '../schedules/startup';
-import { resumePendingComments } from '../domain/recovery';
+import { resumePendingComments } from '../app/comments/recovery';
 
 async function main(): Promise<void> {
   const config = loadConfig();

@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
-import { escapeHtml } from '../domain/mail-safety';
+import { escapeHtml } from '../app/email/mail-safety';
 
 export interface StoredMessage {
   id: string;

@@ -13,7 +13,7 @@ import { getTask, isReachable, type TaskVisibility } from '../tasks/registry';
 import { isTaskName } from '../tasks/catalog';
 import { runPlacement } from '../temporal/start';
 import { WORKFLOW_TYPES, type WorkflowType } from '../temporal/workflow-types';
-import { RUN_ID_PREFIXES } from '../domain/run-ids';
+import { RUN_ID_PREFIXES } from '../app/run-ids';
 import { CODE_WORKFLOWS, getCodeWorkflow } from './code-workflows';
 import { at, Issues } from './issues';
 

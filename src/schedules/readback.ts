@@ -8,7 +8,7 @@ import type { ScheduleAction } from './action';
 import type { ScheduleDefinition } from './definition';
 import { RESERVED_KEYS, type OrchestraMemo } from './memo';
 import type { CalendarInput, ScheduleSpecInput } from './spec';
-import { RUN_ID_PREFIXES } from '../domain/run-ids';
+import { RUN_ID_PREFIXES } from '../app/run-ids';
 import { WORKFLOW_TYPES } from '../temporal/workflow-types';
 
 /**

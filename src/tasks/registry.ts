@@ -5,7 +5,7 @@
  * workflow code: workflows read the catalog.
  */
 import { z } from 'zod';
-import * as inputs from '../domain/task-inputs';
+import * as inputs from '../app/task-inputs';
 import { CATALOG, type TaskName, type TaskParamName, type TaskSpec } from './catalog';
 
 export { isReachable, runsLocally, TASK_NAMES, whyNotLocal, type TaskName, type TaskVisibility } from './catalog';

@@ -1,10 +1,10 @@
 /** Entry point of one worker pool: `npm run worker -- --pool ml`. */
 import type { Duration } from '@temporalio/common';
 import { loadConfig } from '../config';
-import { closeEmailTransport } from '../activities/email';
+import { closeEmailTransport } from '../app/email/activities';
 import { loadSpamModel } from '../activities/spam';
 import { connectDatabase, disconnectDatabase } from '../db/connection';
-import { initModels } from '../db/models';
+import { initModels } from '../app/models';
 import { connectWorker } from '../temporal/connection';
 import { POOL_NAMES, type PoolName } from '../tasks/pools';
 import { logger } from '../logging';

@@ -1,6 +1,9 @@
 /** Every workflow type the orchestrator pool registers. */
 export { canvas } from './canvas';
 export { arithmeticDemo } from './examples';
-export { avatarUploaded, commentPosted, digest } from './domain';
+// The application's workflows, each in its feature's folder (src/app/<feature>/workflow.ts).
+export { commentPosted } from '../app/comments/workflow';
+export { avatarUploaded } from '../app/avatars/workflow';
+export { digest } from '../app/digest/workflow';
 // Workflow interceptors, found by the SDK under this name: every run records its final state.
 export { interceptors } from './final-state';

@@ -33,11 +33,13 @@ import {
   type NodeState,
   type StepOptions,
   type TaskNode,
+  type WaitNode,
 } from '../canvas/types';
 import { WORKFLOW_TASK_QUEUE } from '../tasks/pools';
-import { getTaskSpec, runsLocally, type TaskSpec } from '../tasks/catalog';
+import { getTaskSpec, limitedQueueOf, runsLocally, type TaskSpec } from '../tasks/catalog';
 import { ErrorType } from '../errors';
 import { Semaphore } from './semaphore';
+import { takeEvent } from './events';
 import { WORKFLOW_TYPES } from '../temporal/workflow-types';
 
 /** A node's input: absent for the first node of a top-level chain, else the previous result. */
@@ -61,6 +63,9 @@ type ActivityFn = (...args: Json[]) => Promise<Json>;
  * scheduling remote activities when replayed (tests/replay).
  */
 const LOCAL_ACTIVITIES_PATCH = 'orchestra-local-activities';
+
+/** Rate-limited tasks (catalog maxPerSecond) run on their own queue since this patch. */
+const RATE_LIMITED_QUEUES_PATCH = 'orchestra-rate-limited-queues';
 
 /** A batched fan-out: a map with `batchSize` (one flat list) or a `chunks` node (a list per chunk). */
 interface Batching {
@@ -93,14 +98,33 @@ export class Interpreter {
   private readonly pending = new Semaphore(LIMITS.pendingActivitiesPerRun);
   private childCount = 0;
   private readonly localActivities: boolean;
+  /** Results of the steps that completed, by step id (see Resume in ../canvas/events), for a retry. */
+  private readonly steps: Record<string, Json> = {};
+  private readonly resume: Map<string, Json>;
 
   constructor(
     private readonly canvas: CanvasNode,
     private readonly defaults: StepOptions = {},
     private readonly placement: Placement = { basePath: 'canvas', indexOffset: 0 },
+    /** A retried run's completed steps: these return their stored result instead of running. */
+    resume: Record<string, Json> = {},
   ) {
     this.root = this.buildState(canvas, placement.basePath, true);
     this.localActivities = patched(LOCAL_ACTIVITIES_PATCH);
+    this.resume = new Map(Object.entries(resume));
+  }
+
+  /** The steps that completed (reused ones included), by step id. */
+  completedSteps(): Record<string, Json> {
+    return this.steps;
+  }
+
+  /** The stored result of a step a retry reuses, recorded as this run's own. */
+  private reusedStep(stepId: string): { value: Json } | undefined {
+    if (!this.resume.has(stepId)) return undefined;
+    const value = this.resume.get(stepId)!;
+    this.steps[stepId] = value;
+    return { value };
   }
 
   state(): CanvasState {
@@ -133,6 +157,8 @@ export class Interpreter {
       st.task = node.chunks.task;
       st.counts = counts(node.chunks.items.length);
       this.known += node.chunks.items.length;
+    } else if ('wait' in node) {
+      st.event = node.wait.event;
     } else {
       st.task = node.map.task;
       const items = node.map.items;
@@ -190,6 +216,7 @@ export class Interpreter {
   private async runNode(node: CanvasNode, st: NodeState, input: Input, inherited: StepOptions): Promise<Json> {
     const options = mergeOptions(inherited, node.options);
     if ('task' in node) return this.runTask(node, st, input, inherited);
+    if ('wait' in node) return this.track(st, () => this.runWait(node, st));
     return this.track(st, async () => {
       if ('chain' in node) return this.runChain(node.chain, st, input, options);
       if ('group' in node) return this.runGroup(node.group, st, input, options, node);
@@ -212,8 +239,28 @@ export class Interpreter {
     return current === undefined ? null : current.value;
   }
 
+  /** Takes the node's event from the run's inbox (waiting up to its timeout); the payload is the result. */
+  private async runWait(node: WaitNode, st: NodeState): Promise<Json> {
+    const { event, timeout } = node.wait;
+    const ms = durationMs(timeout);
+    st.waitingFor = { event, until: new Date(Date.now() + ms).toISOString() };
+    try {
+      const received = await takeEvent(event, ms);
+      if (received) return received.payload;
+    } finally {
+      delete st.waitingFor;
+    }
+    if ('default' in node.wait) return node.wait.default ?? null;
+    throw stepFailure({ type: ErrorType.EventTimeout, message: `no event "${event}" arrived within ${timeout}`, node: nodeRef(st) });
+  }
+
   private async runTask(node: TaskNode, st: NodeState, input: Input, inherited: StepOptions, leading: Json[] = []): Promise<Json> {
     try {
+      const reused = this.reusedStep(st.path);
+      if (reused) {
+        Object.assign(st, { status: 'completed', result: reused.value, reused: true, endedAt: new Date().toISOString() });
+        return reused.value;
+      }
       const definition = getTaskSpec(node.task);
       if (!definition) throw ApplicationFailure.create({ type: ErrorType.UnknownTask, message: `unknown task ${node.task}`, nonRetryable: true });
       const options = mergeOptions(definition.defaults, this.defaults, inherited, node.options);
@@ -222,7 +269,9 @@ export class Interpreter {
       if (options.delay !== undefined) await sleep(durationMs(options.delay));
       this.activitiesScheduled++;
       const activity = this.activity(definition, options, st.path, node.task);
-      return await this.track(st, () => this.pending.with(() => activity(...args)));
+      const result = await this.track(st, () => this.pending.with(() => activity(...args)));
+      this.steps[st.path] = result;
+      return result;
     } catch (error) {
       // Failures before the activity (bad kwargs, a cancelled delay) end the node too.
       if (st.status === 'pending') this.finish(st, { error });
@@ -236,12 +285,17 @@ export class Interpreter {
   /** The activity that runs one step: local in this worker for light tasks, else on the task's pool. */
   private activity(definition: TaskSpec, options: StepOptions, path: string, type: string, scale = 1): ActivityFn {
     if (this.localActivities && runsLocally(definition, options)) {
-      return proxyLocalActivities<Record<string, ActivityFn>>(toLocalActivityOptions(options, path, scale))[type];
+      const local = toLocalActivityOptions(options, path, scale);
+      // sdk-core drops a schedule-to-close timeout that fires while a retry backs off inside
+      // the worker (the step then ran all its attempts): with a bound on all attempts, every
+      // retry backs off on a durable timer, and the next attempt checks the bound.
+      if (local.scheduleToCloseTimeout !== undefined) local.localRetryThreshold = 0;
+      return proxyLocalActivities<Record<string, ActivityFn>>(local)[type];
     }
-    return proxyActivities<Record<string, ActivityFn>>({
-      ...toActivityOptions(options, definition.pool, path, scale),
-      cancellationType: ActivityCancellationType.TRY_CANCEL,
-    })[type];
+    const remote = toActivityOptions(options, definition.pool, path, scale);
+    // A rate-limited task runs on its own queue, whose dispatch rate the server limits.
+    if (definition.maxPerSecond !== undefined && type === definition.name && patched(RATE_LIMITED_QUEUES_PATCH)) remote.taskQueue = limitedQueueOf(definition);
+    return proxyActivities<Record<string, ActivityFn>>({ ...remote, cancellationType: ActivityCancellationType.TRY_CANCEL })[type];
   }
 
   private async runGroup(
@@ -253,7 +307,7 @@ export class Interpreter {
     segment = 'group',
   ): Promise<Json[]> {
     const limit = shape.maxConcurrency ?? LIMITS.defaultConcurrency;
-    if (this.shouldDelegate(members.length, countTasks(members))) {
+    if (this.shouldDelegate(members.length, countTasks(members), members)) {
       return this.delegate(members.length, limit, shape.settle ?? false, st, segment, (from, to) => ({
         request: {
           canvas: { group: members.slice(from, to), maxConcurrency: limit, settle: shape.settle },
@@ -327,11 +381,14 @@ export class Interpreter {
     const parts = await this.fanOut(batches, limit, false, { ...st, counts: undefined }, async (k) => {
       const slice = items.slice(k * size, (k + 1) * size);
       const input: BatchInput = { task: batching.task, items: slice, spread: batching.spread, args: batching.args, kwargs: batching.kwargs, offset: this.offsetOf(st) + k * size };
-      this.activitiesScheduled++;
+      const stepId = `${st.path}#${k}`;
+      const reused = this.reusedStep(stepId);
+      if (!reused) this.activitiesScheduled++;
       if (st.counts) st.counts.running += slice.length;
       try {
-        const run = this.activity(definition, options, `${st.path}#${k}`, BATCH_ACTIVITY, slice.length);
-        const results = (await this.pending.with(() => run(input as unknown as Json))) as Json[];
+        const run = this.activity(definition, options, stepId, BATCH_ACTIVITY, slice.length);
+        const results = reused ? (reused.value as Json[]) : ((await this.pending.with(() => run(input as unknown as Json))) as Json[]);
+        this.steps[stepId] = results;
         this.completed += slice.length;
         if (st.counts) st.counts.completed += slice.length;
         return results;
@@ -419,7 +476,9 @@ export class Interpreter {
    * activity budget goes too, unless this run has scheduled nothing yet: a child starts
    * with a fresh budget, and delegating again from there would recurse forever.
    */
-  private shouldDelegate(members: number, activities: number): boolean {
+  private shouldDelegate(members: number, activities: number, nodes: CanvasNode[] = []): boolean {
+    // Events reach this run only: a fan-out with wait nodes stays here, whatever its size.
+    if (nodes.some(hasWait)) return false;
     if (members > LIMITS.inlineFanOut) return true;
     return this.activitiesScheduled > 0 && this.activitiesScheduled + activities > LIMITS.activitiesPerRun;
   }
@@ -450,12 +509,14 @@ export class Interpreter {
       const placement: Placement = { basePath: st.path, indexOffset: this.offsetOf(st) + units.first(from), segment: this.segmentFor(st === this.root, segment) };
       const members = units.count(from, to);
       if (st.counts) st.counts.running += members;
+      const stepId = `${st.path}/${k}`;
       try {
-        parts[k] = await executeChild(canvasChildWorkflowType, {
+        parts[k] = (this.reusedStep(stepId)?.value as Json[] | undefined) ?? await executeChild(canvasChildWorkflowType, {
           args: [{ ...request, placement }],
           workflowId: `${info.workflowId}/${st.path}/${k}-${this.childCount++}`,
           taskQueue: WORKFLOW_TASK_QUEUE,
         });
+        this.steps[stepId] = parts[k];
       } catch (error) {
         if (st.counts) st.counts.failed += members;
         throw readCanvasFailure(error) ? stepFailure(readCanvasFailure(error)!) : error;
@@ -500,6 +561,10 @@ function countTasks(nodes: CanvasNode[]): number {
     else total += countTasks(childNodes(node));
   }
   return total;
+}
+
+function hasWait(node: CanvasNode): boolean {
+  return 'wait' in node || childNodes(node).some(hasWait);
 }
 
 function nodeRef(st: NodeState): CanvasFailure['node'] {

@@ -8,10 +8,10 @@
 import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
 import { connectDatabase, disconnectDatabase } from '../../src/db/connection';
-import { Comment, User, initModels } from '../../src/db/models';
-import { CHUNKS_COLLECTION, FILES_COLLECTION, chunkId, putFile, readFile } from '../../src/domain/avatar-store';
-import { originalFileId } from '../../src/domain/ids';
-import { INBOX_COLLECTION } from '../../src/domain/mention-inbox';
+import { Comment, User, initModels } from '../../src/app/models';
+import { CHUNKS_COLLECTION, FILES_COLLECTION, chunkId, putFile, readFile } from '../../src/app/avatars/store';
+import { originalFileId } from '../../src/app/ids';
+import { INBOX_COLLECTION } from '../../src/app/comments/mention-inbox';
 import { WORKFLOW_TASK_QUEUE } from '../../src/tasks/pools';
 import { call, inbox, temporalClient, waitForEnd } from '../support/http';
 

@@ -38,6 +38,32 @@ export const CASES: ReplayCase[] = [
   canvas('cancel', { canvas: { chain: [{ group: [{ ...t('sleep', 60_000), options: { heartbeatTimeout: '2s' } }, t('add', 1, 1)] }, t('noop')] }, onError: { task: 'noop', onCancel: true } }, { cancelAfterFirstResult: true }),
   canvas('delegation', { canvas: { chain: [t('noop', 2), { map: { task: 'mul', items: Array.from({ length: 503 }, (_, i) => i), args: [2], maxConcurrency: 300 } }, t('xsum')] } }, { children: 'last' }),
   { name: 'arithmetic-demo', workflowType: 'arithmeticDemo', args: [4, 5, 7] },
+  // Recorded after 'orchestra-local-activities': light tasks as local activities (markers),
+  // batches, and local steps beside remote ones. The cases above predate it and replay with
+  // remote activities.
+  canvas('local-chain', { canvas: { chain: [t('add', 4, 5), t('add', 6), t('mul', 7)] } }),
+  canvas('local-chunks', { canvas: { chain: [{ chunks: { task: 'add', items: [[1, 2], [3, 4], [5, 6], [7, 8], [9, 10], [11, 12], [13, 14]], size: 3 } }, t('noop')] } }),
+  canvas('local-batched-map', { canvas: { chain: [t('noop', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), { map: { task: 'mul', args: [3], batchSize: 4 } }, t('xsum')] } }),
+  canvas('local-mixed', {
+    canvas: {
+      chain: [
+        t('add', 1, 1),
+        {
+          group: [
+            { ...t('mul', 2), options: { local: false } },
+            { map: { task: 'divide', items: [4, 8], kwargs: { y: 2 }, batchSize: 1, options: { local: false } } },
+            { ...t('sleep', 200), immutable: true },
+            // A local retry on a durable timer: a bound on all attempts makes every local backoff one.
+            { ...t('flaky', 1), immutable: true, options: { local: true, scheduleToCloseTimeout: '1m', retry: { initialInterval: '300ms' } } },
+          ],
+        },
+        { ...t('noop'), options: { delay: '500ms' } },
+      ],
+    },
+  }),
+  canvas('local-failure', { canvas: { chain: [t('add', 1, 1), { chunks: { task: 'divide', items: [[1, 1], [1, 0]], size: 1 }, id: 'split' }, t('mul', 2)] }, onError: { task: 'noop' } }),
+  canvas('local-chunks-delegation', { canvas: { chunks: { task: 'noop', items: Array.from({ length: 510 }, (_, i) => [i]), size: 1 } } }, { children: 'last' }),
+  { name: 'arithmetic-demo-local', workflowType: 'arithmeticDemo', args: [2, 3, 4] },
 ];
 
 /** Fixed ids, so the recorded child workflow ids are stable too. */

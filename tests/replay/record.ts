@@ -2,14 +2,16 @@
  * Records the histories of tests/replay/cases.ts into tests/replay/histories/, against a
  * running server with the orchestra workers (`npm start`, or TEMPORAL_ADDRESS=...):
  *
- *   npx tsx tests/replay/record.ts
+ *   npx tsx tests/replay/record.ts              # the cases that have no history yet
+ *   npx tsx tests/replay/record.ts local-chain  # these cases, again
  *
  * Record without payload encryption: the replay test decodes with the default converter.
- * Re-record only on purpose: the recorded histories are what old runs look like, and the
- * replay test proves today's workflow code still replays them.
+ * Histories already recorded are kept: they are what old runs look like (the first ones
+ * predate local activities), and the replay test proves today's workflow code still
+ * replays them. Re-record one only on purpose, by name.
  */
 import { WorkflowFailedError, type Client } from '@temporalio/client';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../src/config';
 import { WORKFLOW_TASK_QUEUE } from '../../src/tasks/pools';
@@ -26,13 +28,24 @@ export interface ManifestEntry {
   workflowType: string;
 }
 
-export async function recordAll(client: Client, dir = HISTORY_DIR): Promise<ManifestEntry[]> {
+/**
+ * Records the named cases (by default every case without a history file yet) and adds
+ * them to the manifest, replacing their earlier entries; every other history stays.
+ */
+export async function recordCases(client: Client, names: string[] = [], dir = HISTORY_DIR): Promise<ManifestEntry[]> {
   mkdirSync(dir, { recursive: true });
-  for (const file of readdirSync(dir)) if (file.endsWith('.json')) rmSync(path.join(dir, file));
-  const manifest: ManifestEntry[] = [];
-  for (const replayCase of CASES) manifest.push(...(await record(client, replayCase, dir)));
-  writeFileSync(path.join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  return manifest;
+  const unknown = names.filter((name) => !CASES.some((c) => c.name === name));
+  if (unknown.length) throw new Error(`no such replay case: ${unknown.join(', ')}`);
+  const chosen = names.length ? CASES.filter((c) => names.includes(c.name)) : CASES.filter((c) => !existsSync(path.join(dir, `${c.name}.json`)));
+  const manifestPath = path.join(dir, 'manifest.json');
+  let manifest: ManifestEntry[] = existsSync(manifestPath) ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as ManifestEntry[]) : [];
+  for (const replayCase of chosen) {
+    const entries = await record(client, replayCase, dir);
+    const files = new Set(entries.map((e) => e.file));
+    manifest = [...manifest.filter((e) => !files.has(e.file) && !e.file.startsWith(`${replayCase.name}.`)), ...entries];
+    writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+  }
+  return chosen.length ? manifest.filter((e) => chosen.some((c) => e.file.startsWith(`${c.name}.`))) : [];
 }
 
 async function record(client: Client, replayCase: ReplayCase, dir: string): Promise<ManifestEntry[]> {
@@ -75,8 +88,8 @@ async function until(condition: () => Promise<boolean>, timeoutMs = 60_000): Pro
 if (require.main === module) {
   (async () => {
     const client = await connectClient(loadConfig());
-    const manifest = await recordAll(client);
-    console.log(`recorded ${manifest.length} histories in ${HISTORY_DIR}`);
+    const recorded = await recordCases(client, process.argv.slice(2));
+    console.log(`recorded ${recorded.length} histories in ${HISTORY_DIR}: ${recorded.map((e) => e.file).join(', ') || 'none needed'}`);
     await client.connection.close();
   })().catch((error) => {
     console.error(error);

@@ -20,7 +20,7 @@ import { readJson, readValid } from '../body';
 import { badRequest, conflict, HttpProblem, notFound } from '../problem';
 import type { AppContext } from '../context';
 import { requires, taskReach } from '../auth';
-import { reservedPrefixOf } from '../../domain/run-ids';
+import { reservedPrefixOf } from '../../app/run-ids';
 
 const Timestamp = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with an offset, like "2030-01-01T07:00:00Z"' });
 const NoteBody = z.strictObject({ note: z.string().max(1000).optional() });

@@ -17,7 +17,7 @@ import { badRequest, conflict, HttpProblem, notFound } from '../problem';
 import { RUN_STATUSES, runLinks, type RunStatus } from '../runs';
 import type { AppContext } from '../context';
 import { requires, taskReach } from '../auth';
-import { reservedPrefixOf } from '../../domain/run-ids';
+import { reservedPrefixOf } from '../../app/run-ids';
 import { assertSameRequest, REQUEST_HASH_MEMO, requestHash } from '../idempotency';
 
 const MAX_WAIT_MS = 5 * 60_000;

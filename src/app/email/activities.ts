@@ -6,15 +6,15 @@
 import { Context } from '@temporalio/activity';
 import mongoose from 'mongoose';
 import nodemailer, { type Transporter } from 'nodemailer';
-import { loadConfig } from '../config';
-import { Comment } from '../db/models/comment';
-import { User } from '../db/models/user';
-import * as ledger from '../domain/email-ledger';
-import { digestEmail, mentionEmail, type Rendered } from '../domain/email-templates';
-import { mentionsOf } from '../domain/mention-inbox';
-import { headerProblem } from '../domain/mail-safety';
-import type { EmailMessage, EmailResult } from '../domain/task-inputs';
-import { ErrorType, permanentFailure, transientFailure } from '../errors';
+import { loadConfig } from '../../config';
+import { Comment } from '../comments/model';
+import { User } from '../users/model';
+import * as ledger from './ledger';
+import { digestEmail, mentionEmail, type Rendered } from './templates';
+import { mentionsOf } from '../comments/mention-inbox';
+import { headerProblem } from './mail-safety';
+import type { EmailMessage, EmailResult } from '../task-inputs';
+import { ErrorType, permanentFailure, transientFailure } from '../../errors';
 
 let transport: Transporter | undefined;
 

@@ -1,20 +1,20 @@
 /** The domain's models, and index creation at process start (autoIndex is not relied on). */
-import { Comment } from './comment';
-import { EmailLog } from './email-log';
-import { User } from './user';
+import { Comment } from './comments/model';
+import { EmailLog } from './email/model';
+import { User } from './users/model';
 import mongoose from 'mongoose';
-import { loadConfig } from '../../config';
-import { CHUNKS_COLLECTION, FILES_COLLECTION } from '../../domain/avatar-store';
-import { COMMENT_LISTS_COLLECTION } from '../../domain/comment-lists';
-import { INBOX_COLLECTION } from '../../domain/mention-inbox';
-import { USER_NAMES_COLLECTION } from '../../domain/user-names';
-import { ensureEmbeddedIdIndexes } from './embedded-id-index';
+import { loadConfig } from '../config';
+import { CHUNKS_COLLECTION, FILES_COLLECTION } from './avatars/store';
+import { COMMENT_LISTS_COLLECTION } from './comments/lists';
+import { INBOX_COLLECTION } from './comments/mention-inbox';
+import { USER_NAMES_COLLECTION } from './users/names';
+import { ensureEmbeddedIdIndexes } from '../db/embedded-id-index';
 
 const KEYED_COLLECTIONS = [FILES_COLLECTION, CHUNKS_COLLECTION, COMMENT_LISTS_COLLECTION, INBOX_COLLECTION, USER_NAMES_COLLECTION];
 
-export { Comment, COMMENT_STATUSES, commentWorkflowId, type CommentStatus, type CommentDocument } from './comment';
-export { EmailLog, type EmailState } from './email-log';
-export { User, nameKeyOf, type UserDocument } from './user';
+export { Comment, COMMENT_STATUSES, commentWorkflowId, type CommentStatus, type CommentDocument } from './comments/model';
+export { EmailLog, type EmailState } from './email/model';
+export { User, nameKeyOf, type UserDocument } from './users/model';
 
 let ready: Promise<void> | undefined;
 

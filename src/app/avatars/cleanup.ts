@@ -6,9 +6,9 @@
  * so an upload still being processed is never taken.
  */
 import { Context } from '@temporalio/activity';
-import { deleteFiles, filesStoredBefore } from '../domain/avatar-store';
-import { avatarFileOwner } from '../domain/ids';
-import { User } from '../db/models';
+import { deleteFiles, filesStoredBefore } from './store';
+import { avatarFileOwner } from '../ids';
+import { User } from '../models';
 
 export interface CleanupResult {
   scanned: number;

@@ -4,8 +4,8 @@
  * collection on the embedded database, which cannot use the `mentions` index).
  */
 import mongoose from 'mongoose';
-import { Comment } from '../db/models/comment';
-import { User } from '../db/models/user';
+import { Comment } from './model';
+import { User } from '../users/model';
 
 export const INBOX_COLLECTION = 'mention_inbox';
 /** Mentions kept per user; a digest lists at most this many. */

@@ -1,13 +1,13 @@
 /** Small database steps of the domain workflows, on the default pool. */
 import mongoose from 'mongoose';
-import { Comment, type CommentStatus } from '../db/models/comment';
-import { EmailLog } from '../db/models/email-log';
-import { User } from '../db/models/user';
-import { deleteFiles, findFile, uploadFiles } from '../domain/avatar-store';
-import { appendToList } from '../domain/comment-lists';
-import { recordMentions } from '../domain/mention-inbox';
-import type { DigestPageInput, EmailResult, ThumbnailResult } from '../domain/task-inputs';
-import { ErrorType, permanentFailure } from '../errors';
+import { Comment, type CommentStatus } from './model';
+import { EmailLog } from '../email/model';
+import { User } from '../users/model';
+import { deleteFiles, findFile, uploadFiles } from '../avatars/store';
+import { appendToList } from './lists';
+import { recordMentions } from './mention-inbox';
+import type { DigestPageInput, EmailResult, ThumbnailResult } from '../task-inputs';
+import { ErrorType, permanentFailure } from '../../errors';
 
 const oid = (id: string) => new mongoose.Types.ObjectId(id);
 

@@ -18,7 +18,7 @@
  * nothing was delivered.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { EmailLog } from '../db/models/email-log';
+import { EmailLog } from './model';
 
 export interface Envelope {
   to: string;

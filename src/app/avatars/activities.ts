@@ -8,11 +8,11 @@
 import { Context } from '@temporalio/activity';
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
-import { loadConfig } from '../config';
-import { findFile, noteDerived, putFile, readFile } from '../domain/avatar-store';
-import { isUsersAvatarFile, thumbnailFileId } from '../domain/ids';
-import type { ThumbnailInput, ThumbnailResult, ThumbnailsInput } from '../domain/task-inputs';
-import { ErrorType, permanentFailure } from '../errors';
+import { loadConfig } from '../../config';
+import { findFile, noteDerived, putFile, readFile } from './store';
+import { isUsersAvatarFile, thumbnailFileId } from '../ids';
+import type { ThumbnailInput, ThumbnailResult, ThumbnailsInput } from '../task-inputs';
+import { ErrorType, permanentFailure } from '../../errors';
 
 // One libvips thread per running thumbnail: the pool's concurrency (≈ cores) then bounds the
 // CPU in use, and the cache would only hold originals that are never read twice.

@@ -1,10 +1,10 @@
 /** Reading the domain routes' JSON bodies: size limit, no `$`/`.` keys, then a zod schema. */
 import type { Context } from 'koa';
 import type { z } from 'zod';
-import { parseWith } from '../../canvas/issues';
-import { unsafeKeys } from '../../domain/safe-keys';
-import { readJson } from '../body';
-import { badRequest } from '../problem';
+import { parseWith } from '../canvas/issues';
+import { unsafeKeys } from './safe-keys';
+import { readJson } from '../api/body';
+import { badRequest } from '../api/problem';
 
 export async function readBody<S extends z.ZodType>(ctx: Context, schema: S, maxBytes: number): Promise<z.infer<S>> {
   const body = await readJson(ctx, maxBytes);

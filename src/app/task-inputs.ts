@@ -66,4 +66,4 @@ export const SettledSchema = z.array(z.looseObject({ ok: z.boolean() }));
 export const EmailResultSchema = z.looseObject({ key: z.string(), status: z.enum(['sent', 'duplicate']), messageId: z.string() });
 export type EmailResult = { key: string; status: 'sent' | 'duplicate'; messageId: string };
 
-export { DEFAULT_AVATAR_SIZES } from './avatar-sizes';
+export { DEFAULT_AVATAR_SIZES } from './avatars/sizes';

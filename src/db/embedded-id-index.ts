@@ -18,7 +18,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import mongoose from 'mongoose';
-import { logger } from '../../logging';
+import { logger } from '../logging';
 
 const run = promisify(execFile);
 

@@ -3,7 +3,7 @@
  * published, every mentioned user gets one email (a settled group: one bad address does
  * not stop the others), and the outcome is recorded on the comment.
  */
-import { chain, group, runCanvas, task, withConcurrency } from '../builders';
+import { chain, group, runCanvas, task, withConcurrency } from '../../workflows/builders';
 
 export type SpamVerdict = { spam: boolean; probability: number };
 export type Deliveries = { sent: number; duplicates: number; failed: number };

@@ -1,6 +1,6 @@
 /** A user: who comments, who gets mentioned and emailed, and whose avatar is in GridFS. */
 import { Schema, model, type InferSchemaType, type HydratedDocument } from 'mongoose';
-import { EMAIL_PATTERN } from '../../domain/mail-safety';
+import { EMAIL_PATTERN } from '../email/mail-safety';
 
 const AvatarSchema = new Schema(
   {

@@ -6,8 +6,8 @@
  * media.thumbnail per size) replay down their old path (patch `avatar-one-pass`).
  */
 import { isCancellation, patched } from '@temporalio/workflow';
-import { DEFAULT_AVATAR_SIZES } from '../../domain/avatar-sizes';
-import { group, runCanvas, task } from '../builders';
+import { DEFAULT_AVATAR_SIZES } from './sizes';
+import { group, runCanvas, task } from '../../workflows/builders';
 
 export type AvatarUpload = { userId: string; originalId: string; sizes?: number[] };
 export type Thumbnail = { size: number; fileId: string; bytes: number; width: number; height: number };

@@ -6,9 +6,9 @@
  */
 import type { Client } from '@temporalio/client';
 import mongoose from 'mongoose';
-import { Comment } from '../db/models';
-import { logger } from '../logging';
-import { startCommentPosted } from './workflow-starts';
+import { Comment } from '../models';
+import { logger } from '../../logging';
+import { startCommentPosted } from '../starts';
 
 /** Comments younger than this may still be mid-request in another API process. */
 const SETTLE_MS = 30_000;

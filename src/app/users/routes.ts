@@ -7,17 +7,17 @@ import busboy from 'busboy';
 import type { Context } from 'koa';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { User, nameKeyOf, type UserDocument } from '../../db/models/user';
-import { findFile, openDownload, putFile, touchFile } from '../../domain/avatar-store';
-import { avatarWorkflowId, isObjectId, originalFileId } from '../../domain/ids';
-import { addUserName } from '../../domain/user-names';
-import { sniffImage } from '../../domain/image-sniff';
-import { isEmailAddress, isHeaderSafe } from '../../domain/mail-safety';
-import { startAvatarUploaded } from '../../domain/workflow-starts';
-import type { AppContext } from '../context';
-import { conflict, HttpProblem, notFound } from '../problem';
-import { readBody } from './domain-input';
-import { requires } from '../auth';
+import { User, nameKeyOf, type UserDocument } from './model';
+import { findFile, openDownload, putFile, touchFile } from '../avatars/store';
+import { avatarWorkflowId, isObjectId, originalFileId } from '../ids';
+import { addUserName } from './names';
+import { sniffImage } from '../avatars/image-sniff';
+import { isEmailAddress, isHeaderSafe } from '../email/mail-safety';
+import { startAvatarUploaded } from '../starts';
+import type { AppContext } from '../../api/context';
+import { conflict, HttpProblem, notFound } from '../../api/problem';
+import { readBody } from '../http-input';
+import { requires } from '../../api/auth';
 
 const NewUser = z.strictObject({
   // Control characters are checked before trimming, so a trailing CR/LF is refused, not hidden.

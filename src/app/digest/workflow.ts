@@ -11,7 +11,7 @@
  * down the old path (patch `digest-pages`).
  */
 import { continueAsNew, patched } from '@temporalio/workflow';
-import { chain, group, runCanvas, task, withConcurrency } from '../builders';
+import { chain, group, runCanvas, task, withConcurrency } from '../../workflows/builders';
 
 export type DigestPlan = { until: string; users: Array<{ userId: string; since: string | null }> };
 export type DigestOutcome = { until: string; users: number; failed: number };
