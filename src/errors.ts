@@ -29,6 +29,8 @@ export const ErrorType = {
   Timeout: 'TimeoutError',
   /** A step was cancelled (Temporal's CancelledFailure, as the API reports it). */
   Cancelled: 'CancelledError',
+  /** A wait node without a default saw no event by its timeout. */
+  EventTimeout: 'EventTimeoutError',
 } as const;
 
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];

@@ -11,6 +11,7 @@ import type { Config } from '../config';
 import { ClosedRunCache } from './closed-run-cache';
 import { TasksKey, WorkflowKindKey } from '../temporal/search-attributes';
 import { notFound } from './problem';
+import { retryLinks, type RunRef } from './retry';
 
 export const RUN_STATUSES = ['RUNNING', 'COMPLETED', 'FAILED', 'CANCELED', 'TERMINATED', 'TIMED_OUT', 'CONTINUED_AS_NEW'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -27,6 +28,9 @@ export interface RunView extends RunSummary {
   failure: RunFailure | null;
   progress: CanvasState['progress'] | null;
   state: NodeState | null;
+  /** The run this one retries (POST /workflows/:id/retry), and the run that retried this one. */
+  retryOf?: RunRef;
+  retriedBy?: RunRef;
 }
 
 export interface RunLinks {
@@ -93,6 +97,7 @@ export class Runs {
       state: null,
       links: runLinks(this.config, workflowId, description.runId),
     };
+    Object.assign(view, await retryLinks(this.client, workflowId, description));
     const remembered = this.closed.get(description.runId);
     if (remembered) return { ...view, ...remembered };
     if (status !== 'RUNNING') Object.assign(view, await this.outcome(this.client.workflow.getHandle(workflowId, description.runId)));

@@ -6,7 +6,8 @@ import { z } from 'zod';
 import { ACTIVITY_POOL_NAMES } from '../tasks/pools';
 import { parseDuration } from './duration';
 import { LIMITS } from './limits';
-import type { CanvasRequest, ChainNode, ChordNode, ChunksNode, ChunksSpec, GroupNode, MapNode, MapSpec, RetryOptions, StepOptions, TaskNode } from './types';
+import { EVENT_NAME_PATTERN } from './events';
+import type { CanvasRequest, ChainNode, ChordNode, ChunksNode, ChunksSpec, GroupNode, MapNode, MapSpec, RetryOptions, StepOptions, TaskNode, WaitNode, WaitSpec } from './types';
 
 const DURATION_MESSAGE = 'must be a duration like "500ms", "30s", "5m", "1h" or integer milliseconds';
 
@@ -51,7 +52,7 @@ const BatchSize = z.number().int().min(1).max(LIMITS.maxBatchSize);
 
 /** A node of any kind, for the OpenAPI document (validation walks nodes one by one). */
 export const CanvasNodeSchema: z.ZodType = z
-  .lazy(() => z.union([TaskNodeSchema, ChainNodeSchema, GroupNodeSchema, ChordNodeSchema, MapNodeSchema, ChunksNodeSchema]))
+  .lazy(() => z.union([TaskNodeSchema, ChainNodeSchema, GroupNodeSchema, ChordNodeSchema, MapNodeSchema, ChunksNodeSchema, WaitNodeSchema]))
   .meta({ id: 'CanvasNode' });
 
 const Members = z.array(CanvasNodeSchema).min(1);
@@ -126,6 +127,26 @@ export const ChunksNodeSchema = z
     description: "Celery's chunks: items (lists of arguments) split into chunks of `size`, one activity per chunk; the result is a list of per-chunk result lists.",
   });
 
+export const EventNameSchema = z
+  .string()
+  .regex(EVENT_NAME_PATTERN, { message: 'must be 1 to 100 letters, digits, . _ : or -' })
+  .meta({ id: 'EventName', example: 'approved' });
+
+export const WaitNodeSchema = z
+  .strictObject({
+    wait: z.strictObject({
+      event: EventNameSchema,
+      timeout: DurationSchema,
+      default: JsonSchema.meta({ description: 'The result when no event arrives in time; without it the node fails with EventTimeoutError.' }).optional(),
+    }),
+    id: NodeId.optional(),
+    options: StepOptionsSchema.optional(),
+  })
+  .meta({
+    id: 'WaitNode',
+    description: 'Waits for an event sent with POST /workflows/{id}/events/{name}; the event\'s payload is the result. An event that arrived earlier is used at once.',
+  });
+
 export const WorkflowIdSchema = z
   .string()
   .min(1)
@@ -164,6 +185,8 @@ assertTrue<SameKeys<z.infer<typeof MapNodeSchema>, MapNode>>();
 assertTrue<SameKeys<z.infer<typeof MapNodeSchema>['map'], MapSpec>>();
 assertTrue<SameKeys<z.infer<typeof ChunksNodeSchema>, ChunksNode>>();
 assertTrue<SameKeys<z.infer<typeof ChunksNodeSchema>['chunks'], ChunksSpec>>();
+assertTrue<SameKeys<z.infer<typeof WaitNodeSchema>, WaitNode>>();
+assertTrue<SameKeys<z.infer<typeof WaitNodeSchema>['wait'], WaitSpec>>();
 assertTrue<SameKeys<z.infer<typeof CanvasRequestSchema>, CanvasRequest>>();
 
 /** The request envelope's fields, from the schema: the validator names any other key. */

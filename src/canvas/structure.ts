@@ -9,8 +9,10 @@
 import { getTaskSpec } from '../tasks/catalog';
 import type { Issue } from './issues';
 import { LIMITS } from './limits';
+import { parseDuration } from './duration';
+import { EVENT_NAME_PATTERN } from './events';
 
-const KINDS = ['task', 'chain', 'group', 'chord', 'map', 'chunks'] as const;
+const KINDS = ['task', 'chain', 'group', 'chord', 'map', 'chunks', 'wait'] as const;
 
 type Fields = Record<string, unknown>;
 
@@ -48,6 +50,8 @@ class StructureCheck {
         return this.fanOut(value.map, `${path}.map`, false);
       case 'chunks':
         return this.fanOut(value.chunks, `${path}.chunks`, true);
+      case 'wait':
+        return this.wait(value.wait, `${path}.wait`);
     }
   }
 
@@ -61,6 +65,13 @@ class StructureCheck {
     if (typeof fields.task !== 'string' || !getTaskSpec(fields.task)) this.add(`${path}.task`, `unknown task ${JSON.stringify(fields.task)}`);
     if (fields.args !== undefined && !Array.isArray(fields.args)) this.add(`${path}.args`, 'must be an array');
     if (fields.kwargs !== undefined && !isObject(fields.kwargs)) this.add(`${path}.kwargs`, 'must be an object');
+  }
+
+  /** An event name and a timeout the interpreter can read (the API checks them in full). */
+  private wait(spec: unknown, path: string): void {
+    if (!isObject(spec)) return this.add(path, 'must be {"event": name, "timeout": duration}');
+    if (typeof spec.event !== 'string' || !EVENT_NAME_PATTERN.test(spec.event)) this.add(`${path}.event`, 'must be 1 to 100 letters, digits, . _ : or -');
+    if (parseDuration(spec.timeout) === undefined) this.add(`${path}.timeout`, 'must be a duration like "30s"');
   }
 
   private fanOut(spec: unknown, path: string, chunks: boolean): void {

@@ -84,7 +84,19 @@ export interface ChunksNode extends NodeBase {
   chunks: ChunksSpec;
 }
 
-export type CanvasNode = TaskNode | ChainNode | GroupNode | ChordNode | MapNode | ChunksNode;
+/** Waits for an event delivered to the run (POST /workflows/:id/events/:name); its payload is the result. */
+export interface WaitSpec {
+  event: string;
+  timeout: Duration;
+  /** The result when no event arrives in time; without it the node fails with EventTimeoutError. */
+  default?: Json;
+}
+
+export interface WaitNode extends NodeBase {
+  wait: WaitSpec;
+}
+
+export type CanvasNode = TaskNode | ChainNode | GroupNode | ChordNode | MapNode | ChunksNode | WaitNode;
 
 export interface CanvasRequest {
   canvas: CanvasNode;
@@ -103,7 +115,7 @@ export interface CanvasFailure {
 }
 
 export type NodeStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
-export type NodeKind = 'task' | 'chain' | 'group' | 'chord' | 'map' | 'chunks';
+export type NodeKind = 'task' | 'chain' | 'group' | 'chord' | 'map' | 'chunks' | 'wait';
 
 /** The live tree the `state` query returns. */
 export interface NodeState {
@@ -122,6 +134,12 @@ export interface NodeState {
   /** Added by the API while the task runs: the previous attempt's error, when it is retrying. */
   lastError?: { type: string; message: string };
   children?: NodeState[];
+  /** A wait node's event name. */
+  event?: string;
+  /** While a wait node waits: the event and when it stops waiting (ISO time). */
+  waitingFor?: { event: string; until: string };
+  /** A retried run's step whose result came from the run it retries (not run again). */
+  reused?: boolean;
   /** Fan-outs: counts rather than one entry per item once they are large. */
   counts?: { total: number; completed: number; failed: number; running: number };
 }
@@ -138,6 +156,7 @@ export function nodeKind(node: CanvasNode): NodeKind {
   if ('group' in node) return 'group';
   if ('chord' in node) return 'chord';
   if ('chunks' in node) return 'chunks';
+  if ('wait' in node) return 'wait';
   return 'map';
 }
 

@@ -18,6 +18,7 @@ import {
   MapNodeSchema,
   StepOptionsSchema,
   TaskNodeSchema,
+  WaitNodeSchema,
   WorkflowIdSchema,
 } from './schemas';
 import { childNodes, type CanvasNode, type CanvasRequest, type Json, type StepOptions } from './types';
@@ -32,7 +33,7 @@ const GROUP_FIELDS = GroupNodeSchema.omit({ group: true });
 const CHORD_FIELDS = ChordNodeSchema.omit({ chord: true });
 const CHORD_SHAPE_FIELDS = ChordNodeSchema.shape.chord.omit({ header: true, body: true });
 
-const KINDS = ['task', 'chain', 'group', 'chord', 'map', 'chunks'] as const;
+const KINDS = ['task', 'chain', 'group', 'chord', 'map', 'chunks', 'wait'] as const;
 class Walker extends Issues {
   nodes = 0;
   /** Which tasks this caller may name (src/tasks/registry.ts, TaskVisibility). */
@@ -62,6 +63,10 @@ class Walker extends Issues {
         return this.mapNode(node, path, hasInput);
       case 'chunks':
         return this.chunksNode(node, path);
+      case 'wait':
+        // Event name, timeout and default are all the schema's; the input, if any, is ignored.
+        this.check(WaitNodeSchema, node, path);
+        return;
     }
   }
 
@@ -293,6 +298,7 @@ function checkLocalSteps(walker: Issues, request: CanvasRequest): void {
     if ('chunks' in node) return check(node.chunks.task, placingWith(at, node.chunks.options, `${path}.chunks.options`), path);
     if ('chain' in node) return node.chain.forEach((child, i) => visit(child, `${path}.chain[${i}]`, at));
     if ('group' in node) return node.group.forEach((child, i) => visit(child, `${path}.group[${i}]`, at));
+    if ('wait' in node) return; // runs no task
     node.chord.header.forEach((child, i) => visit(child, `${path}.chord.header[${i}]`, at));
     visit(node.chord.body, `${path}.chord.body`, at);
   };

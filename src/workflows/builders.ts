@@ -19,6 +19,8 @@ import type {
   NodeState,
   StepOptions,
   TaskNode,
+  WaitNode,
+  WaitSpec,
 } from '../canvas/types';
 import { invalidCanvas } from '../canvas/failures';
 import { checkStructure } from '../canvas/structure';
@@ -50,6 +52,14 @@ export function group(...nodes: CanvasNode[]): GroupNode {
 
 export function chord(header: CanvasNode[], body: CanvasNode): ChordNode {
   return { chord: { header, body } };
+}
+
+/**
+ * Waits for an event sent to this run (POST /workflows/:id/events/:name); its payload is
+ * the node's result. Without `default`, no event by `timeout` fails with EventTimeoutError.
+ */
+export function wait(event: string, options: Omit<WaitSpec, 'event'>): WaitNode {
+  return { wait: { event, ...options } };
 }
 
 type MapExtras = Omit<MapSpec, 'task' | 'items' | 'spread'>;

@@ -1,16 +1,28 @@
 /** The `canvas` workflow: runs a validated canvas request (POST /workflows). */
-import { CancellationScope, isCancellation } from '@temporalio/workflow';
+import { CancellationScope, defineQuery, isCancellation, setHandler } from '@temporalio/workflow';
+import { RETRY_QUERY, type Resume } from '../canvas/events';
 import { describeFailure, invalidCanvas, readCanvasFailure } from '../canvas/failures';
 import type { CanvasFailure, CanvasRequest, Json } from '../canvas/types';
 import { checkStructure } from '../canvas/structure';
 import { publishState } from './final-state';
 import { Interpreter, type Placement } from './interpreter';
+import { listenForEvents, receivedEvents } from './events';
 
 /** A request as the workflow receives it; `input` and `placement` are set only for delegated chunks. */
 export interface CanvasRun extends CanvasRequest {
   input?: { value: Json };
   placement?: Placement;
+  /** Set by POST /workflows/:id/retry: the earlier run's completed steps and events. */
+  resume?: Resume;
 }
+
+/** What a closed run tells POST /workflows/:id/retry (replayed on a worker, so old runs answer too). */
+export interface RetryState {
+  request: CanvasRun;
+  resume: Resume;
+}
+
+export const retryStateQuery = defineQuery<RetryState>(RETRY_QUERY);
 
 export async function canvas(request: CanvasRun): Promise<Json> {
   // The API validated it in full already; runs started otherwise (the temporal CLI, a
@@ -20,8 +32,10 @@ export async function canvas(request: CanvasRun): Promise<Json> {
     const problems = checkStructure(request);
     if (problems.length > 0) throw invalidCanvas('canvas request', problems);
   }
-  const interpreter = new Interpreter(request.canvas, request.defaults, request.placement);
+  listenForEvents(request.resume?.events);
+  const interpreter = new Interpreter(request.canvas, request.defaults, request.placement, request.resume?.steps);
   publishState(() => interpreter.state());
+  setHandler(retryStateQuery, () => ({ request, resume: { steps: interpreter.completedSteps(), events: receivedEvents() } }));
   try {
     return await interpreter.run(request.input);
   } catch (error) {

@@ -7,7 +7,9 @@ import { z } from 'zod';
 import { PassThrough } from 'node:stream';
 import { parseDuration } from '../../canvas/duration';
 import { taskNamesOf, type CanvasRequest } from '../../canvas/types';
-import { WorkflowIdSchema } from '../../canvas/schemas';
+import { EventNameSchema, WorkflowIdSchema } from '../../canvas/schemas';
+import { EVENT_SIGNAL, type CanvasEvent } from '../../canvas/events';
+import { retryRun } from '../retry';
 import { validateCanvasRequest, type Issue } from '../../canvas/validate';
 import { isTaskName } from '../../tasks/catalog';
 import { startWorkflow } from '../../temporal/start';
@@ -22,6 +24,7 @@ import { assertSameRequest, REQUEST_HASH_MEMO, requestHash } from '../idempotenc
 
 const MAX_WAIT_MS = 5 * 60_000;
 const TerminateBody = z.strictObject({ reason: z.string().max(1000).optional() });
+const EventBody = z.strictObject({ payload: z.json().optional() });
 const SSE_POLL_MS = 500;
 
 export function workflowRoutes(app: AppContext): Router {
@@ -127,6 +130,31 @@ export function workflowRoutes(app: AppContext): Router {
     await handle.cancel();
     ctx.status = 202;
     ctx.body = { workflowId: ctx.params.id, status: 'CANCEL_REQUESTED', links: { self: `/workflows/${encodeURIComponent(ctx.params.id)}` } };
+  });
+
+  // An event for the run's wait nodes; kept in the run's inbox until a wait node takes it.
+  router.post('/:id/events/:name', requires('write'), async (ctx) => {
+    const name = EventNameSchema.safeParse(ctx.params.name);
+    const { payload } = await readValid(ctx, EventBody, config.api.maxBodyBytes, {});
+    if (!name.success) throw badRequest([{ path: 'path.name', message: name.error.issues[0]?.message ?? 'is not a valid event name' }]);
+    const handle = await openRun(ctx.params.id);
+    const event: CanvasEvent = { name: name.data, payload: payload ?? null };
+    await handle.signal(EVENT_SIGNAL, event).catch((error: unknown) => {
+      // It ended between the check and the signal.
+      if (error instanceof WorkflowNotFoundError) throw conflict(`workflow ${ctx.params.id} is not running`);
+      throw error;
+    });
+    ctx.status = 202;
+    ctx.body = { workflowId: ctx.params.id, event: name.data, status: 'DELIVERED' };
+  });
+
+  // A new run of a failed canvas run that reuses its completed steps (../retry).
+  router.post('/:id/retry', requires('write'), async (ctx) => {
+    const started = await retryRun(client, ctx.params.id);
+    metrics.workflowStarts.inc({ type: WORKFLOW_TYPES.canvas });
+    ctx.status = 201;
+    ctx.body = { ...started, links: runLinks(config, started.workflowId, started.runId) };
+    ctx.set('Location', `/workflows/${encodeURIComponent(started.workflowId)}`);
   });
 
   router.post('/:id/terminate', requires('admin'), async (ctx) => {

@@ -1,0 +1,36 @@
+/**
+ * Events delivered to a running canvas (wait nodes) and what a retried run resumes from.
+ * Plain names and types, workflow-safe: the workflow defines its signal and query with
+ * these names, the API sends and asks with them.
+ */
+import type { Json } from './types';
+
+/** The signal that delivers an event: `{name, payload}`. */
+export const EVENT_SIGNAL = 'event';
+
+/** The query a closed canvas run answers for a retry: its request, completed steps and events. */
+export const RETRY_QUERY = 'retryState';
+
+/** Letters, digits and . _ : - ; up to 100 characters (it travels in a URL path). */
+export const EVENT_NAME_PATTERN = /^[A-Za-z0-9._:-]{1,100}$/;
+
+export interface CanvasEvent {
+  name: string;
+  payload: Json;
+}
+
+/**
+ * What a retry carries into the new run: the results of the steps that completed, keyed
+ * by their step id (a task's node path; `<path>#<k>` for a batch; `<path>/<k>` for a
+ * delegated chunk), and every event the earlier run received, in arrival order.
+ */
+export interface Resume {
+  steps: Record<string, Json>;
+  events: CanvasEvent[];
+}
+
+export function isCanvasEvent(value: unknown): value is CanvasEvent {
+  if (typeof value !== 'object' || value === null) return false;
+  const { name } = value as { name?: unknown };
+  return typeof name === 'string' && EVENT_NAME_PATTERN.test(name) && 'payload' in value;
+}
