@@ -123,9 +123,15 @@ export function card(title, ...children) {
 
 /** JSON with short arrays and objects kept on one line, as a person would write it. */
 export function prettyJson(value, indent = '') {
-  const flat = JSON.stringify(value);
+  const flat = inlineJson(value);
   if (flat === undefined || flat.length + indent.length <= 72 || value === null || typeof value !== 'object') return flat;
   const inner = `${indent}  `;
   if (Array.isArray(value)) return `[\n${value.map((v) => inner + prettyJson(v, inner)).join(',\n')}\n${indent}]`;
   return `{\n${Object.entries(value).map(([k, v]) => `${inner}${JSON.stringify(k)}: ${prettyJson(v, inner)}`).join(',\n')}\n${indent}}`;
+}
+
+function inlineJson(value) {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(inlineJson).join(', ')}]`;
+  return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${inlineJson(v)}`).join(', ')}}`;
 }

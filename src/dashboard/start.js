@@ -10,7 +10,7 @@ const EXAMPLES = {
     canvas: { chain: [{ group: [{ task: 'add', args: [2, 2] }, { task: 'add', args: [4, 4] }, { task: 'sleep', args: [1500] }] }, { task: 'xsum' }] },
   },
   'Map over items': { canvas: { map: { task: 'add', items: [[1, 2], [3, 4], [5, 6]] } } },
-  'Fails: divide by zero': { canvas: { chain: [{ task: 'add', args: [1, 1] }, { task: 'divide', args: [1, 0] }] } },
+  'Fails: divide by zero': { canvas: { chain: [{ task: 'add', args: [1, 1] }, { task: 'divide', args: [0] }] } },
 };
 const DRAFT = 'orchestra.canvasDraft';
 
@@ -32,7 +32,15 @@ export function renderStart(view, session) {
         return h('div', { class: messages ? 'ln bad' : 'ln', title: messages?.join('\n'), dataset: { line: i + 1 } }, i + 1);
       }),
     );
-    replace(marks, Array.from({ length: count }, (_, i) => h('div', { class: issueLines.has(i + 1) ? 'mark bad' : 'mark' }, issueLines.get(i + 1)?.join('; ') ?? '')));
+    // Each marked line repeats its code invisibly, so the message starts just after it.
+    const texts = textarea.value.split('\n');
+    replace(
+      marks,
+      texts.map((text, i) => {
+        const messages = issueLines.get(i + 1);
+        return h('div', { class: messages ? 'mark bad' : 'mark' }, messages ? [h('span', { class: 'ghost' }, text), h('span', { class: 'msg' }, `← ${messages.map((m) => m.split(';')[0]).join(' · ')}`)] : '');
+      }),
+    );
     syncScroll();
   };
   const syncScroll = () => {

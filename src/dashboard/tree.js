@@ -14,7 +14,7 @@ export function nodeProgress(node) {
 
 function label(node) {
   if (node.kind === 'task' || node.kind === 'map' || node.kind === 'chunks') return node.task ?? node.id ?? node.kind;
-  return node.id ?? node.kind;
+  return node.id ?? '';
 }
 
 /**
