@@ -1,6 +1,6 @@
 /** The API's Prometheus metrics (GET /metrics): requests by route and status, latency, workflow starts, errors. */
 import type { Context, Next } from 'koa';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export class ApiMetrics {
   readonly registry = new Registry();
@@ -14,6 +14,9 @@ export class ApiMetrics {
   });
   readonly workflowStarts = new Counter({ name: 'orchestra_workflow_starts_total', help: 'Workflows started through the API', labelNames: ['type'], registers: [this.registry] });
   readonly errors = new Counter({ name: 'orchestra_errors_total', help: 'Requests answered with a 5xx, by kind', labelNames: ['kind'], registers: [this.registry] });
+  readonly eventStreams = new Gauge({ name: 'orchestra_sse_streams', help: 'Open GET /workflows/:id/events streams', registers: [this.registry] });
+  readonly eventPolls = new Counter({ name: 'orchestra_sse_polls_total', help: 'Reads of a run for its event streams: one a poll per run, however many streams watch it', registers: [this.registry] });
+  readonly eventRefusals = new Counter({ name: 'orchestra_sse_refused_total', help: 'Event streams refused over a cap', labelNames: ['cap'], registers: [this.registry] });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'orchestra_api_' });

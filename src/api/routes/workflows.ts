@@ -5,6 +5,7 @@ import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { PassThrough } from 'node:stream';
+import type { Context } from 'koa';
 import { parseDuration } from '../../canvas/duration';
 import { taskNamesOf, type CanvasRequest } from '../../canvas/types';
 import { EventNameSchema, WorkflowIdSchema } from '../../canvas/schemas';
@@ -18,18 +19,19 @@ import { readJson, readValid } from '../body';
 import { badRequest, conflict, HttpProblem, notFound } from '../problem';
 import { RUN_STATUSES, runLinks, type RunStatus } from '../runs';
 import type { AppContext } from '../context';
-import { requires, taskReach } from '../auth';
+import { callerOf, requires, taskReach } from '../auth';
+import { RunEvents, type EventSink } from '../run-events';
 import { reservedPrefixOf } from '../../app/run-ids';
 import { assertSameRequest, REQUEST_HASH_MEMO, requestHash } from '../idempotency';
 
 const MAX_WAIT_MS = 5 * 60_000;
 const TerminateBody = z.strictObject({ reason: z.string().max(1000).optional() });
 const EventBody = z.strictObject({ payload: z.json().optional() });
-const SSE_POLL_MS = 500;
 
 export function workflowRoutes(app: AppContext): Router {
   const router = new Router({ prefix: '/workflows' });
   const { client, config, runs, metrics } = app;
+  const events = new RunEvents(runs, config.api.events, metrics);
 
   router.post('/', requires('write'), async (ctx) => {
     const body = await readJson(ctx, config.api.maxBodyBytes);
@@ -97,32 +99,23 @@ export function workflowRoutes(app: AppContext): Router {
   });
 
   router.get('/:id/events', requires('read'), async (ctx) => {
-    const workflowId = ctx.params.id;
-    await runs.view(workflowId); // 404 before the stream opens
     const stream = new PassThrough();
+    const sink: EventSink = { write: (frame) => void stream.write(frame), end: () => stream.end() };
+    // 404 for an unknown run, 429/503 over a cap: all before the stream opens.
+    const close = await events.subscribe(ctx.params.id, streamOwner(ctx), sink);
+    const leave = () => {
+      close();
+      stream.destroy();
+    };
+    ctx.res.on('close', leave);
+    if (ctx.res.destroyed) return leave(); // the client left while the run was being read
     ctx.req.socket.setTimeout(0);
     ctx.set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     ctx.status = 200;
-    ctx.body = stream;
-    let open = true;
-    ctx.req.on('close', () => (open = false));
-    void (async () => {
-      let last = '';
-      while (open) {
-        const view = await runs.view(workflowId).catch(() => null);
-        if (view) {
-          const data = JSON.stringify(view);
-          if (data !== last) stream.write(`event: state\ndata: ${data}\n\n`);
-          last = data;
-          if (view.status !== 'RUNNING') {
-            stream.write(`event: end\ndata: ${JSON.stringify({ status: view.status })}\n\n`);
-            break;
-          }
-        }
-        await new Promise((resolve) => setTimeout(resolve, SSE_POLL_MS));
-      }
-      stream.end();
-    })();
+    // Piped by hand: Koa's own pipeline would log each client that leaves as an error.
+    ctx.respond = false;
+    ctx.res.flushHeaders();
+    stream.pipe(ctx.res);
   });
 
   router.post('/:id/cancel', requires('write'), async (ctx) => {
@@ -176,6 +169,12 @@ export function workflowRoutes(app: AppContext): Router {
   }
 
   return router;
+}
+
+/** Whose event streams count against one cap: a key's, or (development mode) an address's. */
+function streamOwner(ctx: Context): string {
+  const caller = callerOf(ctx);
+  return caller.kind === 'key' ? `key:${caller.id}` : `ip:${ctx.ip}`;
 }
 
 /** The body's workflowId, else the Idempotency-Key header, else a fresh id; never one of the application's own. */
