@@ -180,10 +180,10 @@ withChromium('dashboard in headless Chromium', () => {
       await page.waitForSelector(`${card} .flash`, { timeout: WAIT_MS });
       await page.waitForSelector(`${card} .recent li a`, { timeout: WAIT_MS });
       expect(await text(`${card} .recent`)).toContain(id);
+      await shoot('schedules');
       await page.click(`${card} [data-action="pause"]`);
       await page.waitForSelector(`${card} [data-action="unpause"]`, { timeout: WAIT_MS });
       expect(await text(`${card} .pill`)).toContain('paused');
-      await shoot('schedules');
     } finally {
       await call('DELETE', `/schedules/${id}`);
     }
