@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { registeredActivities } from '../src/activities';
+import { createActivities, createActivityDeps } from '../src/activities';
 import { validateCanvasRequest } from '../src/canvas/validate';
 import { loadConfig } from '../src/config';
 import { freePorts, ManagedProcess, provision, tsEntry } from '../src/devservices/processes';
@@ -60,7 +60,7 @@ async function activityWorkerMain(address: string, polls: number | undefined): P
   const worker = await Worker.create({
     connection,
     taskQueue: POOLS.default.queue,
-    activities: registeredActivities(),
+    activities: createActivities(createActivityDeps(loadConfig())),
     maxConcurrentActivityTaskExecutions: POOLS.default.concurrency,
     ...(polls ? { maxConcurrentActivityTaskPolls: polls } : {}),
   });

@@ -95,7 +95,8 @@ async function main(): Promise<void> {
     console.log(`${images} images of ${width}×${height} (${megapixels} MP JPEG, ~${kib} KiB; ${distinct} distinct, reused), sizes ${sizes.join('/')}, ${lanes} at a time, ${os.cpus().length} cores`);
 
     // The same work the activity does, without Temporal or GridFS (sharp's cache is off in both).
-    const { render, thumbnail } = await import('../src/app/avatars/activities');
+    const { avatarActivities, render } = await import('../src/app/avatars/activities');
+    const { thumbnail } = avatarActivities({ limits: config.domain.avatar });
     const direct = async (i: number) => {
       const o = originals[i % distinct];
       await Promise.all(sizes.map((size) => render(o.bytes, size, maxInputPixels)));

@@ -1,47 +1,57 @@
 /**
- * Binds the task registry to implementations. Every task is wrapped so that its
- * arguments are checked against the registry's schema and its result is JSON.
+ * Binds the task catalog to implementations, built from the dependencies a worker process
+ * makes once (createActivities(deps), as Temporal's samples do). Every task is wrapped so
+ * that its arguments are checked against the registry's schema and its result is JSON.
  */
 import { ErrorType, permanentFailure } from '../errors';
 import { TASKS, type TaskDefinition, type TaskName } from '../tasks/registry';
-import * as cleanup from '../app/avatars/cleanup';
 import * as math from './math';
-import * as domain from '../app/comments/activities';
-import * as email from '../app/email/activities';
-import * as media from '../app/avatars/activities';
-import * as spam from './spam';
+import { spamActivities } from './spam';
+import { avatarActivities } from '../app/avatars/activities';
+import { cleanupOrphanedFiles } from '../app/avatars/cleanup';
+import * as comments from '../app/comments/activities';
+import * as digest from '../app/digest/activities';
+import { emailActivities } from '../app/email/activities';
 import { checkArgs, checkJson } from './contract';
 import { batchRunner } from './batch';
 import { BATCH_ACTIVITY } from '../canvas/arguments';
+import type { ActivityDeps } from './deps';
+
+export { closeActivityDeps, createActivityDeps, type ActivityDeps } from './deps';
 
 type Implementation = (...args: never[]) => Promise<unknown>;
 
 /** Task name → implementation: one for every task in the catalog, or the build fails. */
-export const implementations: Readonly<Record<TaskName, Implementation>> = {
-  add: math.add,
-  mul: math.mul,
-  xsum: math.xsum,
-  divide: math.divide,
-  sleep: math.sleep,
-  flaky: math.flaky,
-  noop: math.noop,
-  // The same function as noop; the catalog gives it a rate limit (maxPerSecond).
-  throttled: math.noop,
-  'spam.detect': spam.detect,
-  'spam.detectBatch': spam.detectBatch,
-  'email.send': email.send,
-  'media.thumbnail': media.thumbnail,
-  'media.thumbnails': media.thumbnails,
-  'files.cleanupOrphans': cleanup.cleanupOrphanedFiles,
-  'comments.publish': domain.publishComment,
-  'comments.markSpam': domain.markSpam,
-  'comments.recordOutcome': domain.recordOutcome,
-  'users.setAvatar': domain.setAvatar,
-  'users.discardUpload': domain.discardUpload,
-  'digest.plan': domain.planDigest,
-  'digest.planPage': domain.planDigestPage,
-  'users.markDigested': domain.markDigested,
-};
+export function createImplementations(deps: ActivityDeps): Readonly<Record<TaskName, Implementation>> {
+  const spam = spamActivities(deps.spam);
+  const email = emailActivities(deps.email);
+  const avatars = avatarActivities(deps.avatars);
+  return {
+    add: math.add,
+    mul: math.mul,
+    xsum: math.xsum,
+    divide: math.divide,
+    sleep: math.sleep,
+    flaky: math.flaky,
+    noop: math.noop,
+    // The same function as noop; the catalog gives it a rate limit (maxPerSecond).
+    throttled: math.noop,
+    'spam.detect': spam.detect,
+    'spam.detectBatch': spam.detectBatch,
+    'email.send': email.send,
+    'media.thumbnail': avatars.thumbnail,
+    'media.thumbnails': avatars.thumbnails,
+    'files.cleanupOrphans': cleanupOrphanedFiles,
+    'comments.publish': comments.publishComment,
+    'comments.markSpam': comments.markSpam,
+    'comments.recordOutcome': comments.recordOutcome,
+    'users.setAvatar': avatars.setAvatar,
+    'users.discardUpload': avatars.discardUpload,
+    'digest.plan': digest.planDigest,
+    'digest.planPage': digest.planDigestPage,
+    'users.markDigested': digest.markDigested,
+  };
+}
 
 export type Activity = (...args: unknown[]) => Promise<unknown>;
 
@@ -62,7 +72,8 @@ function wrap(definition: TaskDefinition, implementation: Implementation): Activ
  * on its home pool's queue unless a canvas routes it elsewhere with `queue` (Celery's
  * task_routes), so any pool must be able to run any task.
  */
-export function registeredActivities(): Record<string, Activity> {
+export function createActivities(deps: ActivityDeps): Record<string, Activity> {
+  const implementations = createImplementations(deps);
   const activities: Record<string, Activity> = {};
   for (const definition of TASKS.values()) {
     const implementation = implementations[definition.name as TaskName];

@@ -1,6 +1,5 @@
-/** Spam scoring on the ml pool: the model is loaded once per process, at pool start. */
+/** Spam scoring on the ml pool: the model is loaded once per process (the pool awaits it before it polls). */
 import mongoose from 'mongoose';
-import { loadConfig } from '../config';
 import { Comment } from '../app/comments/model';
 import { ErrorType, permanentFailure } from '../errors';
 import type { SpamModel } from '../spam/model';
@@ -11,12 +10,16 @@ export interface SpamVerdict {
   probability: number;
 }
 
-let model: Promise<SpamModel> | undefined;
+/** What the spam steps need: the model (loaded on first use, then shared) and the threshold. */
+export interface SpamDeps {
+  model: () => Promise<SpamModel>;
+  threshold: number;
+}
 
-/** Loads (or trains and saves) the model; the ml pool awaits this before it polls. */
-export function loadSpamModel(path = loadConfig().domain.spam.modelPath): Promise<SpamModel> {
-  model ??= loadOrTrainModel(path);
-  return model;
+/** Loads (or trains and saves) the model at `path` on the first call; later calls share it. */
+export function spamModelLoader(path: string): () => Promise<SpamModel> {
+  let model: Promise<SpamModel> | undefined;
+  return () => (model ??= loadOrTrainModel(path));
 }
 
 function verdict(m: SpamModel, text: string, threshold: number): SpamVerdict {
@@ -24,9 +27,8 @@ function verdict(m: SpamModel, text: string, threshold: number): SpamVerdict {
   return { spam: probability >= threshold, probability };
 }
 
-export async function detect(input: { commentId: string } | { text: string }): Promise<SpamVerdict> {
-  const m = await loadSpamModel();
-  const { threshold } = loadConfig().domain.spam;
+async function detect({ model, threshold }: SpamDeps, input: { commentId: string } | { text: string }): Promise<SpamVerdict> {
+  const m = await model();
   if ('text' in input) return verdict(m, input.text, threshold);
   const comment = await Comment.findById(input.commentId, { text: 1 }).lean();
   if (!comment) throw permanentFailure(ErrorType.NotFound, `no comment ${input.commentId}`);
@@ -36,8 +38,15 @@ export async function detect(input: { commentId: string } | { text: string }): P
 }
 
 /** Many texts in one activity: one task's overhead instead of one per text. */
-export async function detectBatch(texts: string[]): Promise<SpamVerdict[]> {
-  const m = await loadSpamModel();
-  const { threshold } = loadConfig().domain.spam;
+async function detectBatch({ model, threshold }: SpamDeps, texts: string[]): Promise<SpamVerdict[]> {
+  const m = await model();
   return texts.map((text) => verdict(m, text, threshold));
+}
+
+/** spam.detect and spam.detectBatch bound to the model and threshold. */
+export function spamActivities(deps: SpamDeps) {
+  return {
+    detect: (input: { commentId: string } | { text: string }) => detect(deps, input),
+    detectBatch: (texts: string[]) => detectBatch(deps, texts),
+  };
 }

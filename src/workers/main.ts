@@ -1,8 +1,7 @@
 /** Entry point of one worker pool: `npm run worker -- --pool ml`. */
 import type { Duration } from '@temporalio/common';
 import { loadConfig } from '../config';
-import { closeEmailTransport } from '../app/email/activities';
-import { loadSpamModel } from '../activities/spam';
+import { closeActivityDeps, createActivityDeps } from '../activities';
 import { connectDatabase, disconnectDatabase } from '../db/connection';
 import { initModels } from '../app/models';
 import { connectWorker } from '../temporal/connection';
@@ -33,19 +32,21 @@ async function main(): Promise<void> {
     await connectDatabase(config.mongodbUri);
     await initModels();
   }
+  // Made once for this process: every worker below and every activity call share them.
+  const deps = createActivityDeps(config);
   if (pool === 'ml') {
-    const model = await loadSpamModel(config.domain.spam.modelPath);
+    const model = await deps.spam.model();
     logger().info({ vocabulary: model.vocabularySize, path: config.domain.spam.modelPath }, 'spam model loaded');
   }
   const connection = await connectWorker(config);
-  const worker = await createPoolWorker({ config, connection, pool, shutdownGraceTime: config.workerShutdownGrace as Duration });
+  const worker = await createPoolWorker({ config, connection, pool, shutdownGraceTime: config.workerShutdownGrace as Duration, deps });
   logger().info({ pool, taskQueue: worker.options.taskQueue, metrics: metricsAddress ?? 'off' }, `worker pool ${pool} polling ${worker.options.taskQueue} at ${config.temporal.address}`);
   // The orchestrator keeps the built-in schedules in step too (src/schedules/builtin.ts); in the background.
   if (pool === 'orchestrator') void syncBuiltinSchedulesWithOwnClient(config, 'worker-orchestrator');
   // Worker.run stops polling on SIGINT/SIGTERM and lets running tasks finish within the grace time.
   await worker.run();
   await connection.close();
-  closeEmailTransport();
+  closeActivityDeps(deps);
   await disconnectDatabase();
 }
 

@@ -1,7 +1,7 @@
 /** Builds the Temporal worker of one pool: workflows for the orchestrator, activities for the rest. */
 import type { Duration } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
-import { registeredActivities } from '../activities';
+import { createActivities, createActivityDeps, type ActivityDeps } from '../activities';
 import { poolConcurrency, type Config } from '../config';
 import { POOLS, type PoolName } from '../tasks/pools';
 import { dataConverter } from '../temporal/connection';
@@ -13,9 +13,11 @@ export interface PoolWorkerOptions {
   pool: PoolName;
   /** How long running activities may finish after a shutdown signal. */
   shutdownGraceTime?: Duration;
+  /** The activities' dependencies, made once per process (src/workers/main.ts); made here when not given. */
+  deps?: ActivityDeps;
 }
 
-export async function createPoolWorker({ config, connection, pool, shutdownGraceTime = '30s' }: PoolWorkerOptions): Promise<Worker> {
+export async function createPoolWorker({ config, connection, pool, shutdownGraceTime = '30s', deps = createActivityDeps(config) }: PoolWorkerOptions): Promise<Worker> {
   const spec = POOLS[pool];
   const base: WorkerOptions = {
     connection,
@@ -32,12 +34,12 @@ export async function createPoolWorker({ config, connection, pool, shutdownGrace
       maxConcurrentWorkflowTaskExecutions: poolConcurrency(pool, spec.concurrency),
       maxCachedWorkflows: 1000,
       // Light tasks run here as local activities (src/tasks/registry.ts, `light`).
-      activities: registeredActivities(),
+      activities: createActivities(deps),
     });
   }
   return Worker.create({
     ...base,
-    activities: registeredActivities(),
+    activities: createActivities(deps),
     maxConcurrentActivityTaskExecutions: poolConcurrency(pool, spec.concurrency),
   });
 }

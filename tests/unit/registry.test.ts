@@ -1,12 +1,16 @@
 /** The registry is the one home of tasks: workers, validation and docs must agree with it. */
-import { implementations } from '../../src/activities';
+import { closeActivityDeps, createActivityDeps, createImplementations } from '../../src/activities';
+import { loadConfig } from '../../src/config';
 import { checkArgs, checkJson } from '../../src/activities/contract';
 import { ACTIVITY_POOL_NAMES } from '../../src/tasks/pools';
 import { getTask, TASKS } from '../../src/tasks/registry';
 
 describe('task registry', () => {
+  const deps = createActivityDeps(loadConfig());
+  afterAll(() => closeActivityDeps(deps));
+
   test('every task has an implementation, and every implementation a task', () => {
-    expect(Object.keys(implementations).sort()).toEqual([...TASKS.keys()].sort());
+    expect(Object.keys(createImplementations(deps)).sort()).toEqual([...TASKS.keys()].sort());
   });
 
   test('every task lives on an activity pool and has a timeout', () => {

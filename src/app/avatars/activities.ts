@@ -1,18 +1,26 @@
 /**
- * Thumbnails on the media pool. media.thumbnails (what avatarUploaded runs) makes every
- * size in one pass: the original is read once, each size is rendered and written, and a
- * retried attempt skips the sizes an earlier attempt already stored. media.thumbnail (one
- * size) stays for histories recorded before. The pixel limit makes sharp refuse a
- * decompression bomb from its header, before decoding.
+ * The avatar workflow's steps. media.thumbnails (what avatarUploaded runs, on the media
+ * pool) makes every size in one pass: the original is read once, each size is rendered and
+ * written, and a retried attempt skips the sizes an earlier attempt already stored.
+ * media.thumbnail (one size) stays for histories recorded before. The pixel limit makes
+ * sharp refuse a decompression bomb from its header, before decoding. users.setAvatar and
+ * users.discardUpload (default pool) point the user at the upload or tidy it away.
  */
 import { Context } from '@temporalio/activity';
+import mongoose from 'mongoose';
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
-import { loadConfig } from '../../config';
-import { findFile, noteDerived, putFile, readFile } from './store';
+import type { DomainConfig } from '../../config';
+import { deleteFiles, findFile, noteDerived, putFile, readFile, uploadFiles } from './store';
+import { User } from '../users/model';
 import { isUsersAvatarFile, thumbnailFileId } from '../ids';
 import type { ThumbnailInput, ThumbnailResult, ThumbnailsInput } from '../task-inputs';
 import { ErrorType, permanentFailure } from '../../errors';
+
+/** What the image steps need: the upload limits (AVATAR_MAX_BYTES, AVATAR_MAX_INPUT_PIXELS). */
+export interface AvatarDeps {
+  limits: Pick<DomainConfig['avatar'], 'maxBytes' | 'maxInputPixels'>;
+}
 
 // One libvips thread per running thumbnail: the pool's concurrency (≈ cores) then bounds the
 // CPU in use, and the cache would only hold originals that are never read twice.
@@ -38,9 +46,8 @@ function readOriginal(id: string, onChunk: (bytes: number) => void): Promise<Buf
   return read;
 }
 
-export async function thumbnail({ userId, originalId, size }: ThumbnailInput): Promise<ThumbnailResult> {
+async function thumbnail({ maxInputPixels, maxBytes }: AvatarDeps['limits'], { userId, originalId, size }: ThumbnailInput): Promise<ThumbnailResult> {
   const ctx = Context.current();
-  const { maxInputPixels, maxBytes } = loadConfig().domain.avatar;
   if (!isUsersAvatarFile(userId, originalId)) throw permanentFailure(ErrorType.InvalidArguments, `${originalId} is not an upload of user ${userId}`);
   const stored = await findFile(originalId);
   if (!stored) throw permanentFailure(ErrorType.NotFound, `no upload ${originalId}`);
@@ -80,9 +87,8 @@ async function alreadyStored(originalId: string, size: number): Promise<Thumbnai
   return { size, fileId, bytes: file.length, width: meta.width, height: meta.height };
 }
 
-export async function thumbnails({ userId, originalId, sizes }: ThumbnailsInput): Promise<ThumbnailResult[]> {
+async function thumbnails({ maxInputPixels, maxBytes }: AvatarDeps['limits'], { userId, originalId, sizes }: ThumbnailsInput): Promise<ThumbnailResult[]> {
   const ctx = Context.current();
-  const { maxInputPixels, maxBytes } = loadConfig().domain.avatar;
   if (!isUsersAvatarFile(userId, originalId)) throw permanentFailure(ErrorType.InvalidArguments, `${originalId} is not an upload of user ${userId}`);
   const stored = await findFile(originalId);
   if (!stored) throw permanentFailure(ErrorType.NotFound, `no upload ${originalId}`);
@@ -124,4 +130,59 @@ export function render(original: Buffer, size: number, maxInputPixels: number): 
     .resize(size, size, { fit: 'cover', position: 'centre' })
     .webp({ quality: 82 })
     .toBuffer({ resolveWithObject: true });
+}
+
+const oid = (id: string) => new mongoose.Types.ObjectId(id);
+
+/**
+ * Points the user at this upload unless a newer upload got there first (workflows can
+ * finish out of order), then deletes whichever files lost: the replaced avatar's, or
+ * this upload's own when it was too late.
+ */
+async function setAvatar(thumbnails: ThumbnailResult[], userId: string, originalId: string): Promise<{ applied: boolean }> {
+  const original = await findFile(originalId);
+  if (!original) throw permanentFailure(ErrorType.NotFound, `no upload ${originalId}`);
+  const receivedAt = new Date(String(original.metadata?.receivedAt ?? original.uploadDate.toISOString()));
+  const avatar = { original: originalId, thumbnails: Object.fromEntries(thumbnails.map((t) => [String(t.size), t.fileId])), uploadedAt: receivedAt };
+  // Checked on the row, written by `_id` alone (the embedded database reads every user for
+  // any other filter). Two uploads of one user finishing within one round trip could both
+  // pass the check; the later write wins and the other's files are left to the orphan cleanup.
+  const seen = await User.findById(userId, { avatar: 1 }).lean();
+  const newer = seen?.avatar && seen.avatar.uploadedAt > receivedAt;
+  const before = seen && !newer ? await User.findOneAndUpdate({ _id: oid(userId) }, { $set: { avatar } }, { returnDocument: 'before' }).lean() : null;
+  const mine = [originalId, ...thumbnails.map((t) => t.fileId)];
+  if (!before) {
+    if (!(await User.exists({ _id: oid(userId) }))) throw permanentFailure(ErrorType.NotFound, `no user ${userId}`);
+    const current = await User.findById(userId, { avatar: 1 }).lean();
+    const inUse = current?.avatar ? filesOf(current.avatar) : [];
+    await deleteFiles(mine.filter((id) => !inUse.includes(id)));
+    return { applied: false };
+  }
+  const replaced = before.avatar ? filesOf(before.avatar) : [];
+  await deleteFiles(replaced.filter((id) => !mine.includes(id)));
+  return { applied: true };
+}
+
+/** After a failed upload: its files go, unless the user's avatar is this very upload (an earlier success). */
+async function discardUpload(userId: string, originalId: string): Promise<{ deleted: number }> {
+  const user = await User.findById(userId, { avatar: 1 }).lean();
+  if (user?.avatar?.original === originalId) return { deleted: 0 };
+  const ids = await uploadFiles(originalId);
+  await deleteFiles(ids);
+  return { deleted: ids.length };
+}
+
+function filesOf(avatar: { original: string; thumbnails: Map<string, string> | Record<string, string> }): string[] {
+  const thumbs = avatar.thumbnails instanceof Map ? [...avatar.thumbnails.values()] : Object.values(avatar.thumbnails);
+  return [avatar.original, ...thumbs];
+}
+
+/** The avatar steps bound to their limits, by the name each has in the task catalog's avatar entries. */
+export function avatarActivities({ limits }: AvatarDeps) {
+  return {
+    thumbnail: (input: ThumbnailInput) => thumbnail(limits, input),
+    thumbnails: (input: ThumbnailsInput) => thumbnails(limits, input),
+    setAvatar,
+    discardUpload,
+  };
 }

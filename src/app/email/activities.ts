@@ -1,12 +1,12 @@
 /**
  * email.send on the email pool: renders the message (templates load their data by id),
  * reserves it in the email log, hands it to a pooled SMTP transport, marks it sent.
- * src/domain/email-ledger.ts explains how a retried or re-executed step sends nothing twice.
+ * ./ledger.ts explains how a retried or re-executed step sends nothing twice.
  */
 import { Context } from '@temporalio/activity';
 import mongoose from 'mongoose';
 import nodemailer, { type Transporter } from 'nodemailer';
-import { loadConfig } from '../../config';
+import type { DomainConfig } from '../../config';
 import { Comment } from '../comments/model';
 import { User } from '../users/model';
 import * as ledger from './ledger';
@@ -16,13 +16,16 @@ import { headerProblem } from './mail-safety';
 import type { EmailMessage, EmailResult } from '../task-inputs';
 import { ErrorType, permanentFailure, transientFailure } from '../../errors';
 
-let transport: Transporter | undefined;
+/** What email.send needs: the sender settings and one pooled SMTP transport per process. */
+export interface EmailDeps {
+  settings: DomainConfig['email'];
+  transport: Transporter;
+}
 
-/** One pooled transport per process: connections are reused across sends. */
-function smtp(): Transporter {
-  if (transport) return transport;
-  const url = new URL(loadConfig().smtpUrl);
-  transport = nodemailer.createTransport({
+/** A pooled transport to SMTP_URL: connections are reused across sends; close() at shutdown. */
+export function createEmailTransport(smtpUrl: string): Transporter {
+  const url = new URL(smtpUrl);
+  return nodemailer.createTransport({
     pool: true,
     maxConnections: 5,
     host: url.hostname,
@@ -37,13 +40,6 @@ function smtp(): Transporter {
     disableFileAccess: true,
     disableUrlAccess: true,
   });
-  return transport;
-}
-
-/** Closes the pooled connections (worker shutdown). */
-export function closeEmailTransport(): void {
-  transport?.close();
-  transport = undefined;
 }
 
 function fromDomain(from: string): string {
@@ -51,12 +47,11 @@ function fromDomain(from: string): string {
   return address.split('@')[1] ?? 'orchestra.local';
 }
 
-export async function send(message: EmailMessage, idempotencyKey?: string): Promise<EmailResult> {
+async function send({ settings: config, transport }: EmailDeps, message: EmailMessage, idempotencyKey?: string): Promise<EmailResult> {
   const ctx = Context.current();
   const { workflowExecution, activityId } = ctx.info;
   if (!idempotencyKey && !workflowExecution) throw permanentFailure(ErrorType.InvalidArguments, 'email.send outside a workflow needs an idempotencyKey');
   const key = idempotencyKey ?? `${workflowExecution!.workflowId}/${activityId}`;
-  const config = loadConfig().domain.email;
   const { rendered, meta } = await render(message);
   const problem = headerProblem(rendered);
   if (problem) throw permanentFailure(ErrorType.InvalidEmail, problem);
@@ -90,7 +85,7 @@ export async function send(message: EmailMessage, idempotencyKey?: string): Prom
 
   const beat = setInterval(() => alive('sending'), 2_000);
   try {
-    await smtp().sendMail({
+    await transport.sendMail({
       from,
       to: rendered.toName ? { name: rendered.toName, address: rendered.to } : rendered.to,
       subject: rendered.subject,
@@ -163,4 +158,9 @@ async function findUser(id: string): Promise<{ name: string; email: string }> {
   const user = await User.findById(id, { name: 1, email: 1 }).lean();
   if (!user) throw permanentFailure(ErrorType.NotFound, `no user ${id}`);
   return user;
+}
+
+/** email.send bound to its transport and settings. */
+export function emailActivities(deps: EmailDeps) {
+  return { send: (message: EmailMessage, idempotencyKey?: string) => send(deps, message, idempotencyKey) };
 }
