@@ -9,6 +9,7 @@ import { describeFailure, readCanvasFailure } from '../canvas/failures';
 import type { CanvasFailure, CanvasState, Json, NodeState } from '../canvas/types';
 import type { Config } from '../config';
 import { ClosedRunCache } from './closed-run-cache';
+import { runLinks, type RunLinks } from '../temporal/links';
 import { TasksKey, WorkflowKindKey } from '../temporal/search-attributes';
 import { notFound } from './problem';
 import { retryLinks, type RunRef } from './retry';
@@ -31,23 +32,6 @@ export interface RunView extends RunSummary {
   /** The run this one retries (POST /workflows/:id/retry), and the run that retried this one. */
   retryOf?: RunRef;
   retriedBy?: RunRef;
-}
-
-export interface RunLinks {
-  self: string;
-  result: string;
-  events: string;
-  ui: string;
-}
-
-export function runLinks(config: Config, workflowId: string, runId: string): RunLinks {
-  const id = encodeURIComponent(workflowId);
-  return {
-    self: `/workflows/${id}`,
-    result: `/workflows/${id}/result`,
-    events: `/workflows/${id}/events`,
-    ui: `${config.temporal.uiUrl}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${id}/${runId}/history`,
-  };
 }
 
 /**

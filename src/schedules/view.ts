@@ -4,7 +4,7 @@
  */
 import type { Client, ScheduleDescription } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { runLinks, type RunLinks } from '../api/runs';
+import { runLinks, type RunLinks } from '../temporal/links';
 import type { Config } from '../config';
 import type { ScheduleAction } from './action';
 import type { OverlapPolicy } from './definition';
