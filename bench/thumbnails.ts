@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { loadConfig, poolConcurrency } from '../src/config';
-import { connectDatabase, disconnectDatabase } from '../src/db/connection';
+import { connectDatabase, disconnectDatabase } from '../src/db/mongo';
 import { freePort, ManagedProcess, provision, waitForPort } from '../src/devservices/processes';
 import { devServerDynamicConfigArgs, ferretDb, waitForPollers, workerPool, type StackLayout } from '../src/devservices/stack';
 import { putFile } from '../src/app/avatars/store';

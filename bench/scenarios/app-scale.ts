@@ -23,7 +23,7 @@ export async function appScale(ctx: BenchContext): Promise<ScenarioResult> {
   const mongodbUri = process.env.MONGODB_URI;
   if (!mongodbUri) return out.skipped('the loader writes to the database: set MONGODB_URI to the running system\'s database');
   const mongoose = (await import('mongoose')).default;
-  const { connectDatabase, disconnectDatabase } = await import('../../src/db/connection');
+  const { connectDatabase, disconnectDatabase } = await import('../../src/db/mongo');
   const { Comment, User, initModels } = await import('../../src/app/models');
   const { putFile } = await import('../../src/app/avatars/store');
   const { listDocuments, COMMENT_LISTS_COLLECTION } = await import('../../src/app/comments/lists');

@@ -38,7 +38,7 @@ export async function thumbnails(ctx: BenchContext): Promise<ScenarioResult> {
   } catch (error) {
     return out.skipped(`sharp or the media module does not load: ${(error as Error).message}`);
   }
-  const { connectDatabase, disconnectDatabase } = await import('../../src/db/connection');
+  const { connectDatabase, disconnectDatabase } = await import('../../src/db/mongo');
   const { putFile } = await import('../../src/app/avatars/store');
   const { originalFileId } = await import('../../src/app/ids');
   const { sizes, maxInputPixels } = loadConfig().domain.avatar;

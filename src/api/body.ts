@@ -5,7 +5,7 @@
  */
 import type { Context, Next } from 'koa';
 import type { z } from 'zod';
-import { parseWith } from '../canvas/issues';
+import { parseWith } from '../validation/issues';
 import { LIMITS } from '../canvas/limits';
 import { badRequest, HttpProblem } from './problem';
 

@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import type { Config } from '../config';
 import type { ApiKeys } from './auth';
-import type { ApiMetrics } from './metrics';
+import type { ApiMetrics } from './http-metrics';
 import type { Runs } from './runs';
 
 export interface AppContext {

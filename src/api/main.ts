@@ -6,12 +6,12 @@
 import { loadConfig } from '../config';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
-import { connectDatabase, databaseConnected, disconnectDatabase, pingDatabase } from '../db/connection';
+import { connectDatabase, databaseConnected, disconnectDatabase, pingDatabase } from '../db/mongo';
 import { initModels } from '../app/models';
 import { logger } from '../logging';
-import { connectClient, payloadCodec } from '../temporal/connection';
+import { connectClient, payloadCodec } from '../temporal/clients';
 import { ApiKeys, assertSafeToListen } from './auth';
-import { ApiMetrics } from './metrics';
+import { ApiMetrics } from './http-metrics';
 import { createApp } from './app';
 import { Runs } from './runs';
 import { syncBuiltinSchedulesAtStart } from '../schedules/startup';

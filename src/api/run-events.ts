@@ -6,7 +6,7 @@
  * proxies and load balancers do not close them.
  */
 import type { Config } from '../config';
-import type { ApiMetrics } from './metrics';
+import type { ApiMetrics } from './http-metrics';
 import { HttpProblem } from './problem';
 import type { RunView } from './runs';
 

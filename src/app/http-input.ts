@@ -1,7 +1,7 @@
 /** Reading the domain routes' JSON bodies: size limit, no `$`/`.` keys, then a zod schema. */
 import type { Context } from 'koa';
 import type { z } from 'zod';
-import { parseWith } from '../canvas/issues';
+import { parseWith } from '../validation/issues';
 import { unsafeKeys } from './safe-keys';
 import { readJson } from '../api/body';
 import { badRequest } from '../api/problem';

@@ -7,7 +7,7 @@
  * receives arguments of the wrong type fails with InvalidArgumentsError when it runs.
  */
 import { getTaskSpec } from '../tasks/catalog';
-import type { Issue } from './issues';
+import type { Issue } from '../validation/issues';
 import { LIMITS } from './limits';
 import { parseDuration } from './duration';
 import { EVENT_NAME_PATTERN } from './events';

@@ -5,7 +5,7 @@
  * receives an input, sizes) is checked while walking the tree.
  */
 import type { z } from 'zod';
-import { Issues, type Validation } from './issues';
+import { Issues, type Validation } from '../validation/issues';
 import { getTask, isReachable, TASK_NAMES, whyNotLocal, type TaskDefinition, type TaskVisibility } from '../tasks/registry';
 import { LIMITS } from './limits';
 import {
@@ -24,7 +24,7 @@ import {
 import { childNodes, type CanvasNode, type CanvasRequest, type Json, type StepOptions } from './types';
 
 // The issue types live in ./issues; re-exported for the validator's callers.
-export { joinPath, type Issue, type Validation } from './issues';
+export { joinPath, type Issue, type Validation } from '../validation/issues';
 
 
 /** Each kind's own fields, without its members (which are walked one by one). */

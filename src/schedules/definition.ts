@@ -12,7 +12,7 @@ import type { Duration, Json } from '../canvas/types';
 import type { Issue, Validation } from '../canvas/validate';
 import type { TaskVisibility } from '../tasks/registry';
 import { validateAction, type ScheduleAction } from './action';
-import { at, Issues } from './issues';
+import { at, Issues } from './paths';
 import { RESERVED_KEYS } from './memo';
 import { validateSpec, type ScheduleSpecInput } from './spec';
 

@@ -7,7 +7,7 @@
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import { logger } from '../logging';
-import { connectClient } from '../temporal/connection';
+import { connectClient } from '../temporal/clients';
 import { builtinSchedules } from './builtin';
 import type { ScheduleDefinition } from './definition';
 import { DeclarationError, syncSchedules } from './sync';

@@ -13,7 +13,7 @@ import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client } from '@tem
 import type { Issue } from '../canvas/validate';
 import { definitionHash, validateScheduleDefinition, type ScheduleDefinition } from './definition';
 import { CREATED_BY_BUILTIN, storedHash } from './memo';
-import { toScheduleOptions, toScheduleUpdate } from './options';
+import { toScheduleOptions, toScheduleUpdate } from './temporal-options';
 
 /** A declaration in code that does not validate: a bug to fix, not a reason to retry. */
 export class DeclarationError extends Error {

@@ -8,7 +8,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { projectRoot } from '../config';
 import { DEFAULT_SEED, DEFAULT_TEST_FRACTION, loadCorpus, splitTrainTest } from './dataset';
-import { computeMetrics, type Metrics } from './metrics';
+import { computeMetrics, type Metrics } from './evaluation';
 import { SpamModel, type TrainOptions } from './model';
 
 export interface TrainReport {

@@ -2,9 +2,9 @@
 import type { Duration } from '@temporalio/common';
 import { loadConfig } from '../config';
 import { closeActivityDeps, createActivityDeps } from '../activities';
-import { connectDatabase, disconnectDatabase } from '../db/connection';
+import { connectDatabase, disconnectDatabase } from '../db/mongo';
 import { initModels } from '../app/models';
-import { connectWorker } from '../temporal/connection';
+import { connectWorker } from '../temporal/clients';
 import { POOL_NAMES, type PoolName } from '../tasks/pools';
 import { logger } from '../logging';
 import { createPoolWorker } from './pool';

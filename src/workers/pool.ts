@@ -4,7 +4,7 @@ import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/w
 import { createActivities, createActivityDeps, type ActivityDeps } from '../activities';
 import { poolConcurrency, type Config } from '../config';
 import { POOLS, type PoolName } from '../tasks/pools';
-import { dataConverter } from '../temporal/connection';
+import { dataConverter } from '../temporal/clients';
 import { bundleWorkflows } from './workflow-bundle';
 
 export interface PoolWorkerOptions {

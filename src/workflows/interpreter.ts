@@ -17,7 +17,7 @@ import {
 } from '@temporalio/workflow';
 import { durationMs } from '../canvas/duration';
 import { LIMITS } from '../canvas/limits';
-import { mergeOptions, toActivityOptions, toLocalActivityOptions } from '../canvas/options';
+import { mergeOptions, toActivityOptions, toLocalActivityOptions } from '../canvas/step-options';
 import { BATCH_ACTIVITY, placeKwargs, type BatchInput } from '../canvas/arguments';
 import { describeFailure, readCanvasFailure, stepFailure } from '../canvas/failures';
 import {

@@ -15,7 +15,7 @@ import path from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { createApp } from '../../src/api/app';
 import { ApiKeys, hashKey } from '../../src/api/auth';
-import { ApiMetrics } from '../../src/api/metrics';
+import { ApiMetrics } from '../../src/api/http-metrics';
 import { Runs } from '../../src/api/runs';
 import { loadConfig, type Config } from '../../src/config';
 import { apiUrl, call, waitForEnd } from '../support/http';

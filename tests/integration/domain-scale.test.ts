@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
-import { connectDatabase, disconnectDatabase } from '../../src/db/connection';
+import { connectDatabase, disconnectDatabase } from '../../src/db/mongo';
 import { Comment, User, initModels } from '../../src/app/models';
 import { CHUNKS_COLLECTION, FILES_COLLECTION, chunkId, putFile, readFile } from '../../src/app/avatars/store';
 import { originalFileId } from '../../src/app/ids';

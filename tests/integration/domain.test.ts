@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
 import sharp from 'sharp';
-import { connectDatabase, disconnectDatabase } from '../../src/db/connection';
+import { connectDatabase, disconnectDatabase } from '../../src/db/mongo';
 import { Comment, EmailLog, User, commentWorkflowId } from '../../src/app/models';
 import { findFile, putFile } from '../../src/app/avatars/store';
 import { mentionEmail } from '../../src/app/email/templates';

@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ApiKeys, hashKey } from '../../src/api/auth';
 import { createApp } from '../../src/api/app';
-import { ApiMetrics } from '../../src/api/metrics';
+import { ApiMetrics } from '../../src/api/http-metrics';
 import { Runs } from '../../src/api/runs';
 import { loadConfig, type Config } from '../../src/config';
 import { AesGcmCodec } from '../../src/temporal/codec';

@@ -13,10 +13,10 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Server } from 'node:http';
 import { createApp } from '../../src/api/app';
 import { ApiKeys, hashKey } from '../../src/api/auth';
-import { ApiMetrics } from '../../src/api/metrics';
+import { ApiMetrics } from '../../src/api/http-metrics';
 import { Runs, type RunView } from '../../src/api/runs';
 import { loadConfig, type Config } from '../../src/config';
-import { dataConverter, payloadCodec } from '../../src/temporal/connection';
+import { dataConverter, payloadCodec } from '../../src/temporal/clients';
 import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
 import { createPoolWorker } from '../../src/workers/pool';
 

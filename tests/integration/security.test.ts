@@ -13,7 +13,7 @@ import { request as httpRequest, type Server } from 'node:http';
 import { apiRouters, createApp } from '../../src/api/app';
 import { ApiKeys, declaredAccess, hashKey } from '../../src/api/auth';
 import type { AppContext } from '../../src/api/context';
-import { ApiMetrics } from '../../src/api/metrics';
+import { ApiMetrics } from '../../src/api/http-metrics';
 import { Runs } from '../../src/api/runs';
 import { loadConfig, type Config } from '../../src/config';
 import { apiUrl, call, waitForEnd } from '../support/http';

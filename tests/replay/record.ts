@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../src/config';
 import { WORKFLOW_TASK_QUEUE } from '../../src/tasks/pools';
-import { connectClient } from '../../src/temporal/connection';
+import { connectClient } from '../../src/temporal/clients';
 import { CASES, workflowIdOf, type ReplayCase } from './cases';
 import { historyToJson } from './history-json';
 

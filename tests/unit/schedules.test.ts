@@ -8,7 +8,7 @@ import { builtinSchedules } from '../../src/schedules/builtin';
 import { startupDeclarations } from '../../src/schedules/startup';
 import { CODE_WORKFLOWS } from '../../src/schedules/code-workflows';
 import { definitionHash, validateSchedulePatch, validateScheduleDefinition, type ScheduleDefinition } from '../../src/schedules/definition';
-import { toScheduleOptions } from '../../src/schedules/options';
+import { toScheduleOptions } from '../../src/schedules/temporal-options';
 import { toTemporalSpec } from '../../src/schedules/spec';
 import { formatDuration, specFromTemporal } from '../../src/schedules/readback';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { isSpamGroup, loadCorpus, seededShuffle, splitTrainTest } from '../../src/spam/dataset';
-import { computeMetrics } from '../../src/spam/metrics';
+import { computeMetrics } from '../../src/spam/evaluation';
 import { SpamModel } from '../../src/spam/model';
 import { MAX_INPUT_CHARS, TOKENIZER_VERSION, tokenize } from '../../src/spam/tokenize';
 import { loadOrTrainModel, trainAndEvaluate, type TrainReport } from '../../src/spam/train';

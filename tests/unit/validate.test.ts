@@ -1,7 +1,7 @@
 /** The canvas validator, durations and option merging, without servers. */
 import { durationMs, parseDuration } from '../../src/canvas/duration';
 import { LIMITS } from '../../src/canvas/limits';
-import { mergeOptions, toActivityOptions } from '../../src/canvas/options';
+import { mergeOptions, toActivityOptions } from '../../src/canvas/step-options';
 import { joinPath, validateCanvasRequest, type Issue } from '../../src/canvas/validate';
 
 const t = (task: string, ...args: unknown[]) => ({ task, args });

@@ -1,6 +1,6 @@
 /** GET /metrics: Prometheus text format. */
 import { Router } from '@koa/router';
-import type { ApiMetrics } from '../metrics';
+import type { ApiMetrics } from '../http-metrics';
 import { requires } from '../auth';
 
 /** `isPublic` (METRICS_PUBLIC=true) lets a scraper in without a key. */

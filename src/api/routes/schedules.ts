@@ -13,7 +13,7 @@ import type { Issue } from '../../canvas/validate';
 import { builtinSchedules } from '../../schedules/builtin';
 import { OverlapSchema, validateScheduleDefinition, validateSchedulePatch, type ScheduleDefinition } from '../../schedules/definition';
 import { CREATED_BY_API, CREATED_BY_BUILTIN } from '../../schedules/memo';
-import { toScheduleOptions, toScheduleUpdate } from '../../schedules/options';
+import { toScheduleOptions, toScheduleUpdate } from '../../schedules/temporal-options';
 import { definitionOf } from '../../schedules/readback';
 import { listSchedules, scheduleLinks, scheduleView } from '../../schedules/view';
 import { readJson, readValid } from '../body';
