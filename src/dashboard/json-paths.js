@@ -1,6 +1,6 @@
 // Where each JSON path of a document starts in its text, so an API error such as
 // `canvas.chain[1].args[0]` can be shown on its line. Paths are spelled as the API spells
-// them (src/canvas/issues.ts): keys joined by dots, array indexes in brackets.
+// them (src/validation/issues.ts): keys joined by dots, array indexes in brackets.
 
 /** Map from path to the 1-based line its value (or its key, for members) starts on. */
 export function pathLines(text) {
