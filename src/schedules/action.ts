@@ -15,7 +15,8 @@ import { runPlacement } from '../temporal/start';
 import { WORKFLOW_TYPES, type WorkflowType } from '../temporal/workflow-types';
 import { RUN_ID_PREFIXES } from '../app/run-ids';
 import { CODE_WORKFLOWS, getCodeWorkflow } from './code-workflows';
-import { at, Issues } from './paths';
+import { Issues } from '../validation/issues';
+import { at } from './paths';
 
 /** A canvas request; its `workflowId` is the prefix of the runs' ids (Temporal appends the time). */
 export type CanvasAction = Omit<CanvasRequest, 'exclusive'>;

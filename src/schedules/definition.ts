@@ -12,7 +12,8 @@ import type { Duration, Json } from '../canvas/types';
 import type { Issue, Validation } from '../canvas/validate';
 import type { TaskVisibility } from '../tasks/registry';
 import { validateAction, type ScheduleAction } from './action';
-import { at, Issues } from './paths';
+import { Issues } from '../validation/issues';
+import { at } from './paths';
 import { RESERVED_KEYS } from './memo';
 import { validateSpec, type ScheduleSpecInput } from './spec';
 

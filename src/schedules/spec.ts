@@ -10,7 +10,8 @@ import { parseDuration } from '../canvas/duration';
 import { DurationSchema } from '../canvas/schemas';
 import type { Duration } from '../canvas/types';
 import { DAYS_OF_WEEK, MONTHS, parseCron, parseField, type CalendarField, type FieldRange } from './cron';
-import { at, Issues } from './paths';
+import { Issues } from '../validation/issues';
+import { at } from './paths';
 
 /** One calendar: each field in cron syntax (`"MON-FRI"`, `"0,30"`, `9`). Absent: second, minute, hour 0; the rest every. */
 export type CalendarInput = Partial<Record<CalendarField, string | number>> & { comment?: string };

@@ -527,7 +527,7 @@ describe('deploy/grafana', () => {
   });
 
   it('names only API metrics the API defines', () => {
-    const source = fs.readFileSync(path.join(root, 'src/api/metrics.ts'), 'utf8');
+    const source = fs.readFileSync(path.join(root, 'src/api/http-metrics.ts'), 'utf8');
     const defined = new Set([...source.matchAll(/name:\s*'(orchestra_[a-z0-9_]+)'/g)].map((m) => m[1]));
     expect(defined.size).toBeGreaterThan(0);
     const used = new Set(exprs.flatMap((e) => [...e.matchAll(/\b(orchestra_[a-z0-9_]+)/g)].map((m) => m[1].replace(/_(bucket|sum|count)$/, ''))));

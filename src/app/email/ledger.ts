@@ -104,7 +104,3 @@ export async function markFailed(key: string, token: string, error: string): Pro
 export async function noteError(key: string, token: string, error: string): Promise<void> {
   await asHolder(key, token, () => EmailLog.updateOne({ _id: key }, { $set: { lastError: error } }));
 }
-
-export async function findByKey(key: string) {
-  return row(key);
-}
