@@ -24,7 +24,7 @@ const num = z.number().finite();
 export const CODE_WORKFLOWS: readonly CodeWorkflow[] = [
   {
     name: WORKFLOW_TYPES.digest,
-    description: 'One email per user with the mentions since their last digest (src/workflows/domain/digest.ts).',
+    description: 'One email per user with the mentions since their last digest (src/app/digest/workflow.ts).',
     args: z.array(z.json()).max(0, { message: 'takes no arguments' }),
     tasks: ['digest.plan', 'email.send', 'users.markDigested'],
   },

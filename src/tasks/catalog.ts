@@ -84,7 +84,7 @@ const ENTRIES = [
     params: [{ name: 'value', optional: true }],
     defaults: quick,
   }),
-  // ---- the domain: comments, spam, email, avatars (src/activities/{spam,email,media,domain}.ts)
+  // ---- the domain: comments, spam, email, avatars (src/app/<feature>/activities.ts, src/activities/spam.ts)
   task({
     name: 'spam.detect',
     visibility: 'public',
