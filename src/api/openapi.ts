@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { CanvasRequestSchema } from '../canvas/schemas';
 import { LIMITS } from '../canvas/limits';
 import { RUN_STATUSES } from './runs';
+import './retry'; // RetryStarted
 // Imported for their schemas' registration (.meta ids) in zod's global registry.
 import '../schedules/definition';
 import '../schedules/action';
@@ -63,6 +64,8 @@ export function buildOpenApi(): Record<string, unknown> {
         failure: { type: ['object', 'null'], properties: { type: { type: 'string' }, message: { type: 'string' }, node: { type: 'object' } } },
         progress: { type: ['object', 'null'], properties: { completed: { type: 'integer' }, known: { type: 'integer' } } },
         state: { type: ['object', 'null'], description: 'The live node tree.' },
+        retryOf: { ...ref('RunRef'), description: 'Present on a retry: the run it retries.' },
+        retriedBy: { ...ref('RunRef'), description: 'Present on a run that was retried: the run that retried it.' },
         links: ref('Links'),
       },
     },
@@ -112,6 +115,31 @@ export function buildOpenApi(): Record<string, unknown> {
       },
       '/workflows/{id}/events': { get: { summary: 'Server-Sent Events of the run\'s state until it ends', parameters: [idParam], responses: { 200: { description: 'text/event-stream of `state` events, then one `end` event.' }, 404: problem('Unknown id.') } } },
       '/workflows/{id}/cancel': { post: { summary: 'Cancel: running steps are cancelled, the run ends CANCELED', parameters: [idParam], responses: { 202: { description: 'Cancellation requested.' }, 404: problem('Unknown id.'), 409: problem('Not running.') } } },
+      '/workflows/{id}/events/{name}': {
+        post: {
+          summary: 'Deliver an event to the run\'s wait nodes (kept until a wait node for its name takes it)',
+          parameters: [idParam, { name: 'name', in: 'path', required: true, schema: ref('EventName'), description: 'The event name a wait node waits for.' }],
+          requestBody: { content: { 'application/json': { schema: ref('EventBody') } } },
+          responses: {
+            202: json({ type: 'object', properties: { workflowId: { type: 'string' }, event: { type: 'string' }, status: { const: 'DELIVERED' } } }, 'The run has the event.'),
+            400: problem('A bad name (path.name) or body.'),
+            404: problem('Unknown id.'),
+            409: problem('The run has ended.'),
+          },
+        },
+      },
+      '/workflows/{id}/retry': {
+        post: {
+          summary: 'Start a new run of a failed, cancelled, terminated or timed-out canvas run, reusing the steps that completed',
+          parameters: [idParam],
+          responses: {
+            201: json(ref('RetryStarted'), 'The new run, and how many steps it reuses.'),
+            404: problem('Unknown id.'),
+            409: problem('Running or completed, not a canvas run, a delegated chunk, or already retried (the message names the retry).'),
+            503: problem('No orchestrator worker answered with the run\'s completed steps in time.'),
+          },
+        },
+      },
       '/workflows/{id}/terminate': {
         post: {
           summary: 'Terminate at once',

@@ -15,6 +15,7 @@
  */
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { z } from 'zod';
 import { parseDuration } from '../canvas/duration';
 import { RETRY_QUERY, type Resume } from '../canvas/events';
 import { taskNamesOf } from '../canvas/types';
@@ -37,10 +38,15 @@ const QUERY_DEADLINE_MS = 15_000;
 
 const RETRYABLE = new Set(['FAILED', 'CANCELLED', 'CANCELED', 'TERMINATED', 'TIMED_OUT']);
 
-export interface RunRef {
-  workflowId: string;
-  runId: string;
-}
+export const RunRefSchema = z.object({ workflowId: z.string(), runId: z.string() }).meta({ id: 'RunRef' });
+export type RunRef = z.infer<typeof RunRefSchema>;
+
+/** The 201 answer of POST /workflows/:id/retry (links are added by the route). */
+export const RetryStartedSchema = RunRefSchema.extend({
+  reused: z.number().int().meta({ description: 'Steps whose results the new run reuses instead of running them.' }),
+  retryOf: RunRefSchema,
+  links: z.record(z.string(), z.string()).optional(),
+}).meta({ id: 'RetryStarted' });
 
 interface RetryMemo {
   of: RunRef;
@@ -48,10 +54,7 @@ interface RetryMemo {
   number: number;
 }
 
-export interface RetryStarted extends RunRef {
-  reused: number;
-  retryOf: RunRef;
-}
+export type RetryStarted = Omit<z.infer<typeof RetryStartedSchema>, 'links'>;
 
 type CanvasRun = WorkflowArgs<'canvas'>[0];
 

@@ -132,6 +132,11 @@ export const EventNameSchema = z
   .regex(EVENT_NAME_PATTERN, { message: 'must be 1 to 100 letters, digits, . _ : or -' })
   .meta({ id: 'EventName', example: 'approved' });
 
+/** The body of POST /workflows/{id}/events/{name}. */
+export const EventBodySchema = z
+  .strictObject({ payload: JsonSchema.meta({ description: 'Any JSON: the result of the wait node that takes the event. Absent: null.' }).optional() })
+  .meta({ id: 'EventBody' });
+
 export const WaitNodeSchema = z
   .strictObject({
     wait: z.strictObject({

@@ -271,3 +271,19 @@ describe('option merging', () => {
     expect(activity.startToCloseTimeout).toBe(5 * 60_000);
   });
 });
+
+describe('wait nodes', () => {
+  test.each([
+    ['in a chain, with a default', { canvas: { chain: [t('add', 1, 1), { wait: { event: 'approved', timeout: '24h', default: { ok: false } } }, t('noop')] } }],
+    ['alone, null default', { canvas: { wait: { event: 'a.b:c-d_e', timeout: 1000, default: null } } }],
+    ['in a group, with an id', { canvas: { group: [{ wait: { event: 'x', timeout: '1m' }, id: 'approval' }, t('add', 1, 2)] } }],
+  ])('%s is valid', (_name, body) => valid(body));
+
+  test('bad names, timeouts and fields, each with its path', () => {
+    expect(paths({ canvas: { chain: [{ wait: { event: 'has space', timeout: '1m' } }, { wait: { event: 'ok' } }, { wait: { event: 'ok', timeout: 'soon', extra: 1 } }, { wait: 'approved' }] } }).sort()).toEqual(
+      ['canvas.chain[0].wait.event', 'canvas.chain[1].wait.timeout', 'canvas.chain[2].wait.extra', 'canvas.chain[2].wait.timeout', 'canvas.chain[3].wait'].sort(),
+    );
+    expect(paths({ canvas: { wait: { event: 'x'.repeat(101), timeout: '1m' } } })).toEqual(['canvas.wait.event']);
+    expect(paths({ canvas: { wait: { event: 'x', timeout: '1m' }, task: 'add' } })).toEqual(['canvas']);
+  });
+});

@@ -8,7 +8,7 @@ import { PassThrough } from 'node:stream';
 import type { Context } from 'koa';
 import { parseDuration } from '../../canvas/duration';
 import { taskNamesOf, type CanvasRequest } from '../../canvas/types';
-import { EventNameSchema, WorkflowIdSchema } from '../../canvas/schemas';
+import { EventBodySchema, EventNameSchema, WorkflowIdSchema } from '../../canvas/schemas';
 import { EVENT_SIGNAL, type CanvasEvent } from '../../canvas/events';
 import { retryRun } from '../retry';
 import { validateCanvasRequest, type Issue } from '../../canvas/validate';
@@ -27,7 +27,6 @@ import { assertSameRequest, REQUEST_HASH_MEMO, requestHash } from '../idempotenc
 
 const MAX_WAIT_MS = 5 * 60_000;
 const TerminateBody = z.strictObject({ reason: z.string().max(1000).optional() });
-const EventBody = z.strictObject({ payload: z.json().optional() });
 
 export function workflowRoutes(app: AppContext): Router {
   const router = new Router({ prefix: '/workflows' });
@@ -129,7 +128,7 @@ export function workflowRoutes(app: AppContext): Router {
   // An event for the run's wait nodes; kept in the run's inbox until a wait node takes it.
   router.post('/:id/events/:name', requires('write'), async (ctx) => {
     const name = EventNameSchema.safeParse(ctx.params.name);
-    const { payload } = await readValid(ctx, EventBody, config.api.maxBodyBytes, {});
+    const { payload } = await readValid(ctx, EventBodySchema, config.api.maxBodyBytes, {});
     if (!name.success) throw badRequest([{ path: 'path.name', message: name.error.issues[0]?.message ?? 'is not a valid event name' }]);
     const handle = await openRun(ctx.params.id);
     const event: CanvasEvent = { name: name.data, payload: payload ?? null };
