@@ -5,6 +5,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_AVATAR_SIZES } from './app/task-inputs';
+import { RATE_LIMITED_TASKS } from './tasks/catalog';
 
 function str(name: string, fallback: string): string {
   const value = process.env[name];
@@ -47,6 +48,32 @@ function oneOf<T extends string>(name: string, values: readonly T[], fallback: T
 function optional(name: string): string | undefined {
   const value = process.env[name];
   return value === undefined || value === '' ? undefined : value;
+}
+
+/**
+ * TASK_RATE_LIMITS='{"email.send": 5}': a deployment's activities per second for tasks the
+ * catalog rate-limits (maxPerSecond); those tasks have their own queue, so only they may be named.
+ */
+function taskRateLimits(name: string): Record<string, number> {
+  const raw = optional(name);
+  const limits: Record<string, number> = {};
+  for (const spec of RATE_LIMITED_TASKS) limits[spec.name] = spec.maxPerSecond!;
+  if (raw === undefined) return limits;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new Error(`${name} must be a JSON object like {"email.send": 5}, got ${JSON.stringify(raw)}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`${name} must be a JSON object like {"email.send": 5}`);
+  for (const [task, value] of Object.entries(parsed)) {
+    if (!(task in limits)) {
+      throw new Error(`${name}: ${task} declares no maxPerSecond in the task catalog; rate-limited tasks are ${Object.keys(limits).join(', ')}`);
+    }
+    if (typeof value !== 'number' || !(value > 0) || value > 100_000) throw new Error(`${name}: ${task} must be a number of activities per second above 0, got ${JSON.stringify(value)}`);
+    limits[task] = value;
+  }
+  return limits;
 }
 
 function isSet(name: string): boolean {
@@ -104,6 +131,8 @@ export interface Config {
   schedules: { builtins: 'on' | 'paused' | 'off'; timezone: string };
   /** The domain: comments, spam scoring, email and avatars. */
   domain: DomainConfig;
+  /** Activities per second of each rate-limited task, across its pool (catalog maxPerSecond < TASK_RATE_LIMITS). */
+  taskRateLimits: Record<string, number>;
 }
 
 export interface DomainConfig {
@@ -185,6 +214,7 @@ export function loadConfig(): Config {
       return address === 'off' ? undefined : address;
     },
     external: { temporal: isSet('TEMPORAL_ADDRESS'), mongodb: isSet('MONGODB_URI'), smtp: isSet('SMTP_URL') },
+    taskRateLimits: taskRateLimits('TASK_RATE_LIMITS'),
     schedules: { builtins: oneOf('BUILTIN_SCHEDULES', ['on', 'paused', 'off'] as const, 'on'), timezone: str('BUILTIN_SCHEDULES_TIMEZONE', 'UTC') },
     domain: {
       spam: {

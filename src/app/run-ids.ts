@@ -1,4 +1,5 @@
 /**
+ * Plain data, workflow-safe (the flow-control workflows name their runs with it).
  * Prefixes of the workflow ids the application gives its own runs: one home, read by the
  * code that makes those ids and by POST /workflows, which refuses them (a canvas under
  * `comment-<id>` would take the id that comment's own run needs).
@@ -12,6 +13,10 @@ export const RUN_ID_PREFIXES = {
   schedule: 'schedule-',
   /** Temporal's own scheduler workflows (`temporal-sys-scheduler:<id>`) and other system runs. */
   temporal: 'temporal-sys-',
+  /** The coordinator of a concurrency key: `concurrency-<key>` (src/workflows/concurrency.ts). */
+  concurrency: 'concurrency-',
+  /** A debounced run: `debounce-<key>` (src/workflows/debounce.ts). */
+  debounce: 'debounce-',
 } as const;
 
 /** The application's prefix an id starts with, or undefined when the id is free to use. */

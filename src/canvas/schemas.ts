@@ -7,7 +7,7 @@ import { ACTIVITY_POOL_NAMES } from '../tasks/pools';
 import { parseDuration } from './duration';
 import { LIMITS } from './limits';
 import { EVENT_NAME_PATTERN } from './events';
-import type { CanvasRequest, ChainNode, ChordNode, ChunksNode, ChunksSpec, GroupNode, MapNode, MapSpec, RetryOptions, StepOptions, TaskNode, WaitNode, WaitSpec } from './types';
+import type { CanvasRequest, ChainNode, ConcurrencySpec, DebounceSpec, Priority, ChordNode, ChunksNode, ChunksSpec, GroupNode, MapNode, MapSpec, RetryOptions, StepOptions, TaskNode, WaitNode, WaitSpec } from './types';
 
 const DURATION_MESSAGE = 'must be a duration like "500ms", "30s", "5m", "1h" or integer milliseconds';
 
@@ -158,6 +158,42 @@ export const WorkflowIdSchema = z
   .max(200)
   .regex(/^[A-Za-z0-9._:@/=-]+$/, { message: 'may contain letters, digits and . _ : @ / = - only' });
 
+/** Concurrency and debounce keys become part of a workflow id (`concurrency-<key>`). */
+export const FlowKeySchema = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9._:@=-]+$/, { message: 'may contain letters, digits and . _ : @ = - only' });
+
+export const ConcurrencySchema = z
+  .strictObject({
+    key: FlowKeySchema,
+    limit: z.number().int().min(1).max(LIMITS.maxConcurrency),
+  })
+  .meta({
+    id: 'Concurrency',
+    description: 'At most `limit` runs with this key run their canvas at once, across the system; the others wait in arrival order (their state shows `queue`). Hatchet concurrency keys, Inngest `concurrency`.',
+  });
+
+/** Short enough that a debounced caller still gets its run in reasonable time. */
+const MAX_DEBOUNCE_MS = 24 * 3_600_000;
+
+export const DebounceSchema = z
+  .strictObject({
+    key: FlowKeySchema,
+    period: DurationSchema.refine((v) => (parseDuration(v) ?? 0) >= 100 && (parseDuration(v) ?? 0) <= MAX_DEBOUNCE_MS, {
+      message: 'must be from 100ms to 24h',
+    }),
+  })
+  .meta({
+    id: 'Debounce',
+    description: 'Requests with this key within `period` collapse into one run (workflow id `debounce-<key>`), started once the key has been quiet for `period`, with the last request\'s canvas. Inngest `debounce`.',
+  });
+
+export const PrioritySchema = z
+  .union([z.literal(1), z.literal(2), z.literal(3), z.literal(4), z.literal(5)], { error: 'must be an integer from 1 (first) to 5 (last)' })
+  .meta({ id: 'Priority', description: "The run's tasks' priority in the task queues: 1 first, 5 last, 3 when not given (Temporal task priority, server 1.29+)." });
+
 export const CanvasRequestSchema = z
   .strictObject({
     canvas: CanvasNodeSchema,
@@ -166,6 +202,9 @@ export const CanvasRequestSchema = z
     exclusive: z.boolean().optional(),
     timeout: DurationSchema.optional(),
     onError: TaskNodeSchema.extend({ onCancel: z.boolean().optional() }).optional(),
+    concurrency: ConcurrencySchema.optional(),
+    debounce: DebounceSchema.optional(),
+    priority: PrioritySchema.optional(),
   })
   .meta({ id: 'CanvasRequest' });
 
@@ -193,6 +232,9 @@ assertTrue<SameKeys<z.infer<typeof ChunksNodeSchema>['chunks'], ChunksSpec>>();
 assertTrue<SameKeys<z.infer<typeof WaitNodeSchema>, WaitNode>>();
 assertTrue<SameKeys<z.infer<typeof WaitNodeSchema>['wait'], WaitSpec>>();
 assertTrue<SameKeys<z.infer<typeof CanvasRequestSchema>, CanvasRequest>>();
+assertTrue<Same<z.infer<typeof ConcurrencySchema>, ConcurrencySpec>>();
+assertTrue<Same<z.infer<typeof DebounceSchema>, DebounceSpec>>();
+assertTrue<Same<z.infer<typeof PrioritySchema>, Priority>>();
 
 /** The request envelope's fields, from the schema: the validator names any other key. */
 export const CANVAS_REQUEST_FIELDS: ReadonlySet<string> = new Set(Object.keys(CanvasRequestSchema.shape));

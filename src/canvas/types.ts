@@ -98,6 +98,21 @@ export interface WaitNode extends NodeBase {
 
 export type CanvasNode = TaskNode | ChainNode | GroupNode | ChordNode | MapNode | ChunksNode | WaitNode;
 
+/** At most `limit` runs with this key run their canvas at once; the rest wait in arrival order. */
+export interface ConcurrencySpec {
+  key: string;
+  limit: number;
+}
+
+/** Requests with one key within `period` collapse into one run, of the last request's canvas. */
+export interface DebounceSpec {
+  key: string;
+  period: Duration;
+}
+
+/** Task priority: 1 runs first, 5 last; 3 when not given (Temporal's priorityKey). */
+export type Priority = 1 | 2 | 3 | 4 | 5;
+
 export interface CanvasRequest {
   canvas: CanvasNode;
   defaults?: StepOptions;
@@ -105,6 +120,9 @@ export interface CanvasRequest {
   exclusive?: boolean;
   timeout?: Duration;
   onError?: TaskNode & { onCancel?: boolean };
+  concurrency?: ConcurrencySpec;
+  debounce?: DebounceSpec;
+  priority?: Priority;
 }
 
 /** What a failed canvas reports: the node that failed and the task's own error. */
@@ -142,6 +160,32 @@ export interface NodeState {
   reused?: boolean;
   /** Fan-outs: counts rather than one entry per item once they are large. */
   counts?: { total: number; completed: number; failed: number; running: number };
+  /** The root only: the run's concurrency key, while it waits for its slot and after. */
+  queue?: QueueState;
+  /** The root only: a debounced run's requests so far. */
+  debounce?: DebounceState;
+  /** The root only: the run's task priority, when the request gave one. */
+  priority?: number;
+}
+
+/** A run with a concurrency key: waiting for its slot, or holding it. */
+export interface QueueState {
+  key: string;
+  limit: number;
+  status: 'waiting' | 'running' | 'released';
+  /** When the run asked for its slot. */
+  since: string;
+  grantedAt?: string;
+}
+
+/** A debounced run before it fires: how many requests it collapsed so far. */
+export interface DebounceState {
+  key: string;
+  period: Duration;
+  requests: number;
+  status: 'waiting' | 'fired';
+  lastRequestAt: string;
+  firedAt?: string;
 }
 
 export interface CanvasState {

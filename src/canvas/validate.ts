@@ -8,11 +8,15 @@ import type { z } from 'zod';
 import { Issues, type Validation } from '../validation/issues';
 import { getTask, isReachable, TASK_NAMES, whyNotLocal, type TaskDefinition, type TaskVisibility } from '../tasks/registry';
 import { LIMITS } from './limits';
+import { checkRateLimitedSteps } from './rate-limited-steps';
 import {
   ChainNodeSchema,
   ChordNodeSchema,
   CANVAS_REQUEST_FIELDS,
   ChunksNodeSchema,
+  ConcurrencySchema,
+  DebounceSchema,
+  PrioritySchema,
   DurationSchema,
   GroupNodeSchema,
   MapNodeSchema,
@@ -250,8 +254,21 @@ export function validateCanvasRequest(body: unknown, options: ValidateOptions = 
   if (request.exclusive !== undefined && typeof request.exclusive !== 'boolean') walker.add('exclusive', 'must be a boolean');
   if (request.timeout !== undefined) walker.check(DurationSchema, request.timeout, 'timeout');
   if (request.onError !== undefined) validateErrback(walker, request.onError);
+  validateFlowControl(walker, request);
   if (walker.list.length === 0) checkLocalSteps(walker, request as unknown as CanvasRequest);
+  if (walker.list.length === 0) checkRateLimitedSteps(walker, request as unknown as CanvasRequest);
   return walker.list.length ? { ok: false, issues: walker.list } : { ok: true, value: request as unknown as CanvasRequest };
+}
+
+/** The envelope's flow control (docs/canvas.md, "Flow control"). */
+function validateFlowControl(walker: Walker, request: Record<string, unknown>): void {
+  if (request.concurrency !== undefined) walker.check(ConcurrencySchema, request.concurrency, 'concurrency');
+  if (request.priority !== undefined) walker.check(PrioritySchema, request.priority, 'priority');
+  if (request.debounce === undefined) return;
+  walker.check(DebounceSchema, request.debounce, 'debounce');
+  // A debounced run is named after its key, and a later request replaces an earlier one.
+  if (request.workflowId !== undefined) walker.add('workflowId', 'cannot be combined with debounce: the run\'s id is debounce-<key>');
+  if (request.exclusive !== undefined) walker.add('exclusive', 'cannot be combined with debounce: requests with one key always collapse into one run');
 }
 
 /** The errback is a task that receives the failure as its first argument. */

@@ -63,6 +63,7 @@ function validateCanvasAction(value: Record<string, unknown>, path: string, issu
   if ('exclusive' in value) {
     issues.add(at(path, 'exclusive'), 'does not apply to a schedule: policies.overlap decides whether runs may overlap ("SKIP", the default, allows one at a time)');
   }
+  if ('debounce' in value) issues.add(at(path, 'debounce'), 'does not apply to a schedule: the schedule decides when runs start');
   const validation = validateCanvasRequest(value, { reach });
   if (!validation.ok) for (const issue of validation.issues) issues.add(issue.path === '' ? path : at(path, issue.path), issue.message);
   return issues.list.length === before && validation.ok ? validation.value : undefined;
@@ -113,6 +114,7 @@ export function toTemporalAction(action: ScheduleAction, { scheduleId, memo }: A
     workflowId: workflowId ?? `${RUN_ID_PREFIXES.schedule}${scheduleId}`,
     args: isWorkflowAction(action) ? action.args ?? [] : [canvasRun(action)],
     workflowExecutionTimeout: timeout === undefined ? undefined : durationMs(timeout),
+    ...(!isWorkflowAction(action) && action.priority !== undefined ? { priority: { priorityKey: action.priority } } : {}),
     memo,
     // The Web UI shows this as the run's summary, next to its id.
     staticSummary: typeof memo.description === 'string' ? `${scheduleId}: ${memo.description}` : `started by schedule ${scheduleId}`,

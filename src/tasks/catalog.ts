@@ -6,7 +6,7 @@
  * its implementation in src/activities/index.ts) is a type error. Add a task here first.
  */
 import type { StepOptions } from '../canvas/types';
-import { isCpuBoundPool, type PoolName } from './pools';
+import { isCpuBoundPool, POOLS, type PoolName } from './pools';
 
 /**
  * Who may name a task in a canvas. `public` tasks compute from their arguments alone and
@@ -34,6 +34,12 @@ export interface TaskSpec {
    * orchestrator pool unless a canvas says `"local": false`. One round trip saved per step.
    */
   light?: boolean;
+  /**
+   * Most activities of this task a second, across every worker of its pool (Celery's
+   * rate_limit). The task gets its own task queue in its pool, rate-limited by the Temporal
+   * server (limitedQueueOf); TASK_RATE_LIMITS may change the number per deployment.
+   */
+  maxPerSecond?: number;
 }
 
 /** Keeps each entry's literal names, so task and parameter names are types. */
@@ -66,6 +72,15 @@ const ENTRIES = [
     description: 'Waits ms milliseconds, heartbeating its progress (0..100); stops promptly when cancelled. Returns ms.',
     params: [{ name: 'ms' }],
     defaults: { startToCloseTimeout: '1h', heartbeatTimeout: '5s', retry: { maxAttempts: 3 } },
+  }),
+  task({
+    name: 'throttled',
+    visibility: 'public',
+    pool: 'default',
+    description: 'Returns its first argument, or null; at most maxPerSecond (5 unless the deployment says otherwise) run each second across the pool. Shows per-task rate limits.',
+    params: [{ name: 'value', optional: true }],
+    defaults: quick,
+    maxPerSecond: 5,
   }),
   task({
     name: 'flaky',
@@ -109,6 +124,8 @@ const ENTRIES = [
       'Sends one email at most once per idempotency key (default: workflow id + activity id), recorded in the email log. ' +
       'SMTP 4xx and unreachable servers are retryable SmtpTransientError; 5xx and bad addresses are SmtpPermanentError / InvalidEmailError.',
     params: [{ name: 'message' }, { name: 'idempotencyKey', optional: true }],
+    // An SMTP relay's sending limit; TASK_RATE_LIMITS sets the deployment's own.
+    maxPerSecond: 50,
     // Retries span a minute or two of SMTP outage; the heartbeat timeout notices a dead worker fast.
     defaults: { startToCloseTimeout: '1m', heartbeatTimeout: '10s', retry: { maxAttempts: 12, initialInterval: '1s', backoffCoefficient: 2, maxInterval: '10s' } },
   }),
@@ -235,6 +252,7 @@ export function isReachable(spec: TaskSpec, reach: TaskVisibility): boolean {
  */
 export function whyNotLocal(spec: TaskSpec): string | undefined {
   if (spec.defaults.heartbeatTimeout !== undefined) return `${spec.name} heartbeats, which only a remote activity can do`;
+  if (spec.maxPerSecond !== undefined) return `${spec.name} is rate-limited on its pool's queue, which a local activity would bypass`;
   if (isCpuBoundPool(spec.pool)) return `${spec.name} is CPU-bound and runs on the ${spec.pool} pool only`;
   return undefined;
 }
@@ -243,4 +261,16 @@ export function whyNotLocal(spec: TaskSpec): string | undefined {
 export function runsLocally(spec: TaskSpec, options: StepOptions): boolean {
   if (options.local !== undefined) return options.local && whyNotLocal(spec) === undefined;
   return spec.light === true && options.queue === undefined;
+}
+
+/** Tasks that declare maxPerSecond: each has its own rate-limited queue in its home pool. */
+export const RATE_LIMITED_TASKS: readonly TaskSpec[] = [...CATALOG.values()].filter((spec) => spec.maxPerSecond !== undefined);
+
+/**
+ * The queue of a rate-limited task: the server's per-queue dispatch limit
+ * (maxTaskQueueActivitiesPerSecond) holds across every worker polling it, which a queue
+ * shared with other tasks could not give one task.
+ */
+export function limitedQueueOf(spec: TaskSpec): string {
+  return `${POOLS[spec.pool].queue}-limited-${spec.name}`;
 }

@@ -31,6 +31,7 @@ const PARAM_SCHEMAS: { [N in TaskName]: Record<TaskParamName<N>, z.ZodType> } = 
   sleep: { ms: z.number().int().min(0).max(86_400_000) },
   flaky: { failTimes: z.number().int().min(0).max(100) },
   noop: { value: z.json() },
+  throttled: { value: z.json() },
   // ---- the domain: comments, spam, email, avatars (src/app/<feature>/activities.ts, src/activities/spam.ts)
   'spam.detect': { input: inputs.SpamInputSchema },
   'spam.detectBatch': { texts: inputs.SpamTextsSchema },

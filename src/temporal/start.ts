@@ -21,6 +21,8 @@ export interface WorkflowStart<T extends WorkflowType> {
   /** The whole run's deadline in ms (Temporal's workflowExecutionTimeout). */
   timeoutMs?: number;
   memo?: Record<string, unknown>;
+  /** Temporal task priority, 1 (first) to 5; the run's activities and children inherit it. */
+  priority?: number;
 }
 
 /** Queue and search attributes of every Orchestra run (schedule actions use these too). */
@@ -42,6 +44,7 @@ export function startWorkflow<T extends WorkflowType>(client: Client, start: Wor
     workflowIdReusePolicy: start.reuse,
     workflowExecutionTimeout: start.timeoutMs,
     memo: start.memo,
+    priority: start.priority === undefined ? undefined : { priorityKey: start.priority },
   };
   return client.workflow.start(start.type, options);
 }

@@ -13,6 +13,8 @@ export type WorkflowArgs<T extends WorkflowType> = Parameters<(typeof workflows)
 
 export const WORKFLOW_TYPES = {
   canvas: 'canvas',
+  concurrencyCoordinator: 'concurrencyCoordinator',
+  debouncer: 'debouncer',
   commentPosted: 'commentPosted',
   avatarUploaded: 'avatarUploaded',
   digest: 'digest',

@@ -7,7 +7,7 @@ import { initModels } from '../app/models';
 import { connectWorker } from '../temporal/clients';
 import { POOL_NAMES, type PoolName } from '../tasks/pools';
 import { logger } from '../logging';
-import { createPoolWorker } from './pool';
+import { createPoolWorker, createRateLimitedWorkers } from './pool';
 import { installRuntime } from './runtime';
 import { syncBuiltinSchedulesWithOwnClient } from '../schedules/startup';
 
@@ -40,11 +40,13 @@ async function main(): Promise<void> {
   }
   const connection = await connectWorker(config);
   const worker = await createPoolWorker({ config, connection, pool, shutdownGraceTime: config.workerShutdownGrace as Duration, deps });
+  const limited = await createRateLimitedWorkers({ config, connection, pool, shutdownGraceTime: config.workerShutdownGrace as Duration, deps });
+  for (const w of limited) logger().info({ pool, taskQueue: w.options.taskQueue }, `worker pool ${pool} polling ${w.options.taskQueue} (rate-limited task)`);
   logger().info({ pool, taskQueue: worker.options.taskQueue, metrics: metricsAddress ?? 'off' }, `worker pool ${pool} polling ${worker.options.taskQueue} at ${config.temporal.address}`);
   // The orchestrator keeps the built-in schedules in step too (src/schedules/builtin.ts); in the background.
   if (pool === 'orchestrator') void syncBuiltinSchedulesWithOwnClient(config, 'worker-orchestrator');
   // Worker.run stops polling on SIGINT/SIGTERM and lets running tasks finish within the grace time.
-  await worker.run();
+  await Promise.all([worker.run(), ...limited.map((w) => w.run())]);
   await connection.close();
   closeActivityDeps(deps);
   await disconnectDatabase();

@@ -2,8 +2,10 @@
 import type { Duration } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, createActivityDeps, type ActivityDeps } from '../activities';
+import { flowControlActivities } from '../activities/flow-control';
 import { poolConcurrency, type Config } from '../config';
 import { POOLS, type PoolName } from '../tasks/pools';
+import { limitedQueueOf, RATE_LIMITED_TASKS } from '../tasks/catalog';
 import { dataConverter } from '../temporal/clients';
 import { bundleWorkflows } from './workflow-bundle';
 
@@ -33,8 +35,8 @@ export async function createPoolWorker({ config, connection, pool, shutdownGrace
       workflowBundle: config.workflowBundlePath ? { codePath: config.workflowBundlePath } : await bundleWorkflows(),
       maxConcurrentWorkflowTaskExecutions: poolConcurrency(pool, spec.concurrency),
       maxCachedWorkflows: 1000,
-      // Light tasks run here as local activities (src/tasks/registry.ts, `light`).
-      activities: createActivities(deps),
+      // Light tasks run here as local activities (src/tasks/registry.ts, `light`), and the flow-control workflows' own.
+      activities: { ...createActivities(deps), ...flowControlActivities() },
     });
   }
   return Worker.create({
@@ -42,4 +44,30 @@ export async function createPoolWorker({ config, connection, pool, shutdownGrace
     activities: createActivities(deps),
     maxConcurrentActivityTaskExecutions: poolConcurrency(pool, spec.concurrency),
   });
+}
+
+/**
+ * One worker per rate-limited task of this pool, on the task's own queue (catalog
+ * limitedQueueOf). maxTaskQueueActivitiesPerSecond is enforced by the Temporal server for
+ * the whole queue, whatever the number of workers polling it; every worker of the pool
+ * reads the same TASK_RATE_LIMITS, so none resets the limit to another value.
+ */
+export async function createRateLimitedWorkers({ config, connection, pool, shutdownGraceTime = '30s', deps = createActivityDeps(config) }: PoolWorkerOptions): Promise<Worker[]> {
+  if (POOLS[pool].runs !== 'activities') return [];
+  const activities = createActivities(deps);
+  return Promise.all(
+    RATE_LIMITED_TASKS.filter((spec) => spec.pool === pool).map((spec) =>
+      Worker.create({
+        connection,
+        namespace: config.temporal.namespace,
+        taskQueue: limitedQueueOf(spec),
+        shutdownGraceTime,
+        identity: `${pool}/${spec.name}@${process.pid}`,
+        dataConverter: dataConverter(config),
+        activities: { [spec.name]: activities[spec.name] },
+        maxTaskQueueActivitiesPerSecond: config.taskRateLimits[spec.name] ?? spec.maxPerSecond,
+        maxConcurrentActivityTaskExecutions: poolConcurrency(pool, POOLS[pool].concurrency),
+      }),
+    ),
+  );
 }

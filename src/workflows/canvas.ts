@@ -6,6 +6,8 @@ import type { CanvasFailure, CanvasRequest, Json } from '../canvas/types';
 import { checkStructure } from '../canvas/structure';
 import { publishState } from './final-state';
 import { Interpreter, type Placement } from './interpreter';
+import { ConcurrencySlot } from './concurrency-slot';
+import { withFlowState } from './flow-state';
 import { listenForEvents, receivedEvents } from './events';
 
 /** A request as the workflow receives it; `input` and `placement` are set only for delegated chunks. */
@@ -34,10 +36,12 @@ export async function canvas(request: CanvasRun): Promise<Json> {
   }
   listenForEvents(request.resume?.events);
   const interpreter = new Interpreter(request.canvas, request.defaults, request.placement, request.resume?.steps);
-  publishState(() => interpreter.state());
+  // A concurrency key holds a slot at its coordinator while the canvas runs (delegated chunks run inside their parent's).
+  const slot = request.concurrency && !request.placement ? new ConcurrencySlot(request.concurrency) : undefined;
+  publishState(() => withFlowState(interpreter.state(), slot?.state()));
   setHandler(retryStateQuery, () => ({ request, resume: { steps: interpreter.completedSteps(), events: receivedEvents() } }));
   try {
-    return await interpreter.run(request.input);
+    return await (slot ? slot.hold(() => interpreter.run(request.input)) : interpreter.run(request.input));
   } catch (error) {
     if (request.onError && (!isCancellation(error) || request.onError.onCancel)) {
       await runErrback(request, error);

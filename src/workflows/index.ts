@@ -1,5 +1,7 @@
 /** Every workflow type the orchestrator pool registers. */
 export { canvas } from './canvas';
+export { concurrencyCoordinator } from './concurrency';
+export { debouncer } from './debounce';
 export { arithmeticDemo } from './examples';
 // The application's workflows, each in its feature's folder (src/app/<feature>/workflow.ts).
 export { commentPosted } from '../app/comments/workflow';

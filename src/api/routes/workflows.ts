@@ -24,6 +24,7 @@ import { callerOf, requires, taskReach } from '../auth';
 import { RunEvents, type EventSink } from '../run-events';
 import { reservedPrefixOf } from '../../app/run-ids';
 import { assertSameRequest, REQUEST_HASH_MEMO, requestHash } from '../idempotency';
+import { startDebounced } from '../debounced-start';
 
 const MAX_WAIT_MS = 5 * 60_000;
 const TerminateBody = z.strictObject({ reason: z.string().max(1000).optional() });
@@ -39,6 +40,17 @@ export function workflowRoutes(app: AppContext): Router {
     if (!validation.ok) throw badRequest(validation.issues);
     const request = validation.value;
     const idempotencyKey = ctx.get('idempotency-key') || undefined;
+    if (request.debounce) {
+      // Collapsed into the key's one run, whose id every caller gets (docs/canvas.md, "Debounce").
+      if (idempotencyKey) throw badRequest([{ path: 'header.Idempotency-Key', message: 'cannot be combined with debounce: requests with one key already collapse into one run' }]);
+      const { workflowId: id, runId } = await startDebounced(client, { ...request, debounce: request.debounce });
+      metrics.workflowStarts.inc({ type: WORKFLOW_TYPES.debouncer });
+      ctx.state.workflowId = id;
+      ctx.status = 201;
+      ctx.body = { workflowId: id, runId, debounce: request.debounce, links: runLinks(config, id, runId) };
+      ctx.set('Location', `/workflows/${encodeURIComponent(id)}`);
+      return;
+    }
     const workflowId = chooseWorkflowId(request, idempotencyKey);
     const hash = idempotencyKey === undefined ? undefined : requestHash(request);
     try {
@@ -48,6 +60,7 @@ export function workflowRoutes(app: AppContext): Router {
         args: [request],
         tasks: taskNamesOf(request.canvas).filter(isTaskName),
         timeoutMs: request.timeout === undefined ? undefined : parseDuration(request.timeout),
+        priority: request.priority,
         // With a key, the id is never reused while Temporal keeps the run (see ../idempotency).
         ...(hash === undefined ? {} : { reuse: WorkflowIdReusePolicy.REJECT_DUPLICATE, memo: { [REQUEST_HASH_MEMO]: hash } }),
       });

@@ -1,0 +1,30 @@
+/**
+ * POST /workflows with `debounce`: the request is a signal to its key's debouncer
+ * (src/workflows/debounce.ts), started by the first request of a quiet key. Every request
+ * with the key answers the debouncer's id, the run that will carry the last canvas.
+ */
+import type { Client } from '@temporalio/client';
+import { parseDuration } from '../canvas/duration';
+import { DEBOUNCE_SIGNAL, debounceWorkflowId } from '../canvas/flow-control';
+import { taskNamesOf, type CanvasRequest, type DebounceSpec } from '../canvas/types';
+import { isTaskName } from '../tasks/catalog';
+import { runPlacement } from '../temporal/start';
+import { WORKFLOW_TYPES } from '../temporal/workflow-types';
+import type { DebounceStart } from '../workflows/debounce';
+
+export async function startDebounced(client: Client, request: CanvasRequest & { debounce: DebounceSpec }): Promise<{ workflowId: string; runId: string }> {
+  const workflowId = debounceWorkflowId(request.debounce.key);
+  const start: DebounceStart = { key: request.debounce.key, period: request.debounce.period };
+  const timeout = request.timeout === undefined ? undefined : parseDuration(request.timeout);
+  const handle = await client.workflow.signalWithStart(WORKFLOW_TYPES.debouncer, {
+    ...runPlacement(WORKFLOW_TYPES.debouncer, taskNamesOf(request.canvas).filter(isTaskName)),
+    workflowId,
+    args: [start],
+    signal: DEBOUNCE_SIGNAL,
+    signalArgs: [request],
+    // Taken from the request that starts the debouncer; later ones of the same period join it.
+    workflowExecutionTimeout: timeout,
+    priority: request.priority === undefined ? undefined : { priorityKey: request.priority },
+  });
+  return { workflowId, runId: handle.signaledRunId };
+}
