@@ -6,6 +6,7 @@ import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowH
 import type { LoadedDataConverter, Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { describeFailure, readCanvasFailure } from '../canvas/failures';
+import { FINAL_STATE_MEMO } from '../canvas/final-state';
 import type { CanvasFailure, CanvasState, Json, NodeState } from '../canvas/types';
 import type { Config } from '../config';
 import { ClosedRunCache } from './closed-run-cache';
@@ -85,7 +86,10 @@ export class Runs {
     const remembered = this.closed.get(description.runId);
     if (remembered) return { ...view, ...remembered };
     if (status !== 'RUNNING') Object.assign(view, await this.outcome(this.client.workflow.getHandle(workflowId, description.runId)));
-    const state = await this.queryState(handle, status === 'RUNNING' ? QUERY_DEADLINE_MS.running : QUERY_DEADLINE_MS.closed);
+    // A run that closed by itself recorded its final state in its memo: no query, no replay.
+    // Terminated and timed-out runs ran no code at the end; they are asked (once) instead.
+    const recorded = status === 'RUNNING' ? undefined : (description.memo?.[FINAL_STATE_MEMO] as CanvasState | undefined);
+    const state = recorded ?? (await this.queryState(handle, status === 'RUNNING' ? QUERY_DEADLINE_MS.running : QUERY_DEADLINE_MS.closed));
     if (state) {
       view.progress = state.progress;
       view.state = state.root;

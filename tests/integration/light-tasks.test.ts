@@ -5,7 +5,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
-import { call, control, runCanvas, temporalClient, waitFor, waitForEnd } from '../support/http';
+import { apiUrl, call, control, runCanvas, temporalClient, waitFor, waitForEnd } from '../support/http';
 
 type Event = temporal.api.history.v1.IHistoryEvent;
 const t = (name: string, ...args: unknown[]) => ({ task: name, args });
@@ -127,5 +127,27 @@ describe('durability', () => {
     await control('kill', 'worker-orchestrator', 'SIGKILL');
     const view = await waitForEnd(started.body.workflowId, '120s');
     expect(view).toMatchObject({ status: 'COMPLETED', result: 20 });
+  });
+});
+
+describe('closed runs are read without replay', () => {
+  test('a closed run keeps its final state in its memo, and GET /workflows/:id answers from it with no worker to replay it', async () => {
+    const view = await runCanvas({ canvas: { chain: [t('add', 4, 5), { group: [t('mul', 2), t('mul', 3)] }] } });
+    expect(view.status).toBe('COMPLETED');
+    const memo = (await client.workflow.getHandle(view.workflowId).describe()).memo as Record<string, any>;
+    expect(memo.orchestraFinalState.root).toMatchObject({ kind: 'chain', status: 'completed', children: [{ result: 9 }, { result: [18, 27] }] });
+    // A fresh API process (nothing cached) and no orchestrator to answer a query: the state comes from the memo.
+    await control('stop', 'worker-orchestrator');
+    await control('stop', 'api');
+    await control('start', 'api');
+    try {
+      for (let i = 0; i < 120 && (await fetch(`${apiUrl()}/health`).catch(() => null))?.ok !== true; i++) await new Promise((r) => setTimeout(r, 500));
+      const again = await call('GET', `/workflows/${view.workflowId}`);
+      expect(again.status).toBe(200);
+      expect(again.body.state).toMatchObject({ kind: 'chain', status: 'completed' });
+      expect(again.body.progress).toEqual({ completed: 3, known: 3 });
+    } finally {
+      await control('start', 'worker-orchestrator');
+    }
   });
 });
