@@ -14,7 +14,7 @@ import { celeryAvailability, ensureVenv, startCelery, type CelerySide } from '..
 import { waitForQuiet, type BenchContext } from '../context';
 import { closedLoop } from '../load';
 import type { CanvasRequestJson } from '../orchestra';
-import { cpuDelta, cpuSnapshot, type CpuSnapshot } from '../procstat';
+import { cpuDelta, cpuSnapshot, peakRssMiB, resetPeakRss, type CpuSnapshot } from '../procstat';
 import { ScenarioBuilder, type ScenarioResult } from '../report';
 import { interleave, Series } from '../rounds';
 import { median, ratios, spread } from '../stats';
@@ -189,6 +189,8 @@ async function compare(ctx: BenchContext, celery: CelerySide, out: ScenarioBuild
     ctx.log,
   );
 
+  await bigBatchedMap(ctx, out);
+
   const row = (workload: string, shape: string, unit: string, pair: { o: Series; c: Series }, goal?: { text: string; test: (ratio: number) => boolean }) => {
     const perRound = ratios(pair.o.values, pair.c.values);
     const r = spread(perRound);
@@ -233,6 +235,23 @@ async function compare(ctx: BenchContext, celery: CelerySide, out: ScenarioBuild
   );
   out.note(`serial chain p50 per round: Orchestra ${s.serial.o.values.map((v) => v.toFixed(0)).join(', ')} ms (Celery ${s.serial.c.values.map((v) => v.toFixed(1)).join(', ')} ms).`);
   return out.done();
+}
+
+/** Issue 12's scale goal: a map of 100,000 light items with batchSize, ≥ 3,000 items/s, orchestrator RSS under 600 MiB. */
+const BIG_MAP = { items: 100_000, batchSize: 1_000 };
+
+async function bigBatchedMap(ctx: BenchContext, out: ScenarioBuilder): Promise<void> {
+  await waitForQuiet(ctx);
+  const orchestrator = ctx.system.owned ? ctx.system.pids()['worker-orchestrator'] : undefined;
+  if (orchestrator !== undefined) resetPeakRss(orchestrator);
+  const items = new Array<number>(BIG_MAP.items).fill(0);
+  const started = performance.now();
+  const result = await ctx.api.result(await ctx.api.start({ canvas: { map: { task: 'noop', items, batchSize: BIG_MAP.batchSize } } }), 600);
+  const seconds = (performance.now() - started) / 1000;
+  if (!Array.isArray(result) || result.length !== BIG_MAP.items) throw new Error(`the big map returned ${Array.isArray(result) ? result.length : typeof result} items`);
+  out.add(`Orchestra map of ${BIG_MAP.items.toLocaleString('en-US')} no-op items, batchSize ${BIG_MAP.batchSize} (goal ≥ 3,000 items/s)`, 'items/s', [BIG_MAP.items / seconds], true);
+  const peak = orchestrator === undefined ? undefined : peakRssMiB(orchestrator);
+  if (peak !== undefined) out.add('orchestrator peak RSS during that map (goal < 600 MiB)', 'MiB', [peak], true);
 }
 
 async function runChain(ctx: BenchContext): Promise<void> {
