@@ -14,6 +14,8 @@ export interface ReplayCase {
   cancelAfterFirstResult?: boolean;
   /** Record the histories of the child workflows too (the last one only: the rest are alike). */
   children?: 'last';
+  /** Events sent (signal `event`) right after the start, before the run reaches its wait nodes. */
+  events?: Array<{ name: string; payload: unknown }>;
 }
 
 const canvas = (name: string, request: Node, extra: Partial<ReplayCase> = {}): ReplayCase => ({ name, workflowType: 'canvas', args: [request], ...extra });
@@ -38,6 +40,13 @@ export const CASES: ReplayCase[] = [
   canvas('cancel', { canvas: { chain: [{ group: [{ ...t('sleep', 60_000), options: { heartbeatTimeout: '2s' } }, t('add', 1, 1)] }, t('noop')] }, onError: { task: 'noop', onCancel: true } }, { cancelAfterFirstResult: true }),
   canvas('delegation', { canvas: { chain: [t('noop', 2), { map: { task: 'mul', items: Array.from({ length: 503 }, (_, i) => i), args: [2], maxConcurrency: 300 } }, t('xsum')] } }, { children: 'last' }),
   { name: 'arithmetic-demo', workflowType: 'arithmeticDemo', args: [4, 5, 7] },
+  // Wait nodes: an event taken (sent before the node is reached), a default after the timeout.
+  canvas('wait-event', { canvas: { chain: [t('add', 1, 2), { wait: { event: 'approved', timeout: '1m' } }, { group: [{ wait: { event: 'late', timeout: '1s', default: 0 } }, t('mul', 2)] }] } }, { events: [{ name: 'approved', payload: 40 }] }),
+  // A retried run (POST /workflows/:id/retry): reused steps schedule nothing, carried events are taken.
+  canvas('retry-resume', {
+    canvas: { chain: [t('add', 1, 2), t('mul', 3), { wait: { event: 'go', timeout: '1m' } }, t('add', 1)] },
+    resume: { steps: { 'canvas.chain[0]': 3, 'canvas.chain[1]': 9 }, events: [{ name: 'go', payload: 5 }] },
+  }),
   // Recorded after 'orchestra-local-activities': light tasks as local activities (markers),
   // batches, and local steps beside remote ones. The cases above predate it and replay with
   // remote activities.

@@ -51,6 +51,7 @@ export async function recordCases(client: Client, names: string[] = [], dir = HI
 async function record(client: Client, replayCase: ReplayCase, dir: string): Promise<ManifestEntry[]> {
   const workflowId = workflowIdOf(replayCase.name);
   const handle = await client.workflow.start(replayCase.workflowType, { taskQueue: WORKFLOW_TASK_QUEUE, workflowId, args: replayCase.args });
+  for (const event of replayCase.events ?? []) await handle.signal('event', event);
   if (replayCase.cancelAfterFirstResult) {
     await until(async () => (await handle.fetchHistory()).events!.some((e) => e.activityTaskCompletedEventAttributes));
     await handle.cancel();
