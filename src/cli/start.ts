@@ -12,6 +12,7 @@ import { freePortOrExplain } from './ports';
 import type { ManagedProcess } from '../devservices/processes';
 import type { StackLayout } from '../devservices/stack';
 import { startSystem } from '../devservices/system';
+import { elapsed } from '../devservices/provisioning';
 
 async function main(): Promise<void> {
   process.env.ORCHESTRA_LOG_PRETTY ??= 'true';
@@ -26,7 +27,8 @@ async function main(): Promise<void> {
   }
   // Every process, servers included, is started again when it dies (with backoff; see
   // src/devservices/processes.ts); the line saying so is printed as it happens.
-  const system = startSystem(config, layout);
+  const startedAt = Date.now();
+  const system = startSystem(config, layout, { startedAt, onLine: (line) => console.log(`  ${line}`), onProgress: (line) => console.log(line) });
   let stopping = false;
   const stopAll = async (code: number) => {
     if (stopping) return;
@@ -47,7 +49,7 @@ async function main(): Promise<void> {
     await stopAll(1);
     return;
   }
-  console.log(`\nOrchestra is up (logs in ${layout.logDir}):\n${system.lines.map((l) => `  ${l}`).join('\n')}\n\nCtrl-C stops everything.`);
+  console.log(`\nOrchestra is up after ${elapsed(startedAt)} (logs in ${layout.logDir}):\n${system.lines.map((l) => `  ${l}`).join('\n')}\n\nCtrl-C stops everything.`);
   if (process.argv.includes('--watch')) watchSources(system.apps);
 }
 

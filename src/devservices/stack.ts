@@ -121,10 +121,10 @@ export function api(config: Config, layout: StackLayout, extraEnv: NodeJS.Proces
 }
 
 /** Waits until the namespace answers (the dev server creates it shortly after listening). */
-export async function waitForTemporal(config: Config, timeoutMs: number): Promise<void> {
+export async function waitForTemporal(config: Config, timeoutMs: number, server?: ManagedProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const [host, port] = config.temporal.address.split(':');
-  await waitForPort(Number(port), timeoutMs, undefined, host);
+  await waitForPort(Number(port), timeoutMs, server, host);
   const connection = await Connection.connect({ address: config.temporal.address });
   try {
     for (;;) {

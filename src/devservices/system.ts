@@ -8,7 +8,8 @@
 import path from 'node:path';
 import type { Config } from '../config';
 import { POOL_NAMES, POOLS } from '../tasks/pools';
-import { provision, waitForPort, type ManagedProcess, type RestartEvent } from './processes';
+import { waitForPort, type ManagedProcess, type RestartEvent } from './processes';
+import { elapsed, provisionAll } from './provisioning';
 import { api, ferretDb, smtpSink, temporalDevServer, waitForPollers, waitForTemporal, workerPool, type StackLayout } from './stack';
 
 export interface SystemOptions {
@@ -18,6 +19,12 @@ export interface SystemOptions {
   apiEnv?: NodeJS.ProcessEnv;
   /** Called whenever a process died and its restart is scheduled. */
   onRestart?: (event: RestartEvent) => void;
+  /** Each service's line (where it listens), with the elapsed time, as soon as it answers. */
+  onLine?: (line: string) => void;
+  /** Progress while binaries are built and processes start: elapsed time and what is left. */
+  onProgress?: (line: string) => void;
+  /** When the clock for elapsed times started (default: now). */
+  startedAt?: number;
 }
 
 export interface System {
@@ -53,43 +60,61 @@ export function startSystem(config: Config, layout: StackLayout, options: System
     await Promise.all(apps.map((p) => p.stop(35_000)));
     await Promise.all(infra.map((p) => p.stop(15_000)));
   };
+  const startedAt = options.startedAt ?? Date.now();
+  // Each service's line is printed (onLine) as soon as that service answers, not all at the end.
+  const readyLine = (line: string) => {
+    lines.push(line);
+    options.onLine?.(`[${elapsed(startedAt)}] ${line}`);
+  };
   const ready = (async () => {
     const checkStopped = () => {
       if (stopped) throw new Error('stopped while starting');
     };
+    const appsLeft = `${POOL_NAMES.length} worker pools, the API`;
+    const tools = [...(config.external.temporal ? [] : ['temporal' as const]), ...(config.external.mongodb ? [] : ['ferretdb' as const])];
+    const binaries = await provisionAll(tools, {
+      logDir: layout.logDir,
+      report: options.onProgress ?? (() => undefined),
+      after: ['start the servers', appsLeft],
+      startedAt,
+    });
+    checkStopped();
+    // The servers start together; each line appears when its server answers.
+    const servers: Array<Promise<void>> = [];
     if (!config.external.temporal) {
-      add(infra, temporalDevServer(provision('temporal'), config, layout));
-      lines.push(`temporal    ${config.temporal.address}  (dev server, SQLite in ${path.join(layout.dataDir, 'temporal')})`);
-      lines.push(`temporal ui ${config.temporal.uiUrl}`);
+      const server = add(infra, temporalDevServer(binaries.temporal, config, layout));
+      servers.push(
+        waitForTemporal(config, 60_000, server).then(() => {
+          readyLine(`temporal    ${config.temporal.address}  (dev server, SQLite in ${path.join(layout.dataDir, 'temporal')})`);
+          readyLine(`temporal ui ${config.temporal.uiUrl}`);
+        }),
+      );
     } else {
-      lines.push(`temporal    ${config.temporal.address}  (TEMPORAL_ADDRESS)`);
+      servers.push(waitForTemporal(config, 60_000).then(() => readyLine(`temporal    ${config.temporal.address}  (TEMPORAL_ADDRESS)`)));
     }
-    checkStopped();
     if (!config.external.mongodb) {
-      const db = add(infra, ferretDb(provision('ferretdb'), config.dev.ferretdbPort, layout));
-      lines.push(`mongodb     ${config.mongodbUri}  (FerretDB on SQLite in ${path.join(layout.dataDir, 'ferretdb')})`);
-      await waitForPort(config.dev.ferretdbPort, 30_000, db);
+      const db = add(infra, ferretDb(binaries.ferretdb, config.dev.ferretdbPort, layout));
+      servers.push(waitForPort(config.dev.ferretdbPort, 30_000, db).then(() => readyLine(`mongodb     ${config.mongodbUri}  (FerretDB on SQLite in ${path.join(layout.dataDir, 'ferretdb')})`)));
     } else {
-      lines.push(`mongodb     ${config.mongodbUri}  (MONGODB_URI)`);
+      readyLine(`mongodb     ${config.mongodbUri}  (MONGODB_URI)`);
     }
-    checkStopped();
     if (!config.external.smtp) {
       const sink = add(infra, smtpSink(config, layout));
-      lines.push(`smtp        ${config.smtpUrl}  (sink; inbox at http://127.0.0.1:${config.dev.smtpHttpPort})`);
-      await waitForPort(config.dev.smtpPort, 30_000, sink);
+      servers.push(waitForPort(config.dev.smtpPort, 30_000, sink).then(() => readyLine(`smtp        ${config.smtpUrl}  (sink; inbox at http://127.0.0.1:${config.dev.smtpHttpPort})`)));
     } else {
-      lines.push(`smtp        ${config.smtpUrl}  (SMTP_URL)`);
+      readyLine(`smtp        ${config.smtpUrl}  (SMTP_URL)`);
     }
-    await waitForTemporal(config, 60_000);
+    await Promise.all(servers);
     checkStopped();
-    for (const pool of POOL_NAMES) {
-      add(apps, workerPool(pool, config, layout, options.workerEnv));
-      lines.push(`worker      ${pool.padEnd(12)} queue ${POOLS[pool].queue}`);
-    }
+    options.onProgress?.(`[${elapsed(startedAt)}] servers up; starting ${appsLeft} (each line appears when it polls or listens)`);
+    for (const pool of POOL_NAMES) add(apps, workerPool(pool, config, layout, options.workerEnv));
     const server = add(apps, api(config, layout, options.apiEnv));
-    lines.push(`api         http://${config.api.host}:${config.api.port}  (docs at /docs, development mode: no API keys)`);
-    await waitForPort(config.api.port, 60_000, server, config.api.host);
-    await waitForPollers(config, 120_000);
+    await Promise.all([
+      ...POOL_NAMES.map((pool) => waitForPollers(config, 120_000, [pool]).then(() => readyLine(`worker      ${pool.padEnd(12)} queue ${POOLS[pool].queue}`))),
+      waitForPort(config.api.port, 60_000, server, config.api.host).then(() =>
+        readyLine(`api         http://${config.api.host}:${config.api.port}  (docs at /docs, dashboard at /ui, development mode: no API keys)`),
+      ),
+    ]);
   })().catch(async (error: unknown) => {
     await stop();
     throw error;
