@@ -24,6 +24,9 @@ export interface StackLayout {
  */
 export const DEV_SERVER_DYNAMIC_CONFIG: readonly string[] = [
   'history.transferProcessorMaxPollRPS=1000',
+  // Task queue priority (a request's `priority`): server 1.29 dispatches by priorityKey only
+  // with the new matcher, off by default there (docs/canvas.md, "Priority").
+  'matching.useNewMatcher=true',
 ];
 
 export const devServerDynamicConfigArgs = (): string[] =>
