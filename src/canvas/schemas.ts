@@ -25,6 +25,10 @@ export const RetrySchema = z
     maxInterval: DurationSchema.optional(),
     nonRetryable: z.array(z.string().min(1).max(200)).max(50).optional(),
   })
+  .refine((r) => !(r.initialInterval !== undefined && r.maxInterval !== undefined && parseDuration(r.maxInterval)! < parseDuration(r.initialInterval)!), {
+    message: 'maxInterval must not be shorter than initialInterval',
+    path: ['maxInterval'],
+  })
   .meta({ id: 'Retry' });
 
 export const StepOptionsSchema = z

@@ -51,7 +51,9 @@ export function toActivityOptions(options: StepOptions, home: PoolName, activity
       maximumAttempts: retry.maxAttempts,
       initialInterval: ms(retry.initialInterval),
       backoffCoefficient: retry.backoffCoefficient,
-      maximumInterval: ms(retry.maxInterval),
+      // Layers merge field by field, so a node's initialInterval can pass an inherited
+      // maxInterval; Temporal refuses that, so the cap is raised to the first interval.
+      maximumInterval: atLeast(ms(retry.maxInterval), ms(retry.initialInterval)),
       nonRetryableErrorTypes: retry.nonRetryable,
     },
   };
@@ -73,4 +75,8 @@ export function toLocalActivityOptions(options: StepOptions, path: string, scale
     cancellationType: ActivityCancellationType.TRY_CANCEL,
     summary: path,
   };
+}
+
+function atLeast(value: number | undefined, floor: number | undefined): number | undefined {
+  return value === undefined || floor === undefined ? value : Math.max(value, floor);
 }
