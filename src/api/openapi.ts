@@ -84,7 +84,7 @@ export function buildOpenApi(): Record<string, unknown> {
           parameters: [{ name: 'Idempotency-Key', in: 'header', schema: { type: 'string' }, description: 'Works as the body\'s workflowId.' }],
           requestBody: { required: true, content: { 'application/json': { schema: ref('CanvasRequest') } } },
           responses: {
-            201: json(ref('Started'), 'Started.'),
+            201: json(ref('Started'), 'Started. With `debounce`: queued into the key\'s one run, `debounce-<key>`, whose id every request of the period gets.'),
             200: json(ref('Started'), 'A run with this workflowId is already open: that run.'),
             400: problem('Invalid request; nothing was started.'),
             409: problem('"exclusive": true and a run with this id is open.'),
