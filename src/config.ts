@@ -76,6 +76,32 @@ function taskRateLimits(name: string): Record<string, number> {
   return limits;
 }
 
+/**
+ * A variable under its current name, or under the older name it replaced (still read, with
+ * a warning once). Temporal's connection settings use the names the `temporal` CLI and the
+ * SDKs' environment configuration read, so one environment serves the CLI and Orchestra.
+ */
+const warnedAliases = new Set<string>();
+function aliased(name: string, deprecated: string): string | undefined {
+  const current = process.env[name];
+  if (current !== undefined && current !== '') return current;
+  const old = process.env[deprecated];
+  if (old === undefined || old === '') return undefined;
+  if (!warnedAliases.has(deprecated)) {
+    warnedAliases.add(deprecated);
+    process.emitWarning(`${deprecated} is deprecated; set ${name} instead (the name the temporal CLI reads)`, 'DeprecationWarning');
+  }
+  return old;
+}
+
+/** "true" or "false", else undefined (unset): TEMPORAL_TLS forces TLS on or off. */
+function flag(name: string): boolean | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (raw !== 'true' && raw !== 'false') throw new Error(`${name} must be true or false, got ${JSON.stringify(raw)}`);
+  return raw === 'true';
+}
+
 function isSet(name: string): boolean {
   return (process.env[name] ?? '') !== '';
 }
@@ -114,8 +140,11 @@ export interface Config {
     /** The Temporal Web UI's origin, allowed by CORS on /codec. */
     uiOrigin: string;
   };
-  /** Production Temporal connection: TLS/mTLS files and an API key (Temporal Cloud). */
-  temporalTls: { certPath?: string; keyPath?: string; caPath?: string; serverName?: string; apiKey?: string };
+  /**
+   * Production Temporal connection: TLS/mTLS files and an API key (Temporal Cloud). `enabled`
+   * (TEMPORAL_TLS) forces TLS on or off; unset, TLS is on when any of the others is set.
+   */
+  temporalTls: { enabled?: boolean; certPath?: string; keyPath?: string; caPath?: string; serverName?: string; apiKey?: string };
   /** Payload encryption: JSON {keyId: base64 32 bytes}, and the id new payloads use. */
   encryption: { keys: string | undefined; keyId: string | undefined };
   /** How long a stopping worker lets running tasks finish ("30s"). */
@@ -201,9 +230,10 @@ export function loadConfig(): Config {
       uiOrigin: str('TEMPORAL_UI_ORIGIN', `http://127.0.0.1:${dev.temporalUiPort}`),
     },
     temporalTls: {
-      certPath: optional('TEMPORAL_TLS_CERT_PATH'),
-      keyPath: optional('TEMPORAL_TLS_KEY_PATH'),
-      caPath: optional('TEMPORAL_TLS_CA_PATH'),
+      enabled: flag('TEMPORAL_TLS'),
+      certPath: aliased('TEMPORAL_TLS_CLIENT_CERT_PATH', 'TEMPORAL_TLS_CERT_PATH'),
+      keyPath: aliased('TEMPORAL_TLS_CLIENT_KEY_PATH', 'TEMPORAL_TLS_KEY_PATH'),
+      caPath: aliased('TEMPORAL_TLS_SERVER_CA_CERT_PATH', 'TEMPORAL_TLS_CA_PATH'),
       serverName: optional('TEMPORAL_TLS_SERVER_NAME'),
       apiKey: optional('TEMPORAL_API_KEY'),
     },

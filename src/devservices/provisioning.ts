@@ -22,6 +22,8 @@ const PARALLEL_MIN_CORES = 2;
 const PARALLEL_MIN_FREE_BYTES = 3 * 1024 ** 3;
 /** Seconds without a new "go: downloading" line after which a build is taken to be compiling. */
 const QUIET_MEANS_COMPILING_MS = 8000;
+/** Progress ticks between two lines while nothing changes phase (with the default 10 s: every 30 s). */
+const HEARTBEAT_EVERY = 3;
 
 export interface ProvisionOptions {
   /** Where each script's own output goes: <logDir>/provision-<tool>.log. */
@@ -96,10 +98,17 @@ export async function provisionAll(tools: Tool[], options: ProvisionOptions): Pr
     return `[${elapsed(startedAt, now)}] ${running}. Left: ${left.join(', ')}.`;
   };
 
+  // A line when a build changes phase, else one every HEARTBEAT_EVERY ticks: alive, not chatty.
+  let lastPhases = '';
+  let quietTicks = 0;
   const ticker = setInterval(() => {
     const now = Date.now();
     for (const s of states.values()) if (s.phase === 'downloading' && now - s.lastDownloadAt > QUIET_MEANS_COMPILING_MS) s.phase = 'compiling';
-    if (announced) options.report(line());
+    const phases = [...states.values()].map((s) => s.phase).join();
+    if (!announced || (phases === lastPhases && ++quietTicks < HEARTBEAT_EVERY)) return;
+    lastPhases = phases;
+    quietTicks = 0;
+    options.report(line());
   }, interval);
   ticker.unref();
 

@@ -8,8 +8,9 @@ import { AesGcmCodec } from './codec';
 
 /** TLS (mTLS when a client cert is given) and an API key, from the configuration. */
 function securityOptions(config: Config): { tls?: ConnectionOptions['tls']; apiKey?: string } {
-  const { certPath, keyPath, caPath, serverName, apiKey } = config.temporalTls;
-  const useTls = Boolean(certPath || caPath || serverName || apiKey);
+  const { enabled, certPath, keyPath, caPath, serverName, apiKey } = config.temporalTls;
+  // As the temporal CLI decides: TEMPORAL_TLS when set, else on when any TLS setting or an API key is.
+  const useTls = enabled ?? Boolean(certPath || keyPath || caPath || serverName || apiKey);
   return {
     ...(useTls
       ? {
