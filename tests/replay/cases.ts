@@ -8,7 +8,7 @@ const t = (task: string, ...args: unknown[]): Node => ({ task, args });
 
 export interface ReplayCase {
   name: string;
-  workflowType: 'canvas' | 'arithmeticDemo';
+  workflowType: 'canvas' | 'arithmeticDemo' | 'debouncer';
   args: unknown[];
   /** Cancel the run once one of its activities has completed. */
   cancelAfterFirstResult?: boolean;
@@ -73,6 +73,10 @@ export const CASES: ReplayCase[] = [
   canvas('local-failure', { canvas: { chain: [t('add', 1, 1), { chunks: { task: 'divide', items: [[1, 1], [1, 0]], size: 1 }, id: 'split' }, t('mul', 2)] }, onError: { task: 'noop' } }),
   canvas('local-chunks-delegation', { canvas: { chunks: { task: 'noop', items: Array.from({ length: 510 }, (_, i) => [i]), size: 1 } } }, { children: 'last' }),
   { name: 'arithmetic-demo-local', workflowType: 'arithmeticDemo', args: [2, 3, 4] },
+  // Flow control (docs/canvas.md): a concurrency slot around the canvas, a rate-limited task on
+  // its own queue, and a debouncer running the request it carried (as after continue-as-new).
+  canvas('concurrency-rate-limited', { canvas: { chain: [t('add', 1, 2), t('throttled')] }, concurrency: { key: 'replay-case', limit: 1 } }),
+  { name: 'debouncer', workflowType: 'debouncer', args: [{ key: 'replay-case', period: '100ms', request: { canvas: { chain: [t('add', 2, 3), t('throttled')] } }, requests: 1 }] },
 ];
 
 /** Fixed ids, so the recorded child workflow ids are stable too. */
