@@ -26,9 +26,10 @@ import { dashboardRoutes } from './ui/routes';
 /** Every router the API serves; each of their routes declares its access with `requires`. */
 export function apiRouters(context: AppContext): Router[] {
   const { config, metrics } = context;
-  return [
+  // /openapi.json is built from these routers, itself included, at its first request.
+  const routers: Router[] = [
     healthRoutes(context),
-    docsRoutes(),
+    docsRoutes(() => routers),
     metricsRoutes(metrics, config.security.publicMetrics),
     codecRoutes(context.codec, config.security.uiOrigin, config.api.maxBodyBytes),
     taskRoutes(),
@@ -39,6 +40,7 @@ export function apiRouters(context: AppContext): Router[] {
     poolRoutes(context),
     dashboardRoutes(),
   ];
+  return routers;
 }
 
 export function createApp(context: AppContext, routers: Router[] = apiRouters(context)): Koa {

@@ -13,6 +13,7 @@ import type { Context, Next } from 'koa';
 import { z } from 'zod';
 import type { TaskVisibility } from '../tasks/registry';
 import { HttpProblem } from './problem';
+import type { RouteDoc } from './route-docs';
 
 export const SCOPES = ['read', 'write', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -93,7 +94,8 @@ export type RouteAccess = 'public' | Scope;
 export type Caller = { kind: 'dev' } | { kind: 'key'; id: string; scopes: ReadonlySet<Scope> } | { kind: 'anonymous'; presented: boolean };
 
 const ACCESS = Symbol('orchestra.routeAccess');
-type Guard = ((ctx: Context, next: Next) => Promise<void>) & { [ACCESS]: RouteAccess };
+const DOC = Symbol('orchestra.routeDoc');
+type Guard = ((ctx: Context, next: Next) => Promise<void>) & { [ACCESS]: RouteAccess; [DOC]?: RouteDoc };
 
 function grants(scopes: ReadonlySet<Scope>, needed: Scope): boolean {
   return SCOPES.slice(SCOPES.indexOf(needed)).some((s) => scopes.has(s));
@@ -137,10 +139,11 @@ export function identify({ keys, devMode }: { keys: ApiKeys; devMode: boolean })
 
 /**
  * The first middleware of every route, declaring what it needs where it is defined:
- * `router.post('/:id/terminate', requires('admin'), handler)`. read reads, write starts
+ * `router.post('/:id/terminate', requires('admin', doc), handler)`; `doc` is the route's
+ * OpenAPI description (./route-docs), which /openapi.json is built from. read reads, write starts
  * and signals, admin terminates and deletes; admin implies write implies read.
  */
-export function requires(access: RouteAccess): Guard {
+export function requires(access: RouteAccess, doc?: RouteDoc): Guard {
   const guard = async (ctx: Context, next: Next): Promise<void> => {
     if (access === 'public') return next();
     const caller = callerOf(ctx);
@@ -152,7 +155,12 @@ export function requires(access: RouteAccess): Guard {
     if (caller.kind === 'key' && !grants(caller.scopes, access)) throw new HttpProblem(403, 'Forbidden', `This key lacks the ${access} scope.`);
     return next();
   };
-  return Object.assign(guard, { [ACCESS]: access });
+  return Object.assign(guard, { [ACCESS]: access, [DOC]: doc });
+}
+
+/** The OpenAPI description a route's first middleware carries (see ./route-docs), or undefined. */
+export function declaredDoc(middleware: unknown): RouteDoc | undefined {
+  return typeof middleware === 'function' && DOC in middleware ? (middleware as Guard)[DOC] : undefined;
 }
 
 /** The access a route's first middleware declares, or undefined when it declares none. */

@@ -1,6 +1,9 @@
 /**
- * The OpenAPI document, generated from the zod schemas that validate requests, and the
- * /docs page (Swagger UI served from the installed package: no other host is asked).
+ * The OpenAPI document and the /docs page (Swagger UI served from the installed package: no
+ * other host is asked). The document is built from the routers: each route's path and
+ * method as Koa matches them, its scope and its description from `requires(scope, doc)`
+ * (./route-docs), request schemas from the zod schemas that validate them (zod's own
+ * JSON Schema conversion; schemas registered with .meta({id}) become components).
  */
 import { Router } from '@koa/router';
 import { readFile } from 'node:fs/promises';
@@ -13,24 +16,24 @@ import './retry'; // RetryStarted
 // Imported for their schemas' registration (.meta ids) in zod's global registry.
 import '../schedules/definition';
 import '../schedules/action';
-import { requires } from './auth';
+import { declaredAccess, declaredDoc, requires, type RouteAccess } from './auth';
+import type { ResponseDoc, RouteDoc, SchemaDoc } from './route-docs';
 
-function schemas(): Record<string, unknown> {
+function schemas(): JsonObject {
   // Every schema registered with .meta({id}) becomes a component; refs point at components.
   const generated = z.toJSONSchema(z.globalRegistry, { uri: (id) => `#/components/schemas/${id}`, unrepresentable: 'any' });
-  return generated.schemas as Record<string, unknown>;
+  // Unnamed schemas used by several components come in a "__shared" document: make each a component.
+  const { __shared: shared, ...named } = generated.schemas as JsonObject & { __shared?: { $defs?: JsonObject } };
+  const components: JsonObject = { ...named };
+  for (const [name, definition] of Object.entries(shared?.$defs ?? {})) components[`Shared_${name}`] = definition;
+  return JSON.parse(JSON.stringify(components).replaceAll('#/components/schemas/__shared#/$defs/', '#/components/schemas/Shared_')) as JsonObject;
 }
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
-const json = (schema: unknown, description: string) => ({ description, content: { 'application/json': { schema } } });
-const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
-const scheduleId = { name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'The schedule id.' };
-const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'The workflow id.' };
 
-export function buildOpenApi(): Record<string, unknown> {
-  void CanvasRequestSchema; // registered on import; referenced below by id
-  const components = {
-    ...schemas(),
+/** Schemas written as JSON Schema: what the API answers (requests are described by their zod schemas). */
+function responseComponents(): Record<string, unknown> {
+  return {
     Problem: {
       type: 'object',
       description: 'RFC 9457 problem details; `errors` lists each invalid part by JSON path.',
@@ -70,6 +73,123 @@ export function buildOpenApi(): Record<string, unknown> {
       },
     },
   };
+}
+
+type Layer = Router['stack'][number];
+type JsonObject = Record<string, unknown>;
+
+/** A zod schema as JSON Schema: a registered one (.meta({id})) by reference, others inline with their registered parts as references. */
+function zodSchema(schema: z.ZodType, components: JsonObject, io: 'input' | 'output' = 'input'): JsonObject {
+  const id = z.globalRegistry.get(schema)?.id;
+  if (id && id in components) return ref(id);
+  const { $schema: _drop, $defs, ...converted } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonObject & { $defs?: JsonObject };
+  // Registered parts come back as #/$defs/<id>: they are components already (or become ones).
+  for (const [name, definition] of Object.entries($defs ?? {})) if (!(name in components)) components[name] = rewriteRefs(definition);
+  return rewriteRefs(converted) as JsonObject;
+}
+
+function rewriteRefs(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(rewriteRefs);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, inner]) => [key, key === '$ref' && typeof inner === 'string' ? inner.replace('#/$defs/', '#/components/schemas/') : rewriteRefs(inner)]),
+  );
+}
+
+function schemaOf(doc: SchemaDoc, components: JsonObject, io: 'input' | 'output' = 'output'): JsonObject {
+  if ('ref' in doc && typeof doc.ref === 'string') return ref(doc.ref);
+  if ('json' in doc && typeof doc.json === 'object') return doc.json as JsonObject;
+  return zodSchema(doc as z.ZodType, components, io);
+}
+
+/** `/workflows/:id/events/:name` → `/workflows/{id}/events/{name}`, and the names. */
+export function openApiPath(routerPath: string): { path: string; params: string[] } {
+  const params: string[] = [];
+  const path = routerPath.replace(/:(\w+)/g, (_m, name: string) => (params.push(name), `{${name}}`));
+  return { path, params };
+}
+
+const PARAM_DESCRIPTIONS: Record<string, string> = { id: 'The resource\'s id (a workflow id, a user id, a schedule id…).' };
+
+function operation(doc: RouteDoc, access: RouteAccess, pathParams: string[], components: JsonObject): JsonObject {
+  const parameters: JsonObject[] = pathParams.map((name) => {
+    const given = doc.params?.[name];
+    return {
+      name,
+      in: 'path',
+      required: true,
+      schema: given?.schema ? schemaOf(given.schema, components, 'input') : { type: 'string' },
+      description: given?.description ?? PARAM_DESCRIPTIONS[name] ?? `The ${name}.`,
+    };
+  });
+  if (doc.query) {
+    for (const [name, field] of Object.entries(doc.query.shape as Record<string, z.ZodType>)) {
+      const schema = zodSchema(field, components, 'input');
+      const description = z.globalRegistry.get(field)?.description ?? (schema.description as string | undefined);
+      parameters.push({ name, in: 'query', required: !field.safeParse(undefined).success, schema, ...(description ? { description } : {}) });
+    }
+  }
+  for (const [name, header] of Object.entries(doc.headers ?? {})) {
+    parameters.push({ name, in: 'header', required: header.required ?? false, schema: header.schema ? schemaOf(header.schema, components, 'input') : { type: 'string' }, description: header.description });
+  }
+  const responses: JsonObject = {};
+  for (const [status, response] of Object.entries(doc.responses)) {
+    const r: ResponseDoc = typeof response === 'string' ? { description: response } : response;
+    responses[status] = { description: r.description, ...(r.schema ? { content: { [r.contentType ?? 'application/json']: { schema: schemaOf(r.schema, components) } } } : {}) };
+  }
+  if (access !== 'public') {
+    responses['401'] ??= { description: 'No API key, or one that matches none.', content: { 'application/problem+json': { schema: ref('Problem') } } };
+    responses['403'] ??= { description: `The key lacks the ${access} scope.`, content: { 'application/problem+json': { schema: ref('Problem') } } };
+  }
+  let requestBody: JsonObject | undefined;
+  if (doc.body) {
+    const isZod = typeof (doc.body as z.ZodType).safeParse === 'function';
+    const body = isZod ? { contentType: 'application/json', schema: doc.body as z.ZodType, required: true, description: undefined } : (doc.body as Exclude<RouteDoc['body'], z.ZodType | undefined>);
+    requestBody = {
+      required: body.required ?? true,
+      ...(body.description ? { description: body.description } : {}),
+      content: { [body.contentType]: body.schema ? { schema: schemaOf(body.schema, components, 'input') } : {} },
+    };
+  }
+  return {
+    summary: doc.summary,
+    ...(doc.description ? { description: doc.description } : {}),
+    ...(parameters.length ? { parameters } : {}),
+    ...(requestBody ? { requestBody } : {}),
+    responses,
+    ...(access === 'public' ? { security: [] } : { 'x-required-scope': access }),
+    ...(doc.asset ? { tags: ['assets'] } : {}),
+  };
+}
+
+/** The routes of these routers that are operations: a method other than HEAD (router.use middleware has none). */
+export function routeOperations(routers: Router[]): Array<{ method: string; path: string; layer: Layer }> {
+  return routers.flatMap((router) =>
+    router.stack.flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((method) => ({ method: method.toLowerCase(), path: String(layer.path), layer }))),
+  );
+}
+
+/**
+ * The OpenAPI document of these routers: every route with a method, each described by the
+ * doc its `requires(scope, doc)` carries. A route without one is an error here, so the
+ * document cannot silently lack a route (tests/unit/openapi.test.ts builds it from apiRouters).
+ */
+export function buildOpenApi(routers: Router[]): JsonObject {
+  void CanvasRequestSchema; // registered on import; referenced below by id
+  const components: JsonObject = { ...schemas(), ...responseComponents() };
+  const paths: Record<string, JsonObject> = {};
+  const undocumented: string[] = [];
+  for (const { method, path: routerPath, layer } of routeOperations(routers)) {
+    const doc = declaredDoc(layer.stack[0]);
+    const access = declaredAccess(layer.stack[0]);
+    if (!doc || !access) {
+      undocumented.push(`${method.toUpperCase()} ${routerPath}`);
+      continue;
+    }
+    const { path, params } = openApiPath(routerPath);
+    paths[path] = { ...paths[path], [method]: operation(doc, access, params, components) };
+  }
+  if (undocumented.length) throw new Error(`routes without an OpenAPI doc in their requires(scope, doc): ${undocumented.join(', ')}`);
   return {
     openapi: '3.1.0',
     info: {
@@ -77,111 +197,12 @@ export function buildOpenApi(): Record<string, unknown> {
       version: '0.1.0',
       description: `Workflow orchestration on Temporal. Canvas limits: ${LIMITS.maxNodes} nodes, ${LIMITS.maxRequestBytes} bytes per request, ${LIMITS.maxFanOut} members or items per fan-out, maxConcurrency up to ${LIMITS.maxConcurrency}.`,
     },
-    paths: {
-      '/workflows': {
-        post: {
-          summary: 'Start a canvas',
-          parameters: [{ name: 'Idempotency-Key', in: 'header', schema: { type: 'string' }, description: 'Works as the body\'s workflowId.' }],
-          requestBody: { required: true, content: { 'application/json': { schema: ref('CanvasRequest') } } },
-          responses: {
-            201: json(ref('Started'), 'Started. With `debounce`: queued into the key\'s one run, `debounce-<key>`, whose id every request of the period gets.'),
-            200: json(ref('Started'), 'A run with this workflowId is already open: that run.'),
-            400: problem('Invalid request; nothing was started.'),
-            409: problem('"exclusive": true and a run with this id is open.'),
-            413: problem('Body too large.'),
-          },
-        },
-        get: {
-          summary: 'List runs, newest first',
-          parameters: [
-            { name: 'status', in: 'query', schema: { type: 'string', enum: [...RUN_STATUSES] } },
-            { name: 'type', in: 'query', schema: { type: 'string' } },
-            { name: 'id', in: 'query', schema: { type: 'string' }, description: 'Workflow ids starting with this.' },
-            { name: 'kind', in: 'query', schema: { type: 'string' }, description: 'The OrchestraWorkflowKind search attribute, e.g. canvas.' },
-            { name: 'task', in: 'query', schema: { type: 'string' }, description: 'Runs whose canvas uses this task (OrchestraTasks).' },
-            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 20 } },
-            { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'nextCursor of the previous page.' },
-          ],
-          responses: { 200: json({ type: 'object', properties: { runs: { type: 'array', items: ref('Run') }, nextCursor: { type: ['string', 'null'] } } }, 'A page of runs.'), 400: problem('Invalid query.') },
-        },
-      },
-      '/workflows/{id}': { get: { summary: 'A run: status, result or failure, live state', parameters: [idParam], responses: { 200: json(ref('Run'), 'The run.'), 404: problem('Unknown id.') } } },
-      '/workflows/{id}/result': {
-        get: {
-          summary: 'Wait for the end of a run',
-          parameters: [idParam, { name: 'timeout', in: 'query', schema: ref('Duration'), description: 'Default 30s, at most 5m.' }],
-          responses: { 200: json(ref('Run'), 'The run ended.'), 202: json(ref('Run'), 'Still running after the timeout.'), 404: problem('Unknown id.') },
-        },
-      },
-      '/workflows/{id}/events': { get: { summary: 'Server-Sent Events of the run\'s state until it ends', parameters: [idParam], responses: { 200: { description: 'text/event-stream of `state` events, then one `end` event.' }, 404: problem('Unknown id.') } } },
-      '/workflows/{id}/cancel': { post: { summary: 'Cancel: running steps are cancelled, the run ends CANCELED', parameters: [idParam], responses: { 202: { description: 'Cancellation requested.' }, 404: problem('Unknown id.'), 409: problem('Not running.') } } },
-      '/workflows/{id}/events/{name}': {
-        post: {
-          summary: 'Deliver an event to the run\'s wait nodes (kept until a wait node for its name takes it)',
-          parameters: [idParam, { name: 'name', in: 'path', required: true, schema: ref('EventName'), description: 'The event name a wait node waits for.' }],
-          requestBody: { content: { 'application/json': { schema: ref('EventBody') } } },
-          responses: {
-            202: json({ type: 'object', properties: { workflowId: { type: 'string' }, event: { type: 'string' }, status: { const: 'DELIVERED' } } }, 'The run has the event.'),
-            400: problem('A bad name (path.name) or body.'),
-            404: problem('Unknown id.'),
-            409: problem('The run has ended.'),
-          },
-        },
-      },
-      '/workflows/{id}/retry': {
-        post: {
-          summary: 'Start a new run of a failed, cancelled, terminated or timed-out canvas run, reusing the steps that completed',
-          parameters: [idParam],
-          responses: {
-            201: json(ref('RetryStarted'), 'The new run, and how many steps it reuses.'),
-            404: problem('Unknown id.'),
-            409: problem('Running or completed, not a canvas run, a delegated chunk, or already retried (the message names the retry).'),
-            503: problem('No orchestrator worker answered with the run\'s completed steps in time.'),
-          },
-        },
-      },
-      '/workflows/{id}/terminate': {
-        post: {
-          summary: 'Terminate at once',
-          parameters: [idParam],
-          requestBody: { content: { 'application/json': { schema: { type: 'object', properties: { reason: { type: 'string' } } } } } },
-          responses: { 200: { description: 'Terminated.' }, 404: problem('Unknown id.'), 409: problem('Not running.') },
-        },
-      },
-      '/schedules': {
-        post: {
-          summary: 'Create a schedule (Celery beat entry) on Temporal Schedules',
-          requestBody: { required: true, content: { 'application/json': { schema: ref('Schedule') } } },
-          responses: { 201: { description: 'Created.' }, 400: problem('Invalid; nothing created.'), 409: problem('The id exists.') },
-        },
-        get: { summary: 'List schedules', responses: { 200: { description: 'The schedules.' } } },
-      },
-      '/schedules/{id}': {
-        get: { summary: 'A schedule: spec, next 5 run times, recent actions, paused and note', parameters: [scheduleId], responses: { 200: { description: 'The schedule.' }, 404: problem('Unknown id.') } },
-        patch: {
-          summary: 'Change spec, action or policies',
-          parameters: [scheduleId],
-          requestBody: { content: { 'application/json': { schema: { type: 'object', properties: { spec: ref('ScheduleSpec'), action: ref('ScheduleAction'), policies: ref('SchedulePolicies') } } } } },
-          responses: { 200: { description: 'Updated.' }, 400: problem('Invalid.'), 404: problem('Unknown id.') },
-        },
-        delete: { summary: 'Delete a schedule (admin)', parameters: [scheduleId], responses: { 204: { description: 'Deleted.' }, 404: problem('Unknown id.') } },
-      },
-      '/schedules/{id}/pause': { post: { summary: 'Pause, with {"note"}', parameters: [scheduleId], responses: { 200: { description: 'Paused.' } } } },
-      '/schedules/{id}/unpause': { post: { summary: 'Unpause, with {"note"}', parameters: [scheduleId], responses: { 200: { description: 'Unpaused.' } } } },
-      '/schedules/{id}/trigger': { post: { summary: 'Run now, with an optional {"overlap"}', parameters: [scheduleId], responses: { 200: { description: 'Triggered.' } } } },
-      '/schedules/{id}/backfill': {
-        post: {
-          summary: 'Run the actions of a past period, {start, end, overlap}',
-          parameters: [scheduleId],
-          requestBody: { content: { 'application/json': { schema: { type: 'object', properties: { start: { type: 'string', format: 'date-time' }, end: { type: 'string', format: 'date-time' }, overlap: { type: 'string' } } } } } },
-          responses: { 200: { description: 'Backfill started.' } },
-        },
-      },
-      '/tasks': { get: { summary: 'The task registry', responses: { 200: { description: 'Each task: name, pool, queue, defaults, parameters with JSON Schema.' } } } },
-      '/health': { get: { summary: 'The process is up', responses: { 200: { description: 'Up.' } } } },
-      '/ready': { get: { summary: 'Temporal and the database answer', responses: { 200: { description: 'Ready.' }, 503: { description: 'Not ready, with which check failed.' } } } },
+    security: [{ apiKey: [] }],
+    paths,
+    components: {
+      schemas: components,
+      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: Authorization: Bearer <key>. Each operation names the scope it needs (x-required-scope).' } },
     },
-    components: { schemas: components },
   };
 }
 
@@ -197,25 +218,31 @@ const DOCS_PAGE = `<!doctype html>
 
 const DOCS_INIT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui', deepLinking: true });`;
 
-export function docsRoutes(): Router {
+/** `routers` is called at the first request, when every router (this one too) exists. */
+export function docsRoutes(routers: () => Router[]): Router {
   const router = new Router();
-  const document = buildOpenApi();
-  router.get('/openapi.json', requires('public'), (ctx) => {
+  let document: JsonObject | undefined;
+  router.get('/openapi.json', requires('public', { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1, built from the routes\' own declarations.', schema: { json: { type: 'object' } } } } }), (ctx) => {
+    document ??= buildOpenApi(routers());
     ctx.body = document;
   });
-  router.get('/docs', requires('public'), (ctx) => {
+  router.get('/docs', requires('public', { summary: 'Swagger UI over /openapi.json', asset: true, responses: { 200: { description: 'An HTML page.', contentType: 'text/html', schema: { json: { type: 'string' } } } } }), (ctx) => {
     ctx.type = 'html';
     ctx.body = DOCS_PAGE;
   });
-  router.get('/docs/init.js', requires('public'), (ctx) => {
+  router.get('/docs/init.js', requires('public', { summary: 'The docs page\'s script', asset: true, responses: { 200: 'JavaScript.' } }), (ctx) => {
     ctx.type = 'application/javascript';
     ctx.body = DOCS_INIT;
   });
-  router.get('/docs/assets/:file', requires('public'), async (ctx) => {
-    if (!SWAGGER_ASSETS.has(ctx.params.file)) return;
-    ctx.type = path.extname(ctx.params.file);
-    ctx.set('Cache-Control', 'public, max-age=86400');
-    ctx.body = await readFile(path.join(SWAGGER_DIR, ctx.params.file));
-  });
+  router.get(
+    '/docs/assets/:file',
+    requires('public', { summary: 'Swagger UI\'s files, from the installed package', asset: true, params: { file: { description: 'swagger-ui.css, swagger-ui-bundle.js, …' } }, responses: { 200: 'The file.', 404: 'Not one of them.' } }),
+    async (ctx) => {
+      if (!SWAGGER_ASSETS.has(ctx.params.file)) return;
+      ctx.type = path.extname(ctx.params.file);
+      ctx.set('Cache-Control', 'public, max-age=86400');
+      ctx.body = await readFile(path.join(SWAGGER_DIR, ctx.params.file));
+    },
+  );
   return router;
 }

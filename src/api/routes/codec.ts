@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { readValid } from '../body';
 import { HttpProblem } from '../problem';
 import { requires } from '../auth';
+import { json, problem, type RouteDoc } from '../route-docs';
 
 const WirePayloads = z.strictObject({
   payloads: z.array(z.object({ metadata: z.record(z.string(), z.string()).optional(), data: z.string().optional() })).max(1000),
@@ -38,8 +39,13 @@ export function codecRoutes(codec: PayloadCodec | undefined, uiOrigin: string, m
     await next();
   });
   for (const direction of ['encode', 'decode'] as const) {
-    router.options(`/${direction}`, requires('public'), (ctx) => void (ctx.status = 204));
-    router.post(`/${direction}`, requires('read'), async (ctx) => {
+    router.options(`/${direction}`, requires('public', { summary: `CORS preflight of /codec/${direction} for the Temporal Web UI`, responses: { 204: 'Allowed (Access-Control-Allow-* headers).' } }), (ctx) => void (ctx.status = 204));
+    const codecDoc: RouteDoc = {
+      summary: `${direction === 'encode' ? 'Encrypt' : 'Decrypt'} payloads (the Temporal Web UI's remote codec endpoint)`,
+      body: WirePayloads,
+      responses: { 200: json(WirePayloads, 'The payloads, same shape, base64 fields.'), 400: problem('Not {payloads: [...]}.'), 404: problem('Payload encryption is off.') },
+    };
+    router.post(`/${direction}`, requires('read', codecDoc), async (ctx) => {
       if (!codec) throw new HttpProblem(404, 'Not Found', 'Payload encryption is off (ORCHESTRA_ENCRYPTION_KEYS is not set).');
       const payloads = (await readValid(ctx, WirePayloads, maxBodyBytes)).payloads.map(fromWire);
       const result = direction === 'encode' ? await codec.encode(payloads) : await codec.decode(payloads);

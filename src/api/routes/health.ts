@@ -6,15 +6,23 @@
 import { Router } from '@koa/router';
 import type { AppContext } from '../context';
 import { callerOf, requires } from '../auth';
+import { json, type RouteDoc } from '../route-docs';
+
+const READY = { json: { type: 'object', properties: { status: { enum: ['ready', 'not ready'] }, checks: { type: 'object', properties: { temporal: { type: 'string' }, database: { type: 'string' } } } } } };
 
 const CHECK_TIMEOUT_MS = 2000;
 
 export function healthRoutes(app: AppContext): Router {
   const router = new Router();
-  router.get('/health', requires('public'), (ctx) => {
+  router.get('/health', requires('public', { summary: 'The process is up (liveness)', responses: { 200: json({ json: { type: 'object', properties: { status: { const: 'ok' } } } }, 'Up.') } }), (ctx) => {
     ctx.body = { status: 'ok' };
   });
-  router.get('/ready', requires('public'), async (ctx) => {
+  const readyDoc: RouteDoc = {
+    summary: 'Temporal and the database answer (readiness)',
+    description: 'Each check says ok or unreachable; the error text only with a valid key or in development mode.',
+    responses: { 200: json(READY, 'Ready.'), 503: json(READY, 'Not ready, with which check failed.') },
+  };
+  router.get('/ready', requires('public', readyDoc), async (ctx) => {
     const [temporal, database] = await Promise.all([
       check(() => app.client.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () => app.client.workflowService.getSystemInfo({})).then(() => undefined)),
       check(() => withTimeout(app.pingDatabase(), CHECK_TIMEOUT_MS)),

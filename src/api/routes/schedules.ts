@@ -20,12 +20,16 @@ import { readJson, readValid } from '../body';
 import { badRequest, conflict, HttpProblem, notFound } from '../problem';
 import type { AppContext } from '../context';
 import { requires, taskReach } from '../auth';
+import { json, problem, type RouteDoc } from '../route-docs';
 import { reservedPrefixOf } from '../../app/run-ids';
 
 const Timestamp = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with an offset, like "2030-01-01T07:00:00Z"' });
 const NoteBody = z.strictObject({ note: z.string().max(1000).optional() });
 const TriggerBody = z.strictObject({ overlap: OverlapSchema.optional() });
 const BackfillBody = z.strictObject({ start: Timestamp, end: Timestamp, overlap: OverlapSchema.optional() });
+const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
+const SCHEDULE_PATCH = { json: { type: 'object', properties: { spec: { $ref: '#/components/schemas/ScheduleSpec' }, action: { $ref: '#/components/schemas/ScheduleAction' }, policies: { $ref: '#/components/schemas/SchedulePolicies' } } } };
+const VIEW = { json: { type: 'object', description: 'The schedule: spec, action, policies, next run times, recent actions, paused and note, links.' } };
 
 export function scheduleRoutes(app: AppContext): Router {
   const router = new Router({ prefix: '/schedules' });
@@ -62,7 +66,12 @@ export function scheduleRoutes(app: AppContext): Router {
     }
   };
 
-  router.post('/', requires('write'), async (ctx) => {
+  const createDoc: RouteDoc = {
+    summary: 'Create a schedule (Celery beat entry) on Temporal Schedules',
+    body: { contentType: 'application/json', schema: { ref: 'Schedule' } },
+    responses: { 201: json(VIEW, 'Created: the schedule as read back.'), 400: problem('Invalid; nothing created.'), 409: problem('The id exists, or belongs to a built-in schedule.') },
+  };
+  router.post('/', requires('write', createDoc), async (ctx) => {
     const validation = validateScheduleDefinition(await readJson(ctx, config.api.maxBodyBytes), taskReach(ctx));
     if (!validation.ok) throw badRequest(validation.issues, 'The schedule is not valid; nothing was created.');
     const definition = validation.value;
@@ -78,17 +87,22 @@ export function scheduleRoutes(app: AppContext): Router {
     ctx.body = await view(definition.id);
   });
 
-  router.get('/', requires('read'), async (ctx) => {
+  router.get('/', requires('read', { summary: 'List schedules', query: ListQuery, responses: { 200: json({ json: { type: 'object', properties: { schedules: { type: 'array', items: VIEW.json } } } }, 'The schedules.'), 400: problem('Invalid query.') } }), async (ctx) => {
     const limit = ctx.query.limit === undefined ? 100 : Number(ctx.query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest([{ path: 'query.limit', message: 'must be an integer from 1 to 1000' }], 'The query is not valid.');
     ctx.body = { schedules: await listSchedules(client, config, limit) };
   });
 
-  router.get('/:id', requires('read'), async (ctx) => {
+  router.get('/:id', requires('read', { summary: 'A schedule: spec, next 5 run times, recent actions, paused and note', responses: { 200: json(VIEW, 'The schedule.'), 404: problem('Unknown id.') } }), async (ctx) => {
     ctx.body = await view(ctx.params.id);
   });
 
-  router.patch('/:id', requires('write'), async (ctx) => {
+  const patchDoc: RouteDoc = {
+    summary: 'Change spec, action or policies (each given part replaces the current one; policies merge)',
+    body: { contentType: 'application/json', schema: SCHEDULE_PATCH },
+    responses: { 200: json(VIEW, 'Updated.'), 400: problem('Invalid; nothing changed.'), 404: problem('Unknown id.'), 409: problem('A built-in schedule.') },
+  };
+  router.patch('/:id', requires('write', patchDoc), async (ctx) => {
     const id = ctx.params.id;
     const validation = validateSchedulePatch(await readJson(ctx, config.api.maxBodyBytes), taskReach(ctx));
     if (!validation.ok) throw badRequest(validation.issues, 'The change is not valid; nothing was changed.');
@@ -115,7 +129,7 @@ export function scheduleRoutes(app: AppContext): Router {
   });
 
   for (const action of ['pause', 'unpause'] as const) {
-    router.post(`/:id/${action}`, requires('write'), async (ctx) => {
+    router.post(`/:id/${action}`, requires('write', { summary: `${action === 'pause' ? 'Pause' : 'Unpause'}, with an optional note`, body: { contentType: 'application/json', schema: NoteBody, required: false }, responses: { 200: json(VIEW, 'The schedule.'), 404: problem('Unknown id.') } }), async (ctx) => {
       const { note } = await body(ctx, NoteBody);
       await act(ctx.params.id, (handle) => handle[action](note ?? `${action}d through the API`));
       ctx.body = await view(ctx.params.id);
@@ -125,7 +139,7 @@ export function scheduleRoutes(app: AppContext): Router {
   // Runs the action now, even while paused (Temporal's semantics: pause stops the spec, not
   // a trigger). Without an overlap given, the schedule's own policy applies: the SDK alone
   // would default a trigger to ALLOW_ALL, which would let "run now" overlap a SKIP schedule.
-  router.post('/:id/trigger', requires('write'), async (ctx) => {
+  router.post('/:id/trigger', requires('write', { summary: 'Run now (even while paused), with an optional overlap policy', body: { contentType: 'application/json', schema: TriggerBody, required: false }, responses: { 202: 'Triggered.', 404: problem('Unknown id.') } }), async (ctx) => {
     const id = ctx.params.id;
     const requested = (await body(ctx, TriggerBody)).overlap;
     const overlap = requested ?? (await existing(id)).description.policies.overlap;
@@ -136,7 +150,7 @@ export function scheduleRoutes(app: AppContext): Router {
 
   // [start, end): an hour of a 15-minute schedule is four runs. (Temporal itself, and the
   // CLI's `temporal schedule backfill`, include both ends.)
-  router.post('/:id/backfill', requires('write'), async (ctx) => {
+  router.post('/:id/backfill', requires('write', { summary: 'Run the actions of a past period [start, end)', body: BackfillBody, responses: { 200: 'Backfill started.', 400: problem('Invalid period.'), 404: problem('Unknown id.') } }), async (ctx) => {
     const { start, end, overlap } = await body(ctx, BackfillBody);
     const from = new Date(start);
     const to = new Date(end);
@@ -146,7 +160,7 @@ export function scheduleRoutes(app: AppContext): Router {
     ctx.body = { id: ctx.params.id, backfill: { start: from.toISOString(), end: to.toISOString(), overlap: overlap ?? 'the schedule\'s policy' }, links: scheduleLinks(config, ctx.params.id) };
   });
 
-  router.delete('/:id', requires('admin'), async (ctx) => {
+  router.delete('/:id', requires('admin', { summary: 'Delete a schedule', responses: { 204: 'Deleted.', 404: problem('Unknown id.'), 409: problem('A built-in schedule.') } }), async (ctx) => {
     const id = ctx.params.id;
     const { description } = await existing(id);
     refuseBuiltin(id, description.memo?.createdBy, 'remove');

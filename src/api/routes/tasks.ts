@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { POOLS } from '../../tasks/pools';
 import { TASKS } from '../../tasks/registry';
 import { requires } from '../auth';
+import { json } from '../route-docs';
 
 export function describeTasks() {
   return [...TASKS.values()].map((task) => ({
@@ -20,7 +21,7 @@ export function describeTasks() {
 export function taskRoutes(): Router {
   const router = new Router();
   const body = { tasks: describeTasks() };
-  router.get('/tasks', requires('read'), (ctx) => {
+  router.get('/tasks', requires('read', { summary: 'The task registry', responses: { 200: json({ json: { type: 'object', properties: { tasks: { type: 'array', items: { type: 'object' } } } } }, 'Each task: name, visibility, pool, queue, defaults, parameters with JSON Schema.') } }), (ctx) => {
     ctx.body = body;
   });
   return router;

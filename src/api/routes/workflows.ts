@@ -3,7 +3,6 @@ import { Router } from '@koa/router';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import { PassThrough } from 'node:stream';
 import type { Context } from 'koa';
 import { parseDuration } from '../../canvas/duration';
@@ -25,16 +24,16 @@ import { RunEvents, type EventSink } from '../run-events';
 import { reservedPrefixOf } from '../../app/run-ids';
 import { assertSameRequest, REQUEST_HASH_MEMO, requestHash } from '../idempotency';
 import { startDebounced } from '../debounced-start';
+import { TerminateBody, WORKFLOW_DOCS } from './workflow-docs';
 
 const MAX_WAIT_MS = 5 * 60_000;
-const TerminateBody = z.strictObject({ reason: z.string().max(1000).optional() });
 
 export function workflowRoutes(app: AppContext): Router {
   const router = new Router({ prefix: '/workflows' });
   const { client, config, runs, metrics } = app;
   const events = new RunEvents(runs, config.api.events, metrics);
 
-  router.post('/', requires('write'), async (ctx) => {
+  router.post('/', requires('write', WORKFLOW_DOCS.start), async (ctx) => {
     const body = await readJson(ctx, config.api.maxBodyBytes);
     const validation = validateCanvasRequest(body, { reach: taskReach(ctx) });
     if (!validation.ok) throw badRequest(validation.issues);
@@ -81,7 +80,7 @@ export function workflowRoutes(app: AppContext): Router {
     ctx.set('Location', `/workflows/${encodeURIComponent(workflowId)}`);
   });
 
-  router.get('/', requires('read'), async (ctx) => {
+  router.get('/', requires('read', WORKFLOW_DOCS.list), async (ctx) => {
     const issues: Issue[] = [];
     const status = ctx.query.status;
     if (status !== undefined && !RUN_STATUSES.includes(status as RunStatus)) {
@@ -96,11 +95,11 @@ export function workflowRoutes(app: AppContext): Router {
     ctx.body = await runs.list({ status: status as RunStatus | undefined, type, idPrefix: text('id'), kind: text('kind'), task: text('task'), pageSize: limit, cursor });
   });
 
-  router.get('/:id', requires('read'), async (ctx) => {
+  router.get('/:id', requires('read', WORKFLOW_DOCS.view), async (ctx) => {
     ctx.body = await runs.view(ctx.params.id);
   });
 
-  router.get('/:id/result', requires('read'), async (ctx) => {
+  router.get('/:id/result', requires('read', WORKFLOW_DOCS.result), async (ctx) => {
     const timeout = ctx.query.timeout === undefined ? 30_000 : parseDuration(String(ctx.query.timeout));
     if (timeout === undefined || timeout > MAX_WAIT_MS) {
       throw badRequest([{ path: 'query.timeout', message: `must be a duration up to ${MAX_WAIT_MS / 60_000}m, like "30s"` }], 'The query is not valid.');
@@ -111,7 +110,7 @@ export function workflowRoutes(app: AppContext): Router {
     ctx.status = closed ? 200 : 202;
   });
 
-  router.get('/:id/events', requires('read'), async (ctx) => {
+  router.get('/:id/events', requires('read', WORKFLOW_DOCS.events), async (ctx) => {
     const stream = new PassThrough();
     const sink: EventSink = { write: (frame) => void stream.write(frame), end: () => stream.end() };
     // 404 for an unknown run, 429/503 over a cap: all before the stream opens.
@@ -131,7 +130,7 @@ export function workflowRoutes(app: AppContext): Router {
     stream.pipe(ctx.res);
   });
 
-  router.post('/:id/cancel', requires('write'), async (ctx) => {
+  router.post('/:id/cancel', requires('write', WORKFLOW_DOCS.cancel), async (ctx) => {
     const handle = await openRun(ctx.params.id);
     await handle.cancel();
     ctx.status = 202;
@@ -139,7 +138,7 @@ export function workflowRoutes(app: AppContext): Router {
   });
 
   // An event for the run's wait nodes; kept in the run's inbox until a wait node takes it.
-  router.post('/:id/events/:name', requires('write'), async (ctx) => {
+  router.post('/:id/events/:name', requires('write', WORKFLOW_DOCS.event), async (ctx) => {
     const name = EventNameSchema.safeParse(ctx.params.name);
     const { payload } = await readValid(ctx, EventBodySchema, config.api.maxBodyBytes, {});
     if (!name.success) throw badRequest([{ path: 'path.name', message: name.error.issues[0]?.message ?? 'is not a valid event name' }]);
@@ -155,7 +154,7 @@ export function workflowRoutes(app: AppContext): Router {
   });
 
   // A new run of a failed canvas run that reuses its completed steps (../retry).
-  router.post('/:id/retry', requires('write'), async (ctx) => {
+  router.post('/:id/retry', requires('write', WORKFLOW_DOCS.retry), async (ctx) => {
     const started = await retryRun(client, ctx.params.id);
     metrics.workflowStarts.inc({ type: WORKFLOW_TYPES.canvas });
     ctx.status = 201;
@@ -163,7 +162,7 @@ export function workflowRoutes(app: AppContext): Router {
     ctx.set('Location', `/workflows/${encodeURIComponent(started.workflowId)}`);
   });
 
-  router.post('/:id/terminate', requires('admin'), async (ctx) => {
+  router.post('/:id/terminate', requires('admin', WORKFLOW_DOCS.terminate), async (ctx) => {
     const { reason } = await readValid(ctx, TerminateBody, config.api.maxBodyBytes, {});
     const handle = await openRun(ctx.params.id);
     await handle.terminate(reason ?? 'terminated through the API');

@@ -8,6 +8,10 @@ import type { Context } from 'koa';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { requires } from '../auth';
+import type { RouteDoc } from '../route-docs';
+
+const PAGE: RouteDoc = { summary: 'The dashboard (redirects /ui to /ui/)', asset: true, responses: { 200: 'The HTML page.', 302: 'To /ui/.' } };
+const FILE: RouteDoc = { summary: 'The dashboard\'s own files (HTML, CSS, JavaScript modules)', asset: true, params: { file: { description: 'A file name, e.g. app.js.' } }, responses: { 200: 'The file.', 404: 'No such file.' } };
 
 /** Beside the compiled code too: `npm run build` copies src/dashboard to dist/dashboard. */
 const ASSETS_DIR = path.resolve(__dirname, '..', '..', 'dashboard');
@@ -51,8 +55,8 @@ export function dashboardRoutes(dir = ASSETS_DIR): Router {
   };
 
   // The router matches /ui and /ui/ alike: the page's relative asset links need the slash.
-  router.get('/ui', requires('public'), (ctx) => (ctx.path.endsWith('/') ? send(ctx, assets.get('index.html')!) : ctx.redirect('/ui/')));
-  router.get('/ui/:file', requires('public'), (ctx, next) => {
+  router.get('/ui', requires('public', PAGE), (ctx) => (ctx.path.endsWith('/') ? send(ctx, assets.get('index.html')!) : ctx.redirect('/ui/')));
+  router.get('/ui/:file', requires('public', FILE), (ctx, next) => {
     const asset = assets.get(ctx.params.file);
     if (!asset) return next();
     send(ctx, asset);

@@ -18,6 +18,7 @@ import type { AppContext } from '../../api/context';
 import { badRequest, HttpProblem, notFound } from '../../api/problem';
 import { readBody } from '../http-input';
 import { requires } from '../../api/auth';
+import { json, problem, type RouteDoc } from '../../api/route-docs';
 
 // Newlines and tabs are text; other control characters (NUL, escapes) are not.
 const CONTROL_BUT_WHITESPACE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
@@ -30,6 +31,13 @@ const NewComment = z.strictObject({
     .refine((s) => s.trim().length > 0, 'must not be empty')
     .refine((s) => !CONTROL_BUT_WHITESPACE.test(s), 'must not contain control characters'),
 });
+
+const ListQuery = z.object({
+  status: z.enum(COMMENT_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().optional().meta({ description: 'nextCursor of the previous page.' }),
+});
+const COMMENT = { json: { type: 'object', properties: { id: { type: 'string' }, authorId: { type: 'string' }, text: { type: 'string' }, status: { enum: [...COMMENT_STATUSES] }, spamScore: { type: ['number', 'null'] }, mentions: { type: 'array', items: { type: 'string' } }, workflowId: { type: 'string' }, createdAt: { type: 'string' }, publishedAt: { type: ['string', 'null'] }, emails: { type: ['object', 'null'] } } } };
 
 type CommentRow = {
   _id: mongoose.Types.ObjectId;
@@ -48,7 +56,13 @@ export function commentRoutes(app: AppContext): Router {
   const router = new Router({ prefix: '/comments' });
   const { config, client } = app;
 
-  router.post('/', requires('write'), async (ctx) => {
+  const postDoc: RouteDoc = {
+    summary: 'Post a comment: stored pending, then its commentPosted workflow screens it for spam, publishes it and emails mentions',
+    headers: { 'Idempotency-Key': { description: 'The same key (per author) answers with the comment it created.' } },
+    body: NewComment,
+    responses: { 202: json(COMMENT, 'Accepted (existing: true for a repeated Idempotency-Key).'), 400: problem('Invalid; paths say where.'), 422: problem('The author does not exist.') },
+  };
+  router.post('/', requires('write', postDoc), async (ctx) => {
     const key = ctx.get('idempotency-key');
     if (key && (key.length > 200 || !isHeaderSafe(key))) throw badRequest([{ path: 'headers.idempotency-key', message: 'must be at most 200 printable characters' }]);
     const input = await readBody(ctx, NewComment, config.api.maxBodyBytes);
@@ -87,7 +101,7 @@ export function commentRoutes(app: AppContext): Router {
     ctx.body = { ...view(comment), existing: !created, links: { self: `/comments/${comment._id}`, workflow: `/workflows/${encodeURIComponent(comment.workflowId)}` } };
   });
 
-  router.get('/', requires('read'), async (ctx) => {
+  router.get('/', requires('read', { summary: 'Comments, newest first', query: ListQuery, responses: { 200: json({ json: { type: 'object', properties: { items: { type: 'array', items: COMMENT.json }, nextCursor: { type: ['string', 'null'] } } } }, 'A page.'), 400: problem('Invalid query.') } }), async (ctx) => {
     const status = ctx.query.status;
     const limit = ctx.query.limit === undefined ? 50 : Number(ctx.query.limit);
     const cursor = ctx.query.cursor === undefined ? undefined : Number(ctx.query.cursor);
@@ -108,7 +122,7 @@ export function commentRoutes(app: AppContext): Router {
     ctx.body = { items: items.map(view), nextCursor: next === null ? null : String(next) };
   });
 
-  router.get('/:id', requires('read'), async (ctx) => {
+  router.get('/:id', requires('read', { summary: 'A comment: status, spam score, mentions, emails sent', responses: { 200: json(COMMENT, 'The comment.'), 404: problem('Unknown id.') } }), async (ctx) => {
     const row = isObjectId(ctx.params.id) ? await Comment.findById(ctx.params.id).lean<CommentRow>() : null;
     if (!row) throw notFound(`no comment with id ${ctx.params.id}`);
     ctx.body = view(row);

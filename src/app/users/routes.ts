@@ -18,6 +18,9 @@ import type { AppContext } from '../../api/context';
 import { conflict, HttpProblem, notFound } from '../../api/problem';
 import { readBody } from '../http-input';
 import { requires } from '../../api/auth';
+import { json, problem } from '../../api/route-docs';
+
+const USER = { json: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, email: { type: 'string' }, createdAt: { type: 'string', format: 'date-time' }, avatar: { type: ['object', 'null'] } } } };
 
 const NewUser = z.strictObject({
   // Control characters are checked before trimming, so a trailing CR/LF is refused, not hidden.
@@ -33,7 +36,7 @@ export function userRoutes(app: AppContext): Router {
   const router = new Router({ prefix: '/users' });
   const { config, client } = app;
 
-  router.post('/', requires('write'), async (ctx) => {
+  router.post('/', requires('write', { summary: 'Create a user', body: NewUser, responses: { 201: json(USER, 'Created.'), 400: problem('Invalid; paths say where.'), 409: problem('A user with this email exists.') } }), async (ctx) => {
     const input = await readBody(ctx, NewUser, config.api.maxBodyBytes);
     const name = input.name.trim();
     try {
@@ -48,11 +51,22 @@ export function userRoutes(app: AppContext): Router {
     }
   });
 
-  router.get('/:id', requires('read'), async (ctx) => {
+  router.get('/:id', requires('read', { summary: 'A user', responses: { 200: json(USER, 'The user.'), 404: problem('Unknown id.') } }), async (ctx) => {
     ctx.body = view(await findUser(ctx.params.id));
   });
 
-  router.post('/:id/avatar', requires('write'), async (ctx) => {
+  const avatarDoc = {
+    summary: 'Upload an avatar; the avatarUploaded workflow makes the thumbnails on the media pool',
+    body: { contentType: 'multipart/form-data', schema: { json: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary', description: 'PNG, JPEG, WebP or GIF (judged by content).' } } } } },
+    responses: {
+      202: json({ json: { type: 'object', properties: { workflowId: { type: 'string' }, originalId: { type: 'string' }, existing: { type: 'boolean' }, links: { type: 'object' } } } }, 'Stored; thumbnails on their way.'),
+      404: problem('Unknown user.'),
+      413: problem('Larger than AVATAR_MAX_BYTES.'),
+      415: problem('Not multipart, or not an image.'),
+      422: problem('No valid size, or more pixels than MEDIA_MAX_INPUT_PIXELS.'),
+    },
+  };
+  router.post('/:id/avatar', requires('write', avatarDoc), async (ctx) => {
     const user = await findUser(ctx.params.id);
     const upload = await readUpload(ctx, config.domain.avatar.maxBytes);
     const sniffed = sniffImage(upload);
@@ -83,7 +97,7 @@ export function userRoutes(app: AppContext): Router {
     };
   });
 
-  router.get('/:id/avatar/:size', requires('read'), async (ctx) => {
+  router.get('/:id/avatar/:size', requires('read', { summary: 'A thumbnail (WebP), with an ETag', params: { size: { description: 'Edge length in pixels, one of AVATAR_SIZES.' } }, responses: { 200: { description: 'The image.', contentType: 'image/webp', schema: { json: { type: 'string', format: 'binary' } } }, 304: 'Not modified (If-None-Match).', 404: problem('No such user or thumbnail (yet).') } }), async (ctx) => {
     const user = await findUser(ctx.params.id);
     const fileId = thumbnailsOf(user).get(ctx.params.size);
     const file = fileId ? await findFile(fileId) : null;
