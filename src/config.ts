@@ -151,6 +151,8 @@ export interface Config {
   workerShutdownGrace: string;
   /** Where a worker pool serves the SDK's Prometheus metrics ("off" for none). */
   workerMetricsAddress: (pool: string, index: number) => string | undefined;
+  /** Where a worker process answers GET /healthz (RUNNING and polling); unset or "off": nowhere. */
+  workerHealthAddress: string | undefined;
   /** Which services the environment already provides, so `npm start` must not start them. */
   external: { temporal: boolean; mongodb: boolean; smtp: boolean };
   /**
@@ -243,6 +245,7 @@ export function loadConfig(): Config {
       const address = optional(`POOL_${pool.toUpperCase()}_METRICS_ADDRESS`) ?? optional('WORKER_METRICS_ADDRESS') ?? `127.0.0.1:${9464 + index}`;
       return address === 'off' ? undefined : address;
     },
+    workerHealthAddress: optional('WORKER_HEALTH_ADDRESS') === 'off' ? undefined : optional('WORKER_HEALTH_ADDRESS'),
     external: { temporal: isSet('TEMPORAL_ADDRESS'), mongodb: isSet('MONGODB_URI'), smtp: isSet('SMTP_URL') },
     taskRateLimits: taskRateLimits('TASK_RATE_LIMITS'),
     schedules: { builtins: oneOf('BUILTIN_SCHEDULES', ['on', 'paused', 'off'] as const, 'on'), timezone: str('BUILTIN_SCHEDULES_TIMEZONE', 'UTC') },

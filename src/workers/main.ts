@@ -5,7 +5,8 @@ import { closeActivityDeps, createActivityDeps } from '../activities';
 import { connectDatabase, disconnectDatabase } from '../db/mongo';
 import { initModels } from '../app/models';
 import { connectWorker } from '../temporal/clients';
-import { POOL_NAMES, type PoolName } from '../tasks/pools';
+import { POOL_NAMES, POOLS, type PoolName } from '../tasks/pools';
+import { checkWorkers, serveWorkerHealth } from './health';
 import { logger } from '../logging';
 import { createPoolWorker, createRateLimitedWorkers } from './pool';
 import { installRuntime } from './runtime';
@@ -45,6 +46,11 @@ async function main(): Promise<void> {
   logger().info({ pool, taskQueue: worker.options.taskQueue, metrics: metricsAddress ?? 'off' }, `worker pool ${pool} polling ${worker.options.taskQueue} at ${config.temporal.address}`);
   // The orchestrator keeps the built-in schedules in step too (src/schedules/builtin.ts); in the background.
   if (pool === 'orchestrator') void syncBuiltinSchedulesWithOwnClient(config, 'worker-orchestrator');
+  if (config.workerHealthAddress) {
+    const targets = [worker, ...limited].map((w) => ({ worker: w, kind: w === worker ? POOLS[pool].runs : ('activities' as const) }));
+    serveWorkerHealth(config.workerHealthAddress, () => checkWorkers(connection, targets)).on('error', (error) => logger().warn({ err: error }, 'worker health endpoint not served'));
+    logger().info(`worker health at http://${config.workerHealthAddress}/healthz (SDK state RUNNING and a recent poll seen by the server)`);
+  }
   // Worker.run stops polling on SIGINT/SIGTERM and lets running tasks finish within the grace time.
   await Promise.all([worker.run(), ...limited.map((w) => w.run())]);
   await connection.close();

@@ -1,4 +1,5 @@
 /** Builds the Temporal worker of one pool: workflows for the orchestrator, activities for the rest. */
+import { hostname } from 'node:os';
 import type { Duration } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, createActivityDeps, type ActivityDeps } from '../activities';
@@ -26,7 +27,8 @@ export async function createPoolWorker({ config, connection, pool, shutdownGrace
     namespace: config.temporal.namespace,
     taskQueue: spec.queue,
     shutdownGraceTime,
-    identity: `${pool}@${process.pid}`,
+    // Host and pid: in containers every worker is pid 1, and the health check (./health) finds its own polls by identity.
+    identity: `${pool}@${hostname()}:${process.pid}`,
     dataConverter: dataConverter(config),
   };
   if (spec.runs === 'workflows') {
@@ -62,7 +64,7 @@ export async function createRateLimitedWorkers({ config, connection, pool, shutd
         namespace: config.temporal.namespace,
         taskQueue: limitedQueueOf(spec),
         shutdownGraceTime,
-        identity: `${pool}/${spec.name}@${process.pid}`,
+        identity: `${pool}/${spec.name}@${hostname()}:${process.pid}`,
         dataConverter: dataConverter(config),
         activities: { [spec.name]: activities[spec.name] },
         maxTaskQueueActivitiesPerSecond: config.taskRateLimits[spec.name] ?? spec.maxPerSecond,
