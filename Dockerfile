@@ -7,7 +7,8 @@
 # Stages: deps (all dependencies) -> build (tsc + prebuilt workflow bundle)
 #         -> runtime (production dependencies + dist/, non-root).
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node 24 LTS. package.json `engines` still accepts Node 20: the project's CI machine runs it.
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---- deps: every dependency, dev ones included, for the build ------------------------
 FROM ${NODE_IMAGE} AS deps

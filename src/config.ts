@@ -131,6 +131,8 @@ export interface Config {
     /** Explicit development mode (`npm start`): no API keys checked. */
     devMode: boolean;
     apiKeysFile: string | undefined;
+    /** Where the first admin key's secret is written when API_KEYS_FILE does not exist yet (src/api/first-key.ts). */
+    firstKeyFile: string | undefined;
     apiKeysInline: string | undefined;
     publicMetrics: boolean;
     rateLimitPerMinute: number;
@@ -224,6 +226,7 @@ export function loadConfig(): Config {
     security: {
       devMode: process.env.ORCHESTRA_DEV_MODE === 'true',
       apiKeysFile: optional('API_KEYS_FILE'),
+      firstKeyFile: optional('API_FIRST_KEY_FILE'),
       apiKeysInline: optional('API_KEYS'),
       publicMetrics: process.env.METRICS_PUBLIC === 'true',
       rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 1200),

@@ -11,6 +11,7 @@ import { initModels } from '../app/models';
 import { logger } from '../logging';
 import { connectClient, payloadCodec } from '../temporal/clients';
 import { ApiKeys, assertSafeToListen } from './auth';
+import { ensureFirstKey } from './first-key';
 import { ApiMetrics } from './http-metrics';
 import { createApp } from './app';
 import { Runs } from './runs';
@@ -26,6 +27,13 @@ async function main(): Promise<void> {
   let modelsReady = false;
   void prepareDatabase(config, client).then(() => (modelsReady = true));
   const databaseAvailable = () => modelsReady && databaseConnected();
+  const { apiKeysFile, firstKeyFile, devMode } = config.security;
+  if (!devMode && apiKeysFile && firstKeyFile && ensureFirstKey(apiKeysFile, firstKeyFile)) {
+    logger().warn(
+      `no API keys were configured: made a first admin key. Read it from ${firstKeyFile} (docker compose exec api cat ${firstKeyFile}), ` +
+        `make the keys you need in ${apiKeysFile}, then delete ${firstKeyFile}; ${apiKeysFile} holds only its SHA-256`,
+    );
+  }
   const apiKeys = new ApiKeys({ file: config.security.apiKeysFile, inline: config.security.apiKeysInline });
   const app = createApp({ config, client, runs: new Runs(client, config), pingDatabase, databaseAvailable, apiKeys, metrics: new ApiMetrics(), codec: payloadCodec(config) });
   const server = app.listen(config.api.port, config.api.host, () => {

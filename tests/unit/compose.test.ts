@@ -94,11 +94,17 @@ describe('docker-compose.yml', () => {
     for (const name of ['postgres', 'temporal', 'temporal-admin-tools', 'temporal-ui', 'mongodb', 'mailpit', 'api']) {
       expect(services).toHaveProperty([name]);
     }
-    expect(services.temporal.image).toMatch(/^temporalio\/auto-setup:\d+\.\d+\.\d+$/);
-    expect(services['temporal-admin-tools'].image).toMatch(/^temporalio\/admin-tools:\d/);
-    expect(services['temporal-ui'].image).toMatch(/^temporalio\/ui:\d/);
+    // Current images, as Temporal's own compose examples use them: the server image, not
+    // the deprecated auto-setup; admin-tools of the same version (no tctl suffix any more).
+    const server = /^temporalio\/server:(\d+)\.(\d+)\.(\d+)$/.exec(services.temporal.image ?? '');
+    expect(server).not.toBeNull();
+    expect(Number(server![1]) * 1000 + Number(server![2])).toBeGreaterThanOrEqual(1031);
+    expect(servicesWithImage('temporalio/auto-setup')).toEqual([]);
+    for (const name of servicesWithImage('temporalio/admin-tools')) expect([name, services[name].image]).toEqual([name, `temporalio/admin-tools:${server![1]}.${server![2]}.${server![3]}`]);
+    const ui = /^temporalio\/ui:(\d+)\.(\d+)\.\d+$/.exec(services['temporal-ui'].image ?? '');
+    expect(Number(ui![1]) * 1000 + Number(ui![2])).toBeGreaterThanOrEqual(2049);
     expect(services.postgres.image).toMatch(/^postgres:\d+/);
-    expect(services.mongodb.image).toMatch(/^mongo:7/);
+    expect(services.mongodb.image).toMatch(/^mongo:8(\.|$)/);
     expect(services.mailpit.image).toMatch(/^axllent\/mailpit(:|$)/);
     expect(envOf(services.temporal).DB).toBe('postgres12');
   });
@@ -136,7 +142,7 @@ describe('docker-compose.yml', () => {
     it('points TEMPORAL_ADDRESS at the temporal service on 7233', () => {
       const { host, port } = hostPort(env.TEMPORAL_ADDRESS);
       expect(port).toBe('7233');
-      expect(servicesWithImage('temporalio/auto-setup:')).toContain(host);
+      expect(servicesWithImage('temporalio/server:')).toContain(host);
     });
 
     it('points MONGODB_URI at the mongodb service', () => {
@@ -224,6 +230,38 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('sets up the schema once, before the server starts, through admin-tools (no auto-setup)', () => {
+    const schema = services['temporal-schema'];
+    expect(schema.image).toMatch(/^temporalio\/admin-tools:/);
+    const script = commandLine(schema.command);
+    expect(script).toContain('temporal-sql-tool --plugin postgres12 --ep postgres');
+    expect(script).toMatch(/for db in temporal temporal_visibility/);
+    expect(script).toContain('update-schema -d /etc/temporal/schema/postgresql/v12/$$dir/versioned');
+    expect(services.temporal.depends_on).toEqual({ 'temporal-schema': { condition: 'service_completed_successfully' } });
+    expect(envOf(services.temporal)).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'postgres' });
+    expect(commandLine(services.temporal.healthcheck?.test)).toContain('7233');
+  });
+
+  it('creates the namespace in a one-shot the app containers wait for', () => {
+    const setup = services['temporal-setup'];
+    const script = commandLine(setup.command);
+    expect(script).toContain('temporal operator namespace create --namespace "$$ns"');
+    expect(envOf(setup).TEMPORAL_NAMESPACE).toBe(envOf(services.api).TEMPORAL_NAMESPACE);
+    for (const name of appServiceNames) expect((services[name].depends_on as Record<string, { condition?: string }>)['temporal-setup']).toEqual({ condition: 'service_completed_successfully' });
+  });
+
+  it('gives the API keys on the first start: a first admin key in the data volume, no development mode', () => {
+    const env = envOf(services.api);
+    expect(env.ORCHESTRA_DEV_MODE ?? 'false').toBe('false');
+    const dataMount = (services.api.volumes ?? []).map(String).find((v) => v.startsWith('orchestra-data:'))!.split(':')[1];
+    for (const file of [env.API_KEYS_FILE, env.API_FIRST_KEY_FILE]) expect(path.posix.dirname(file)).toBe(dataMount);
+  });
+
+  it.each(workerServiceNames)('%s is health-checked on /healthz at WORKER_HEALTH_ADDRESS (polling, not just alive)', (name) => {
+    const { port } = hostPort(envOf(services[name]).WORKER_HEALTH_ADDRESS);
+    expect(commandLine(services[name].healthcheck?.test)).toContain(`127.0.0.1:${port}/healthz`);
+  });
+
   it('temporal-ui reaches temporal and serves on 8080', () => {
     const ui = services['temporal-ui'];
     const env = envOf(ui);
@@ -247,7 +285,7 @@ describe('docker-compose.yml', () => {
     const temporal = services.temporal;
     const configured = envOf(temporal).DYNAMIC_CONFIG_FILE_PATH;
     expect(configured).toBeTruthy();
-    // auto-setup's working directory is /etc/temporal; relative paths resolve from it.
+    // The server image's working directory is /etc/temporal; relative paths resolve from it.
     const inContainer = path.posix.resolve('/etc/temporal', configured);
 
     const mounts = (temporal.volumes ?? []).map((v) => {
@@ -282,10 +320,10 @@ describe('Dockerfile', () => {
     expect(fs.existsSync(dockerfilePath)).toBe(true);
   });
 
-  it('is multi-stage on node 20', () => {
+  it('is multi-stage on Node 24 LTS', () => {
     const froms = instructions.filter((line) => /^FROM\s/i.test(line));
     expect(froms.length).toBeGreaterThan(1);
-    expect(text).toContain('node:20-bookworm-slim');
+    expect(text).toContain('ARG NODE_IMAGE=node:24-bookworm-slim');
   });
 
   it('builds with npm run build and keeps only production deps at runtime', () => {

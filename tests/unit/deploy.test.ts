@@ -54,9 +54,9 @@ const CONTRACT_ENV = [
   'ORCHESTRA_DEV_MODE',
   'TEMPORAL_ADDRESS',
   'TEMPORAL_NAMESPACE',
-  'TEMPORAL_TLS_CERT_PATH',
-  'TEMPORAL_TLS_KEY_PATH',
-  'TEMPORAL_TLS_CA_PATH',
+  'TEMPORAL_TLS_CLIENT_CERT_PATH',
+  'TEMPORAL_TLS_CLIENT_KEY_PATH',
+  'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
   'TEMPORAL_TLS_SERVER_NAME',
   'TEMPORAL_API_KEY',
   'ORCHESTRA_ENCRYPTION_KEYS',
@@ -270,7 +270,7 @@ describe('docker-compose.prod.yml', () => {
     expect(Number(limits.cpus)).toBeGreaterThan(0);
     expect(String(limits.memory)).toMatch(/^\d+(\.\d+)?[kKmMgG]i?[bB]?$/);
     const restart = String(service.restart ?? obj(obj(service.deploy).restart_policy).condition ?? '');
-    if (name === 'temporal-setup') expect(restart).toBe('no'); // one-shot
+    if (['temporal-setup', 'temporal-schema'].includes(name)) expect(restart).toMatch(/^(no|on-failure(:\d+)?)$/); // one-shots
     else expect(['always', 'unless-stopped', 'on-failure']).toContain(restart.replace(/:\d+$/, ''));
   });
 
@@ -293,11 +293,17 @@ describe('docker-compose.prod.yml', () => {
       expect(` ${commandLine(service.command)} `).toContain(` --pool ${pool} `);
     });
 
-    it('serves the SDK metrics on 0.0.0.0:9464 and health-checks them', () => {
+    it('serves the SDK metrics on 0.0.0.0:9464', () => {
       const { host, port } = hostPort(env.WORKER_METRICS_ADDRESS);
       expect(host).toBe('0.0.0.0');
       expect(port).toBe(9464);
-      expect(commandLine(obj(service.healthcheck).test)).toContain(`:${port}/metrics`);
+    });
+
+    it('is health-checked on /healthz (RUNNING and polling), not on a live process alone', () => {
+      const { port } = hostPort(env.WORKER_HEALTH_ADDRESS);
+      const test = commandLine(obj(service.healthcheck).test);
+      expect(test).toContain(`127.0.0.1:${port}/healthz`);
+      expect(test).not.toContain('/metrics');
     });
 
     it('gets a stop grace period longer than WORKER_SHUTDOWN_GRACE', () => {
@@ -747,12 +753,11 @@ describe('deploy/k8s kustomization', () => {
       expect(port).toBe(9464);
     });
 
-    it('probes /metrics on the metrics port', () => {
-      const port = hostPort(env.WORKER_METRICS_ADDRESS).port;
+    it('probes /healthz (RUNNING and polling) on the health port (WORKER_HEALTH_ADDRESS)', () => {
+      const port = hostPort(env.WORKER_HEALTH_ADDRESS).port;
       for (const probe of ['livenessProbe', 'startupProbe', 'readinessProbe']) {
         const httpGet = obj(obj(container[probe]).httpGet);
-        if (probe !== 'livenessProbe' && httpGet.path === undefined) continue;
-        expect({ probe, path: httpGet.path, port: resolvePort(container, httpGet.port) }).toEqual({ probe, path: '/metrics', port });
+        expect({ probe, path: httpGet.path, port: resolvePort(container, httpGet.port) }).toEqual({ probe, path: '/healthz', port });
       }
     });
 
