@@ -5,7 +5,8 @@
  * the database answers (it never gives up), and once connected the driver reconnects by
  * itself after an outage. Operations issued while it is down wait at most
  * `DATABASE_WAIT_MS` (mongoose's buffer, the driver's server selection) and then fail, so a
- * request or an activity gets an error it can answer 503 to or retry, instead of hanging.
+ * request or an activity gets an error it can answer 503 to or retry, instead of hanging;
+ * one sent to a database that stops answering fails after `DATABASE_SOCKET_TIMEOUT_MS`.
  */
 import mongoose from 'mongoose';
 import { logger } from '../logging';
@@ -15,6 +16,8 @@ mongoose.set('sanitizeFilter', true);
 
 /** How long an operation waits for an absent database before it fails. */
 export const DATABASE_WAIT_MS = 5000;
+/** How long an operation waits for a connected database that stopped answering (the socket's deadline). */
+export const DATABASE_SOCKET_TIMEOUT_MS = 30_000;
 mongoose.set('bufferTimeoutMS', DATABASE_WAIT_MS);
 
 const RETRY = { initialMs: 500, maxMs: 10_000 } as const;
@@ -43,7 +46,7 @@ export function connectDatabase(uri: string, onRetry: (error: Error, delayMs: nu
   connecting ??= (async () => {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await mongoose.connect(uri, { serverSelectionTimeoutMS: DATABASE_WAIT_MS, autoIndex: true });
+        return await mongoose.connect(uri, { serverSelectionTimeoutMS: DATABASE_WAIT_MS, socketTimeoutMS: DATABASE_SOCKET_TIMEOUT_MS, autoIndex: true });
       } catch (error) {
         const delayMs = Math.min(RETRY.maxMs, RETRY.initialMs * 2 ** (attempt - 1));
         onRetry(error as Error, delayMs);

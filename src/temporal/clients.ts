@@ -1,5 +1,5 @@
 /** Connections to the Temporal server, for the API's client and every worker, with TLS and encryption when configured. */
-import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, type ConnectionOptions } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
 import { readFileSync } from 'node:fs';
@@ -38,8 +38,28 @@ export function dataConverter(config: Config): DataConverter {
   return codec ? { payloadCodecs: [codec] } : {};
 }
 
+/**
+ * Every call the client makes gets a deadline: its caller's (client.withDeadline), else this
+ * one, across the SDK's own retries. Long polls (waiting for a result) come back from the
+ * server within its long-poll interval (20 s), well inside it.
+ */
+export const TEMPORAL_CALL_DEADLINE_MS = 60_000;
+
+type GrpcInterceptor = NonNullable<ConnectionOptions['interceptors']>[number];
+
+export function defaultDeadline(ms: number): GrpcInterceptor {
+  // The next call as it is, with a deadline: grpc-js only uses the InterceptingCallInterface
+  // side of what an interceptor returns (its type names the class, hence the cast).
+  return (options, nextCall) => nextCall({ ...options, deadline: options.deadline ?? Date.now() + ms }) as ReturnType<GrpcInterceptor>;
+}
+
 export async function connectClient(config: Config): Promise<Client> {
-  const connection = await Connection.connect({ address: config.temporal.address, ...securityOptions(config) });
+  const connection = await Connection.connect({
+    address: config.temporal.address,
+    ...securityOptions(config),
+    // Outermost first: the deadline bounds the retries too.
+    interceptors: [defaultDeadline(TEMPORAL_CALL_DEADLINE_MS), makeGrpcRetryInterceptor(defaultGrpcRetryOptions())],
+  });
   return new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverter(config) });
 }
 
