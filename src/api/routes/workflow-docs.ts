@@ -29,7 +29,7 @@ export const WORKFLOW_DOCS = {
     headers: { 'Idempotency-Key': { description: "Works as the body's workflowId; the same key with another request is a 409." } },
     body: CanvasRequestSchema,
     responses: {
-      201: json('Started', 'Started.'),
+      201: json('Started', "Started. With `debounce`: queued into the key's one run, `debounce-<key>`, whose id every request of the period gets."),
       200: json('Started', 'A run with this workflowId is already open: that run.'),
       400: problem('Invalid request; nothing was started. Each issue has its JSON path.'),
       409: problem('"exclusive": true and a run with this id is open, or an Idempotency-Key reused with another request.'),
