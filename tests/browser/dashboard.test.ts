@@ -84,8 +84,8 @@ withChromium('dashboard in headless Chromium', () => {
     const pools = await page.$$eval('.pool', (cards) => cards.map((c) => (c as unknown as PageElement).dataset.pool));
     expect(pools).toEqual(['orchestrator', 'default', 'ml', 'email', 'media']);
     expect(await text('.pool[data-pool="default"] .queue')).toContain('orchestra-default');
-    expect(await text('.pool[data-pool="default"] .pollers')).toMatch(/default@\d+/);
-    expect(await text('.pool[data-pool="ml"] .pollers')).toMatch(/ml@\d+/);
+    expect(await text('.pool[data-pool="default"] .pollers')).toMatch(/default@[^:\s]+:\d+/);
+    expect(await text('.pool[data-pool="ml"] .pollers')).toMatch(/ml@[^:\s]+:\d+/);
     await shoot('pools');
   });
 
