@@ -17,10 +17,16 @@ export class OrchestraApi {
     return (JSON.parse(res.body) as { workflowId: string }).workflowId;
   }
 
-  /** GET /workflows/:id/result until it is closed; throws unless it COMPLETED. */
+  /**
+   * GET /workflows/:id/result until it is closed, for at most `waitSeconds` in all (each
+   * request waits at most the API's 5 minutes); throws unless it COMPLETED.
+   */
   async result(workflowId: string, waitSeconds = 60): Promise<unknown> {
+    const deadline = Date.now() + waitSeconds * 1000;
     for (;;) {
-      const res = await this.http.request('GET', `/workflows/${encodeURIComponent(workflowId)}/result?timeout=${waitSeconds}s`);
+      const leftSeconds = Math.ceil((deadline - Date.now()) / 1000);
+      if (leftSeconds <= 0) throw new Error(`${workflowId} still running after ${waitSeconds} s`);
+      const res = await this.http.request('GET', `/workflows/${encodeURIComponent(workflowId)}/result?timeout=${Math.min(leftSeconds, 300)}s`);
       if (res.status === 202) continue;
       if (res.status !== 200) throw new Error(`GET result of ${workflowId}: ${res.status} ${res.body.slice(0, 300)}`);
       const view = JSON.parse(res.body) as { status: string; result: unknown; failure: unknown };

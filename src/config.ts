@@ -125,6 +125,8 @@ export interface Config {
     events: { pollMs: number; keepAliveMs: number; maxStreams: number; maxStreamsPerCaller: number };
   };
   workflowBundlePath: string | undefined;
+  /** The SDK's per-promise stack traces in workflow threads, for the `__stack_trace` query (src/workers/workflow-stack-traces.ts). */
+  workflowStackTraces: boolean;
   /** Ports of the services `npm start` runs itself (the embedded default). */
   dev: { temporalPort: number; temporalUiPort: number; ferretdbPort: number; smtpPort: number; smtpHttpPort: number };
   security: {
@@ -222,6 +224,7 @@ export function loadConfig(): Config {
       },
     },
     workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH || undefined,
+    workflowStackTraces: process.env.WORKFLOW_STACK_TRACES === 'true',
     dev,
     security: {
       devMode: process.env.ORCHESTRA_DEV_MODE === 'true',

@@ -9,6 +9,7 @@ import { POOLS, type PoolName } from '../tasks/pools';
 import { limitedQueueOf, RATE_LIMITED_TASKS } from '../tasks/catalog';
 import { dataConverter } from '../temporal/clients';
 import { bundleWorkflows } from './workflow-bundle';
+import { withoutWorkflowStackTraces } from './workflow-stack-traces';
 
 export interface PoolWorkerOptions {
   config: Config;
@@ -32,14 +33,17 @@ export async function createPoolWorker({ config, connection, pool, shutdownGrace
     dataConverter: dataConverter(config),
   };
   if (spec.runs === 'workflows') {
-    return Worker.create({
-      ...base,
-      workflowBundle: config.workflowBundlePath ? { codePath: config.workflowBundlePath } : await bundleWorkflows(),
-      maxConcurrentWorkflowTaskExecutions: poolConcurrency(pool, spec.concurrency),
-      maxCachedWorkflows: 1000,
-      // Light tasks run here as local activities (src/tasks/registry.ts, `light`), and the flow-control workflows' own.
-      activities: { ...createActivities(deps), ...flowControlActivities() },
-    });
+    const workflowBundle = config.workflowBundlePath ? { codePath: config.workflowBundlePath } : await bundleWorkflows();
+    const create = () =>
+      Worker.create({
+        ...base,
+        workflowBundle,
+        maxConcurrentWorkflowTaskExecutions: poolConcurrency(pool, spec.concurrency),
+        maxCachedWorkflows: 1000,
+        // Light tasks run here as local activities (src/tasks/registry.ts, `light`), and the flow-control workflows' own.
+        activities: { ...createActivities(deps), ...flowControlActivities() },
+      });
+    return config.workflowStackTraces ? create() : withoutWorkflowStackTraces(create);
   }
   return Worker.create({
     ...base,

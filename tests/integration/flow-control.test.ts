@@ -224,9 +224,11 @@ describe('rate limit per task', () => {
     // All 20 were scheduled at once; a token bucket of 5 a second (its burst included) needs
     // at least (20 - 2 * 5) / 5 = 2 s to hand them out. Unlimited, it takes a few ms.
     expect(starts[19] - starts[0]).toBeGreaterThanOrEqual(2000);
-    // No two-second window holds more than two seconds' worth plus one burst (10 + 5; the
-    // server's burst is about a second's worth, per partition). Unlimited, all 20 would.
-    for (let i = 0; i < starts.length; i++) expect(starts.filter((t) => t >= starts[i] && t < starts[i] + 2000).length).toBeLessThanOrEqual(15);
+    // No two-second window holds more than two seconds' worth plus the bursts: 10, plus a
+    // second's worth split over the queue's 4 partitions, each bucket rounding its burst up
+    // to whole tasks (4 × 2). Unlimited, all 20 would. (A busy machine delays polls, so the
+    // buckets fill up to their burst; seen: 16.)
+    for (let i = 0; i < starts.length; i++) expect(starts.filter((t) => t >= starts[i] && t < starts[i] + 2000).length).toBeLessThanOrEqual(18);
   }, 60_000);
 
   test('the limit holds across workers: a second worker on the queue shares the same 5 a second', async () => {
