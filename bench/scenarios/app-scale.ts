@@ -14,6 +14,7 @@ import type { BenchContext } from '../context';
 import { closedLoop } from '../load';
 import { ScenarioBuilder, type ScenarioResult } from '../report';
 import { median } from '../stats';
+import { cpuDelta, cpuSnapshot } from '../procstat';
 
 const FULL = { comments: 100_000, users: 10_000, avatars: 1_000 };
 const SAMPLES = 100;
@@ -149,14 +150,33 @@ export async function appScale(ctx: BenchContext): Promise<ScenarioResult> {
     const images = 24;
     const viaPool = (o: (typeof originals)[number]) => ctx.api.run({ canvas: { task: 'media.thumbnails', args: [{ userId: o.userId, originalId: o.originalId, sizes }] } });
     await viaPool(originals[0]);
-    const pooled = await closedLoop({ concurrency: lanes, count: images }, async (i) => void (await viaPool(originals[i % originals.length])));
-    if (pooled.errors) throw new Error(`media pool: ${pooled.errors} failed, e.g. ${pooled.errorSamples[0]}`);
-    const direct = await closedLoop({ concurrency: lanes, count: images }, async (i) => {
-      for (const size of sizes) await media.render(originals[i % originals.length].bytes, size, maxInputPixels);
-    });
-    out.add('media.thumbnails through the pool ÷ sharp direct, images/s (goal ≥ 0.5)', '×', [pooled.perSecond / direct.perSecond], true);
-    out.add('media pool (one pass, 3 sizes)', 'images/s', [pooled.perSecond]);
-    out.add('sharp direct (3 sizes)', 'images/s', [direct.perSecond]);
+    // Interleaved rounds (pool, direct, then direct, pool), CPU by process for the pool's.
+    const rates = { pooled: [] as number[], direct: [] as number[] };
+    const cpuPerImage = new Map<string, number[]>();
+    const pooledRound = async () => {
+      const pids = ctx.system.owned ? ctx.system.pids() : {};
+      const before = cpuSnapshot(pids);
+      const r = await closedLoop({ concurrency: lanes, count: images }, async (i) => void (await viaPool(originals[i % originals.length])));
+      if (r.errors) throw new Error(`media pool: ${r.errors} failed, e.g. ${r.errorSamples[0]}`);
+      for (const [name, ms] of Object.entries(cpuDelta(before, cpuSnapshot(pids)))) if (ms !== undefined) cpuPerImage.set(name, [...(cpuPerImage.get(name) ?? []), ms / r.completed]);
+      rates.pooled.push(r.perSecond);
+    };
+    const directRound = async () => {
+      const before = process.cpuUsage();
+      const r = await closedLoop({ concurrency: lanes, count: images }, async (i) => {
+        for (const size of sizes) await media.render(originals[i % originals.length].bytes, size, maxInputPixels);
+      });
+      const used = process.cpuUsage(before);
+      cpuPerImage.set('sharp direct (bench process)', [...(cpuPerImage.get('sharp direct (bench process)') ?? []), (used.user + used.system) / 1000 / r.completed]);
+      rates.direct.push(r.perSecond);
+    };
+    for (const round of [pooledRound, directRound, directRound, pooledRound]) await round();
+    const ratioPerRound = rates.pooled.map((rate, i) => rate / rates.direct[i]);
+    out.add('media.thumbnails through the pool ÷ sharp direct, images/s (goal ≥ 0.5)', '×', ratioPerRound, true);
+    out.add('media pool (one pass, 3 sizes)', 'images/s', rates.pooled);
+    out.add('sharp direct (3 sizes)', 'images/s', rates.direct);
+    const breakdown = [...cpuPerImage].map(([name, values]) => ({ name, ms: median(values) })).filter((p) => p.ms >= 0.5).sort((a, b) => b.ms - a.ms);
+    out.note(`thumbnails: CPU per image by process (medians): ${breakdown.map((p) => `${p.name} ${p.ms.toFixed(0)} ms`).join(', ')}.`);
     out.note(`thumbnails: ${images} images of ~1.2 MP each way, ${lanes} at once; the pool reads each original from the database once per image.`);
     return out.done();
   } finally {

@@ -102,6 +102,8 @@ async function compare(ctx: BenchContext, celery: CelerySide, out: ScenarioBuild
     chunks: { o: new Series(), c: new Series() },
   };
   const cpu = { orchestrator: new Series(), orchestraAll: new Series(), celeryAll: new Series() };
+  /** Orchestra's CPU per chain at concurrency 32, by process, so the gap to Celery has names. */
+  const cpuByProcess = new Map<string, Series>();
   const owned = ctx.system.owned;
   const sum = (d: CpuSnapshot) => Object.values(d).reduce<number>((a, v) => a + (v ?? 0), 0);
 
@@ -160,6 +162,11 @@ async function compare(ctx: BenchContext, celery: CelerySide, out: ScenarioBuild
           const delta = cpuDelta(before, cpuSnapshot(pids));
           if (owned && delta['worker-orchestrator'] !== undefined) cpu.orchestrator.push(delta['worker-orchestrator'] / r.completed);
           if (owned) cpu.orchestraAll.push(sum(delta) / r.completed);
+          for (const [name, ms] of Object.entries(delta)) {
+            if (ms === undefined) continue;
+            if (!cpuByProcess.has(name)) cpuByProcess.set(name, new Series());
+            cpuByProcess.get(name)!.push(ms / r.completed);
+          }
           s.chains.o.push(r.perSecond);
         },
       },
@@ -225,6 +232,8 @@ async function compare(ctx: BenchContext, celery: CelerySide, out: ScenarioBuild
   if (owned) {
     out.add('orchestrator pool CPU per chain of 3 (goal ≤ 23 ms, half of 46)', 'ms/chain', cpu.orchestrator.values, true);
     out.add('Orchestra CPU per chain of 3, all processes', 'ms/chain', cpu.orchestraAll.values);
+    const byProcess = [...cpuByProcess].map(([name, series]) => ({ name, ms: median(series.values) })).filter((p) => p.ms >= 0.05).sort((a, b) => b.ms - a.ms);
+    out.note(`Orchestra CPU per chain of 3 at ${CONCURRENCY}, by process (medians): ${byProcess.map((p) => `${p.name} ${p.ms.toFixed(1)} ms`).join(', ')}.`);
   } else {
     out.note('Orchestra CPU per chain: not measured (--url: the processes are not ours).');
   }
