@@ -64,6 +64,7 @@ export async function closedLoop(options: LoadOptions, op: (seq: number) => Prom
 export interface HttpResponse {
   status: number;
   body: string;
+  headers: Record<string, string | string[] | undefined>;
 }
 
 /** A tiny keep-alive HTTP/1.1 client on node:http, so the client's own cost stays small. */
@@ -104,7 +105,7 @@ export class HttpClient {
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
           res.on('error', reject);
         },
       );

@@ -14,7 +14,8 @@ import * as digest from '../app/digest/activities';
 import { emailActivities } from '../app/email/activities';
 import { checkArgs, checkJson } from './contract';
 import { batchRunner } from './batch';
-import { BATCH_ACTIVITY } from '../canvas/arguments';
+import { lightChainRunner } from './light-chain';
+import { BATCH_ACTIVITY, LIGHT_CHAIN_ACTIVITY } from '../canvas/arguments';
 import type { ActivityDeps } from './deps';
 
 export { closeActivityDeps, createActivityDeps, type ActivityDeps } from './deps';
@@ -81,5 +82,6 @@ export function createActivities(deps: ActivityDeps): Record<string, Activity> {
     activities[definition.name] = wrap(definition, implementation);
   }
   activities[BATCH_ACTIVITY] = batchRunner(activities) as Activity;
+  activities[LIGHT_CHAIN_ACTIVITY] = lightChainRunner(activities) as Activity;
   return activities;
 }

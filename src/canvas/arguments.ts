@@ -41,3 +41,37 @@ export interface BatchInput {
   /** The index of the first item in the whole map, so a failing item is named as the user wrote it. */
   offset: number;
 }
+
+/** A chain step's args: the previous result first (unless immutable or there is none), then its own. */
+export function chainArgs(input: { value: Json } | undefined, immutable: boolean | undefined, own: Json[] | undefined): Json[] {
+  return [...(immutable || !input ? [] : [input.value]), ...(own ?? [])];
+}
+
+/**
+ * The name the orchestrator registers the light-chain runner under (not a task): consecutive
+ * light steps of a chain run in one local activity, one durable record for all of them.
+ */
+export const LIGHT_CHAIN_ACTIVITY = 'canvas.lightChain';
+
+/** One step of a light chain, as the chain node wrote it. */
+export interface LightChainStep {
+  task: string;
+  args?: Json[];
+  kwargs?: Record<string, Json>;
+  immutable?: boolean;
+}
+
+/** What the light-chain activity receives: its steps, and the input of the first one. */
+export interface LightChainInput {
+  steps: LightChainStep[];
+  input?: { value: Json };
+}
+
+/**
+ * Each step's result up to the first that failed. A failing step is not an error of the
+ * activity: the workflow runs it again as a step of its own, with its own retry policy.
+ */
+export interface LightChainOutcome {
+  results: Json[];
+  failedAt?: number;
+}

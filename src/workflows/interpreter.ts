@@ -18,7 +18,7 @@ import {
 import { durationMs } from '../canvas/duration';
 import { LIMITS } from '../canvas/limits';
 import { mergeOptions, toActivityOptions, toLocalActivityOptions } from '../canvas/step-options';
-import { BATCH_ACTIVITY, placeKwargs, type BatchInput } from '../canvas/arguments';
+import { BATCH_ACTIVITY, LIGHT_CHAIN_ACTIVITY, chainArgs, placeKwargs, type BatchInput, type LightChainInput, type LightChainOutcome } from '../canvas/arguments';
 import { describeFailure, readCanvasFailure, stepFailure } from '../canvas/failures';
 import {
   childNodes,
@@ -67,6 +67,9 @@ const LOCAL_ACTIVITIES_PATCH = 'orchestra-local-activities';
 /** Rate-limited tasks (catalog maxPerSecond) run on their own queue since this patch. */
 const RATE_LIMITED_QUEUES_PATCH = 'orchestra-rate-limited-queues';
 
+/** Consecutive light steps of a chain run as one local activity since this patch. */
+const LIGHT_CHAINS_PATCH = 'orchestra-light-chains';
+
 /** A batched fan-out: a map with `batchSize` (one flat list) or a `chunks` node (a list per chunk). */
 interface Batching {
   task: string;
@@ -87,6 +90,9 @@ interface FanOutUnits {
   count(from: number, to: number): number;
   first(from: number): number;
 }
+
+/** A light step's time limit when its options give none (toActivityOptions' own default). */
+const LIGHT_STEP_DEFAULT_LIMIT = '5m';
 
 const ONE_PER_MEMBER: FanOutUnits = { count: (from, to) => to - from, first: (from) => from };
 
@@ -188,6 +194,12 @@ export class Interpreter {
     st.startedAt = new Date().toISOString();
   }
 
+  /** Back to pending: a light step that will run again on its own. */
+  private unstart(st: NodeState): void {
+    st.status = 'pending';
+    delete st.startedAt;
+  }
+
   private finish(st: NodeState, outcome: { result: Json } | { error: unknown }): void {
     st.endedAt = new Date().toISOString();
     if ('result' in outcome) {
@@ -230,13 +242,83 @@ export class Interpreter {
     });
   }
 
-  /** Celery's chain: each result is prepended to the next node's args (unless immutable). */
+  /**
+   * Celery's chain: each result is prepended to the next node's args (unless immutable).
+   * Two or more light steps in a row run as one local activity (runLightSteps); a step
+   * that failed there runs again on its own, and so does everything after a fallback.
+   */
   private async runChain(nodes: CanvasNode[], st: NodeState, input: Input, options: StepOptions): Promise<Json> {
     let current = input;
     for (let i = 0; i < nodes.length; i++) {
+      const light = this.lightRunLength(nodes, st.children!, i, options);
+      if (light > 1 && patched(LIGHT_CHAINS_PATCH)) {
+        const done = await this.runLightSteps(nodes.slice(i, i + light) as TaskNode[], st.children!.slice(i, i + light), current, options);
+        if (done.length > 0) current = { value: done[done.length - 1] };
+        if (done.length === light) {
+          i += light - 1;
+          continue;
+        }
+        // The step that failed (or all, if the activity did) runs on its own, right now.
+        i += done.length;
+      }
       current = { value: await this.runNode(nodes[i], st.children![i], current, options) };
     }
     return current === undefined ? null : current.value;
+  }
+
+  /** How many steps from `from` on could run together as light steps (0 or 1: none). */
+  private lightRunLength(nodes: CanvasNode[], states: NodeState[], from: number, inherited: StepOptions): number {
+    if (!this.localActivities) return 0;
+    let n = 0;
+    while (from + n < nodes.length && this.isLightStep(nodes[from + n], states[from + n], inherited)) n++;
+    return n;
+  }
+
+  /** A task step that is light, runs locally, has no delay and no bound over its attempts, and is not a reused result. */
+  private isLightStep(node: CanvasNode, st: NodeState, inherited: StepOptions): node is TaskNode {
+    if (!('task' in node) || this.resume.has(st.path)) return false;
+    const definition = getTaskSpec(node.task);
+    if (!definition?.light) return false;
+    const options = mergeOptions(definition.defaults, this.defaults, inherited, node.options);
+    return runsLocally(definition, options) && options.delay === undefined && options.scheduleToCloseTimeout === undefined;
+  }
+
+  /**
+   * Runs light chain steps in one local activity, one attempt, within the sum of their
+   * time limits. Returns the results of the steps that completed, in order; the caller
+   * runs the rest one by one (the failed step with its full retry policy: light tasks are
+   * idempotent, so running one again is safe).
+   */
+  private async runLightSteps(nodes: TaskNode[], states: NodeState[], input: Input, inherited: StepOptions): Promise<Json[]> {
+    const limitMs = nodes.reduce((sum, node) => {
+      const options = mergeOptions(getTaskSpec(node.task)!.defaults, this.defaults, inherited, node.options);
+      return sum + (options.startToCloseTimeout === undefined ? durationMs(LIGHT_STEP_DEFAULT_LIMIT) : durationMs(options.startToCloseTimeout));
+    }, 0);
+    const run = proxyLocalActivities<Record<string, (input: LightChainInput) => Promise<LightChainOutcome>>>(
+      toLocalActivityOptions({ startToCloseTimeout: `${limitMs}ms`, retry: { maxAttempts: 1 } }, `${states[0].path}..${states[states.length - 1].path}`),
+    )[LIGHT_CHAIN_ACTIVITY];
+    const request: LightChainInput = { steps: nodes.map(({ task, args, kwargs, immutable }) => ({ task, args, kwargs, immutable })), input };
+    for (const st of states) this.start(st);
+    this.activitiesScheduled++;
+    let outcome: LightChainOutcome;
+    try {
+      outcome = await this.pending.with(() => run(request));
+    } catch (error) {
+      if (isCancellation(error)) {
+        // As one step at a time would show it: the first step cancelled, the rest never started.
+        this.finish(states[0], { error });
+        for (const st of states.slice(1)) this.unstart(st);
+        throw error;
+      }
+      outcome = { results: [], failedAt: 0 };
+    }
+    outcome.results.forEach((result, k) => {
+      this.finish(states[k], { result });
+      this.steps[states[k].path] = result;
+      this.completed++;
+    });
+    for (const st of states.slice(outcome.results.length)) this.unstart(st);
+    return outcome.results;
   }
 
   /** Takes the node's event from the run's inbox (waiting up to its timeout); the payload is the result. */
@@ -264,7 +346,7 @@ export class Interpreter {
       const definition = getTaskSpec(node.task);
       if (!definition) throw ApplicationFailure.create({ type: ErrorType.UnknownTask, message: `unknown task ${node.task}`, nonRetryable: true });
       const options = mergeOptions(definition.defaults, this.defaults, inherited, node.options);
-      const args = [...leading, ...(node.immutable || !input ? [] : [input.value]), ...(node.args ?? [])];
+      const args = [...leading, ...chainArgs(input, node.immutable, node.args)];
       placeKwargs(args, definition.params, node.kwargs);
       if (options.delay !== undefined) await sleep(durationMs(options.delay));
       this.activitiesScheduled++;

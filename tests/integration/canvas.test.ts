@@ -180,14 +180,19 @@ describe.each(MODES)('$label', ({ mode }) => {
     test('chain(add(4,5), add(6), mul(7)) = 105: each result prepended to the next args', async () => {
       const done = await run({ chain: [t('add', 4, 5), t('add', 6), t('mul', 7)] });
       expect(done.result).toBe(105);
-      // Each light step runs where the mode says, once, under its own path.
+      // Remote: each step once, under its own path. Local: the three light steps in a row
+      // run as one local activity (a light run), which returns each step's result.
       const ran = steps(await events(done.workflowId));
-      expect(ran.map((s) => [s.where, s.type, s.path])).toEqual([
-        [light, 'add', 'canvas.chain[0]'],
-        [light, 'add', 'canvas.chain[1]'],
-        [light, 'mul', 'canvas.chain[2]'],
-      ]);
-      if (mode === 'local') expect(ran.map((s) => s.result)).toEqual([9, 15, 105]);
+      if (mode === 'local') {
+        expect(ran.map((s) => [s.where, s.type, s.path])).toEqual([[light, 'canvas.lightChain', 'canvas.chain[0]..canvas.chain[2]']]);
+        expect(ran[0].result).toEqual({ results: [9, 15, 105] });
+      } else {
+        expect(ran.map((s) => [s.where, s.type, s.path])).toEqual([
+          [light, 'add', 'canvas.chain[0]'],
+          [light, 'add', 'canvas.chain[1]'],
+          [light, 'mul', 'canvas.chain[2]'],
+        ]);
+      }
     });
 
     test('chain(group(add(2,2), add(4,4)), xsum) = 12: a group followed by a node is a chord', async () => {
@@ -398,10 +403,12 @@ describe.each(MODES)('$label', ({ mode }) => {
       expect(done.state.status).toBe('failed');
       expect(done.state.children.map((c: any) => c.status)).toEqual(['completed', 'failed', 'pending', 'pending']);
       expect(done.state.children[1]).toMatchObject({ id: 'the-division', error: { type: 'ZeroDivisionError', message: 'division by zero' } });
-      expect(steps(await events(done.workflowId)).map((s) => [s.where, s.path])).toEqual([
-        [light, 'canvas.chain[0]'],
-        [light, 'canvas.chain[1]'],
-      ]);
+      // Local: the light run stops at the failing step, which then runs (and fails) on its own.
+      expect(steps(await events(done.workflowId)).map((s) => [s.where, s.path])).toEqual(
+        mode === 'local'
+          ? [[light, 'canvas.chain[0]..canvas.chain[3]'], [light, 'canvas.chain[1]']]
+          : [[light, 'canvas.chain[0]'], [light, 'canvas.chain[1]']],
+      );
     });
 
     test('group fail-fast: the first failure cancels running siblings', async () => {
@@ -848,9 +855,9 @@ describe('code workflows through the builders', () => {
     const workflowId = uid('arith');
     const handle = await client.workflow.start('arithmeticDemo', { taskQueue: 'orchestra-workflows', workflowId, args: [4, 5, 7] });
     expect(await handle.result()).toEqual({ product: 63, squares: [3969, 16] });
-    // Code workflows take no request defaults: their light steps run inline, each under its own path.
+    // Code workflows take no request defaults: their light steps run inline, a chain's as one light run.
     const ran = steps(await events(workflowId));
-    expect(ran.map((s) => `${s.where} ${s.path}`).sort()).toEqual(['local product.chain[0]', 'local product.chain[1]', 'local squares.map.items[0]', 'local squares.map.items[1]']);
+    expect(ran.map((s) => `${s.where} ${s.path}`).sort()).toEqual(['local product.chain[0]..product.chain[1]', 'local squares.map.items[0]', 'local squares.map.items[1]']);
     const state = await handle.query<any>('state');
     expect(state.progress).toEqual({ completed: 4, known: 4 });
     expect(state.root.children.map((c: any) => [c.path, c.status])).toEqual([['product', 'completed'], ['squares', 'completed']]);

@@ -23,14 +23,46 @@ async function history(workflowId: string): Promise<Event[]> {
 }
 const remoteSteps = (events: Event[]) => events.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name);
 const localSteps = (events: Event[]) => events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
+/** The activity type of each local activity the run recorded, in order (from sdk-core's marker data). */
+const localActivityTypes = (events: Event[]) =>
+  events
+    .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')
+    .map((e) => {
+      const payload = e.markerRecordedEventAttributes!.details!.data!.payloads![0];
+      return (JSON.parse(Buffer.from(payload.data!).toString()) as { activity_type: string }).activity_type;
+    });
 
 describe('light tasks run inline', () => {
-  test('chain(add(4,5), add(6), mul(7)) = 105 with three local activities and no remote one', async () => {
+  test('chain(add(4,5), add(6), mul(7)) = 105 in one local activity for the three light steps, and no remote one', async () => {
     const view = await runCanvas({ canvas: { chain: [t('add', 4, 5), t('add', 6), t('mul', 7)] } });
-    expect(view).toMatchObject({ status: 'COMPLETED', result: 105 });
+    expect(view).toMatchObject({ status: 'COMPLETED', result: 105, progress: { completed: 3, known: 3 } });
+    expect(view.state.children.map((c: { status: string; result: unknown }) => [c.status, c.result])).toEqual([
+      ['completed', 9],
+      ['completed', 15],
+      ['completed', 105],
+    ]);
     const events = await history(view.workflowId);
     expect(remoteSteps(events)).toEqual([]);
-    expect(localSteps(events)).toBe(3);
+    expect(localActivityTypes(events)).toEqual(['canvas.lightChain']);
+  });
+
+  test('light runs stop at a step that is not light, and start again after it', async () => {
+    const view = await runCanvas({
+      canvas: { chain: [t('add', 1, 1), t('add', 2), { ...t('sleep', 10), immutable: true }, t('add', 1), t('mul', 2), t('noop')] },
+    });
+    expect(view).toMatchObject({ status: 'COMPLETED', result: 22 });
+    const events = await history(view.workflowId);
+    expect(remoteSteps(events)).toEqual(['sleep']);
+    expect(localActivityTypes(events)).toEqual(['canvas.lightChain', 'canvas.lightChain']);
+  });
+
+  test('a light step that fails inside a light run runs again on its own: same failure, earlier steps kept', async () => {
+    const view = await runCanvas({ canvas: { chain: [t('add', 1, 1), { ...t('divide', 0), id: 'split' }, t('add', 1)] } });
+    expect(view.status).toBe('FAILED');
+    expect(view.failure).toMatchObject({ type: 'ZeroDivisionError', node: { path: 'canvas.chain[1]', id: 'split', task: 'divide' } });
+    expect(view.state.children.map((c: { status: string }) => c.status)).toEqual(['completed', 'failed', 'pending']);
+    expect(view.state.children[0].result).toBe(2);
+    expect(localActivityTypes(await history(view.workflowId))).toEqual(['canvas.lightChain', 'divide']);
   });
 
   test('"local": false runs a light task on its pool; the result is the same', async () => {
