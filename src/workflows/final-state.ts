@@ -4,7 +4,6 @@
  * One workflow interceptor does it for every workflow type that publishes a state.
  */
 import {
-  patched,
   setHandler,
   upsertMemo,
   type Next,
@@ -13,11 +12,11 @@ import {
   type WorkflowInterceptorsFactory,
 } from '@temporalio/workflow';
 import { FINAL_STATE_MEMO, trimStateForMemo } from '../canvas/final-state';
+import { hasChange } from './patches';
 import type { CanvasState } from '../canvas/types';
 import { stateQuery } from './state-query';
 
 /** Runs recorded before this patch close without the memo (and replay unchanged). */
-const FINAL_STATE_PATCH = 'orchestra-final-state-memo';
 
 // Module state is per workflow execution (the SDK isolates workflow modules).
 let currentState: (() => CanvasState) | undefined;
@@ -29,7 +28,7 @@ export function publishState(state: () => CanvasState): void {
 }
 
 function recordFinalState(): void {
-  if (!currentState || !patched(FINAL_STATE_PATCH)) return;
+  if (!currentState || !hasChange('finalStateMemo')) return;
   upsertMemo({ [FINAL_STATE_MEMO]: trimStateForMemo(currentState()) });
 }
 

@@ -9,7 +9,6 @@ import {
   CancellationScope,
   executeChild,
   isCancellation,
-  patched,
   proxyActivities,
   proxyLocalActivities,
   sleep,
@@ -40,6 +39,7 @@ import { getTaskSpec, limitedQueueOf, runsLocally, type TaskSpec } from '../task
 import { ErrorType } from '../errors';
 import { Semaphore } from './semaphore';
 import { takeEvent } from './events';
+import { hasChange } from './patches';
 import { WORKFLOW_TYPES } from '../temporal/workflow-types';
 
 /** A node's input: absent for the first node of a top-level chain, else the previous result. */
@@ -58,17 +58,6 @@ export interface Placement {
 
 type ActivityFn = (...args: Json[]) => Promise<Json>;
 
-/**
- * Light tasks run as local activities since this patch; runs recorded before it keep
- * scheduling remote activities when replayed (tests/replay).
- */
-const LOCAL_ACTIVITIES_PATCH = 'orchestra-local-activities';
-
-/** Rate-limited tasks (catalog maxPerSecond) run on their own queue since this patch. */
-const RATE_LIMITED_QUEUES_PATCH = 'orchestra-rate-limited-queues';
-
-/** Consecutive light steps of a chain run as one local activity since this patch. */
-const LIGHT_CHAINS_PATCH = 'orchestra-light-chains';
 
 /** A batched fan-out: a map with `batchSize` (one flat list) or a `chunks` node (a list per chunk). */
 interface Batching {
@@ -116,7 +105,7 @@ export class Interpreter {
     resume: Record<string, Json> = {},
   ) {
     this.root = this.buildState(canvas, placement.basePath, true);
-    this.localActivities = patched(LOCAL_ACTIVITIES_PATCH);
+    this.localActivities = hasChange('localActivities');
     this.resume = new Map(Object.entries(resume));
   }
 
@@ -251,7 +240,7 @@ export class Interpreter {
     let current = input;
     for (let i = 0; i < nodes.length; i++) {
       const light = this.lightRunLength(nodes, st.children!, i, options);
-      if (light > 1 && patched(LIGHT_CHAINS_PATCH)) {
+      if (light > 1 && hasChange('lightChains')) {
         const done = await this.runLightSteps(nodes.slice(i, i + light) as TaskNode[], st.children!.slice(i, i + light), current, options);
         if (done.length > 0) current = { value: done[done.length - 1] };
         if (done.length === light) {
@@ -376,7 +365,7 @@ export class Interpreter {
     }
     const remote = toActivityOptions(options, definition.pool, path, scale);
     // A rate-limited task runs on its own queue, whose dispatch rate the server limits.
-    if (definition.maxPerSecond !== undefined && type === definition.name && patched(RATE_LIMITED_QUEUES_PATCH)) remote.taskQueue = limitedQueueOf(definition);
+    if (definition.maxPerSecond !== undefined && type === definition.name && hasChange('rateLimitedQueues')) remote.taskQueue = limitedQueueOf(definition);
     return proxyActivities<Record<string, ActivityFn>>({ ...remote, cancellationType: ActivityCancellationType.TRY_CANCEL })[type];
   }
 

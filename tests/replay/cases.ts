@@ -72,6 +72,9 @@ export const CASES: ReplayCase[] = [
   }),
   // Light runs: consecutive light steps of a chain in one local activity; a failing one runs again on its own.
   canvas('light-run', { canvas: { chain: [t('add', 4, 5), t('add', 6), t('mul', 7), { ...t('sleep', 5), immutable: true }, t('add', 1), t('noop')] } }),
+  // Since patches.ts's BASELINE: one marker for every change, so the same chains as above.
+  canvas('baseline-light-run', { canvas: { chain: [t('add', 4, 5), t('add', 6), t('mul', 7), { ...t('sleep', 5), immutable: true }, t('add', 1), t('noop')] } }),
+  canvas('baseline-light-run-fallback', { canvas: { chain: [t('add', 1, 1), t('mul', 3), { ...t('divide', 0), id: 'split' }, t('add', 1)] } }),
   canvas('light-run-fallback', { canvas: { chain: [t('add', 1, 1), t('mul', 3), { ...t('divide', 0), id: 'split' }, t('add', 1)] } }),
   canvas('local-failure', { canvas: { chain: [t('add', 1, 1), { chunks: { task: 'divide', items: [[1, 1], [1, 0]], size: 1 }, id: 'split' }, t('mul', 2)] }, onError: { task: 'noop' } }),
   canvas('local-chunks-delegation', { canvas: { chunks: { task: 'noop', items: Array.from({ length: 510 }, (_, i) => [i]), size: 1 } } }, { children: 'last' }),

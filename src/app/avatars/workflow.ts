@@ -5,7 +5,8 @@
  * rejects is deleted again. Runs recorded before the one-pass step (a group of one
  * media.thumbnail per size) replay down their old path (patch `avatar-one-pass`).
  */
-import { isCancellation, patched } from '@temporalio/workflow';
+import { isCancellation } from '@temporalio/workflow';
+import { hasChange } from '../../workflows/patches';
 import { DEFAULT_AVATAR_SIZES } from './sizes';
 import { group, runCanvas, task } from '../../workflows/builders';
 
@@ -18,7 +19,7 @@ export async function avatarUploaded(upload: AvatarUpload): Promise<AvatarOutcom
   const sizes = upload.sizes && upload.sizes.length > 0 ? upload.sizes : [...DEFAULT_AVATAR_SIZES];
   let thumbnails: Thumbnail[];
   try {
-    thumbnails = patched('avatar-one-pass')
+    thumbnails = hasChange('avatarOnePass')
       ? await runCanvas<Thumbnail[]>(task('media.thumbnails', { userId, originalId, sizes }), { name: 'thumbnails' })
       : await runCanvas<Thumbnail[]>(group(...sizes.map((size) => task('media.thumbnail', { userId, originalId, size }))), { name: 'thumbnails' });
   } catch (error) {

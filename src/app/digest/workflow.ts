@@ -10,7 +10,8 @@
  * more than one page, whatever the number of users. Runs recorded before paging replay
  * down the old path (patch `digest-pages`).
  */
-import { continueAsNew, patched } from '@temporalio/workflow';
+import { continueAsNew } from '@temporalio/workflow';
+import { hasChange } from '../../workflows/patches';
 import { chain, group, runCanvas, task, withConcurrency } from '../../workflows/builders';
 
 export type DigestPlan = { until: string; users: Array<{ userId: string; since: string | null }> };
@@ -30,7 +31,7 @@ function sendAll(users: DigestPlan['users'], until: string) {
 }
 
 export async function digest(progress?: DigestProgress): Promise<DigestOutcome> {
-  if (!progress && !patched('digest-pages')) {
+  if (!progress && !hasChange('digestPages')) {
     const plan = await runCanvas<DigestPlan>(task('digest.plan'), { name: 'plan' });
     if (plan.users.length === 0) return { until: plan.until, users: 0, failed: 0 };
     const settled = await sendAll(plan.users, plan.until);
