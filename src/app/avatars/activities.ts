@@ -69,10 +69,10 @@ async function thumbnail({ maxInputPixels, maxBytes }: AvatarDeps['limits'], { u
   return store(userId, originalId, size, output);
 }
 
-async function store(userId: string, originalId: string, size: number, output: { data: Buffer; info: { width: number; height: number } }): Promise<ThumbnailResult> {
+async function store(userId: string, originalId: string, size: number, output: { data: Buffer; info: { width: number; height: number } }, noted = false): Promise<ThumbnailResult> {
   const fileId = thumbnailFileId(originalId, size);
   const sha256 = createHash('sha256').update(output.data).digest('hex');
-  await noteDerived(originalId, fileId);
+  if (!noted) await noteDerived(originalId, fileId);
   const { width, height } = output.info;
   await putFile(fileId, `${fileId}.webp`, output.data, { userId, originalId, size, contentType: 'image/webp', sha256, width, height });
   return { size, fileId, bytes: output.data.length, width, height };
@@ -86,6 +86,9 @@ async function alreadyStored(originalId: string, size: number): Promise<Thumbnai
   if (!file || meta?.originalId !== originalId || meta.width === undefined || meta.height === undefined) return null;
   return { size, fileId, bytes: file.length, width: meta.width, height: meta.height };
 }
+
+/** How long media.thumbnails runs before it starts heartbeating. */
+const SILENT_MS = 2_000;
 
 async function thumbnails({ maxInputPixels, maxBytes }: AvatarDeps['limits'], { userId, originalId, sizes }: ThumbnailsInput): Promise<ThumbnailResult[]> {
   const ctx = Context.current();
@@ -102,19 +105,30 @@ async function thumbnails({ maxInputPixels, maxBytes }: AvatarDeps['limits'], { 
   }
   const todo = wanted.filter((size) => !results.has(size));
   if (todo.length > 0) {
-    ctx.heartbeat({ stage: 'reading' });
-    const original = await readFile(originalId, (bytes) => ctx.heartbeat({ stage: 'reading', bytes }));
-    const beat = setInterval(() => ctx.heartbeat({ stage: 'resizing', done: results.size }), 2_000);
+    // Progress goes out only once the step has run a while: most images take a fraction of
+    // a second, and each heartbeat is a write on the Temporal server (the heartbeat timeout
+    // is 20 s, so the first beat at 2 s is early enough).
+    const startedAt = Date.now();
+    let stage: Record<string, unknown> = { stage: 'reading' };
+    const report = (progress: Record<string, unknown>) => {
+      stage = progress;
+      if (Date.now() - startedAt >= SILENT_MS) ctx.heartbeat(progress);
+    };
+    const beat = setInterval(() => ctx.heartbeat(stage), SILENT_MS);
     try {
+      const original = await readFile(originalId, (bytes) => report({ stage: 'reading', bytes }));
+      // Noted before any is written, so a crash leaves every one findable by the orphan cleanup.
+      await noteDerived(originalId, ...todo.map((size) => thumbnailFileId(originalId, size)));
       for (const size of todo) {
+        report({ stage: 'resizing', done: results.size });
         let output: { data: Buffer; info: { width: number; height: number } };
         try {
           output = await render(original, size, maxInputPixels);
         } catch (error) {
           throw permanentFailure(ErrorType.ImageRejected, `upload ${originalId} rejected: ${(error as Error).message}`);
         }
-        results.set(size, await store(userId, originalId, size, output));
-        ctx.heartbeat({ stage: 'writing', done: results.size });
+        results.set(size, await store(userId, originalId, size, output, true));
+        report({ stage: 'writing', done: results.size });
       }
     } finally {
       clearInterval(beat);

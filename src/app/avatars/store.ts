@@ -63,9 +63,9 @@ export async function findFile(id: string): Promise<StoredFile | null> {
   return visible(await files().findOne({ _id: id }, { projection: { data: 0 } }));
 }
 
-/** Notes that `derivedId` was made from `originalId` (before writing it, so a crash leaves it findable). */
-export async function noteDerived(originalId: string, derivedId: string): Promise<void> {
-  await files().updateOne({ _id: originalId }, { $addToSet: { derived: derivedId } });
+/** Notes that each of `derivedIds` was made from `originalId` (before writing it, so a crash leaves it findable). */
+export async function noteDerived(originalId: string, ...derivedIds: string[]): Promise<void> {
+  await files().updateOne({ _id: originalId }, { $addToSet: { derived: { $each: derivedIds } } });
 }
 
 /** Writes `bytes` under `id`, replacing any file there. */
