@@ -153,7 +153,9 @@ export async function provisionAll(tools: Tool[], options: ProvisionOptions): Pr
         }
       });
       child.once('error', reject);
-      child.once('exit', (code) => {
+      // 'close', not 'exit': the path is the script's last line on stdout, and 'exit' can
+      // come before the pipe is drained (seen: an empty path, then spawn('') failing).
+      child.once('close', (code) => {
         log.end();
         state.phase = 'done';
         state.finishedAt = Date.now();
