@@ -43,6 +43,13 @@ const QUERY_DEADLINE_MS = { running: 3000, closed: 15_000 };
 
 type Outcome = Pick<RunView, 'result' | 'failure' | 'progress' | 'state'>;
 
+/** How a closed run ended: its result, or its failure. */
+export type RunOutcome = Pick<RunView, 'result' | 'failure'>;
+
+function failedOutcome(error: WorkflowFailedError): RunOutcome {
+  return { result: null, failure: readCanvasFailure(error) ?? describeFailure(error.cause ?? error) };
+}
+
 export class Runs {
   /**
    * A closed run's state query replays its whole history on a worker; its answer cannot
@@ -61,8 +68,11 @@ export class Runs {
     return this.client.workflow.getHandle(workflowId);
   }
 
-  /** The run's view; an unknown id is a 404, never a pending forever. */
-  async view(workflowId: string): Promise<RunView> {
+  /**
+   * The run's view; an unknown id is a 404, never a pending forever. `closedWith` is the
+   * outcome waitForClose just read, so a closed run's result is not read a second time.
+   */
+  async view(workflowId: string, closedWith?: RunOutcome): Promise<RunView> {
     const handle = this.handle(workflowId);
     const description = await handle.describe().catch((error: unknown) => {
       if (error instanceof WorkflowNotFoundError) throw notFound(`no workflow with id ${workflowId}`);
@@ -85,7 +95,7 @@ export class Runs {
     Object.assign(view, await retryLinks(this.client, workflowId, description));
     const remembered = this.closed.get(description.runId);
     if (remembered) return { ...view, ...remembered };
-    if (status !== 'RUNNING') Object.assign(view, await this.outcome(this.client.workflow.getHandle(workflowId, description.runId)));
+    if (status !== 'RUNNING') Object.assign(view, closedWith ?? (await this.outcome(this.client.workflow.getHandle(workflowId, description.runId))));
     // A run that closed by itself recorded its final state in its memo: no query, no replay.
     // Terminated and timed-out runs ran no code at the end; they are asked (once) instead.
     const recorded = status === 'RUNNING' ? undefined : (description.memo?.[FINAL_STATE_MEMO] as CanvasState | undefined);
@@ -103,13 +113,12 @@ export class Runs {
     this.closed.set(runId, { result, failure, progress, state });
   }
 
-  private async outcome(handle: WorkflowHandle): Promise<Pick<RunView, 'result' | 'failure'>> {
+  private async outcome(handle: WorkflowHandle): Promise<RunOutcome> {
     try {
       return { result: (await handle.result()) as Json, failure: null };
     } catch (error) {
       if (!(error instanceof WorkflowFailedError)) throw error;
-      const canvas = readCanvasFailure(error);
-      return { result: null, failure: canvas ?? describeFailure(error.cause ?? error) };
+      return failedOutcome(error);
     }
   }
 
@@ -122,16 +131,20 @@ export class Runs {
     }
   }
 
-  /** Waits up to `timeoutMs` for the run to close; answers whether it did. */
-  async waitForClose(workflowId: string, timeoutMs: number): Promise<boolean> {
+  /**
+   * Waits up to `timeoutMs` for the run to close. Answers whether it did, with its outcome
+   * when the wait read one (for view(), which then need not read it again).
+   */
+  async waitForClose(workflowId: string, timeoutMs: number): Promise<{ closed: boolean; outcome?: RunOutcome }> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
-      await this.client.withAbortSignal(controller.signal, () => this.handle(workflowId).result());
-      return true;
+      const result = (await this.client.withAbortSignal(controller.signal, () => this.handle(workflowId).result())) as Json;
+      return { closed: true, outcome: { result, failure: null } };
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) throw notFound(`no workflow with id ${workflowId}`);
-      return !controller.signal.aborted;
+      if (error instanceof WorkflowFailedError) return { closed: true, outcome: failedOutcome(error) };
+      return { closed: !controller.signal.aborted };
     } finally {
       clearTimeout(timer);
     }

@@ -104,8 +104,8 @@ export function workflowRoutes(app: AppContext): Router {
     if (timeout === undefined || timeout > MAX_WAIT_MS) {
       throw badRequest([{ path: 'query.timeout', message: `must be a duration up to ${MAX_WAIT_MS / 60_000}m, like "30s"` }], 'The query is not valid.');
     }
-    const closed = await runs.waitForClose(ctx.params.id, timeout);
-    ctx.body = await runs.view(ctx.params.id);
+    const { closed, outcome } = await runs.waitForClose(ctx.params.id, timeout);
+    ctx.body = await runs.view(ctx.params.id, outcome);
     // Not finished within the timeout: 202 with the current state, so a client can poll again.
     ctx.status = closed ? 200 : 202;
   });
