@@ -128,6 +128,8 @@ export async function appScale(ctx: BenchContext): Promise<ScenarioResult> {
     // A 503 (the database did not answer in time) is retried after its Retry-After, as a
     // client should; those retries are counted and their wait is in the latency.
     let unavailable = 0;
+    const flowPids = ctx.system.owned ? ctx.system.pids() : {};
+    const flowCpuBefore = cpuSnapshot(flowPids);
     const flow = await closedLoop({ concurrency: 32, count }, async (i) => {
       const body = JSON.stringify({ authorId, text: `thanks @load${tag}${(i % 4999) + 2} for the review` });
       let res = await ctx.api.http.request('POST', '/comments', body, { 'content-type': 'application/json' });
@@ -142,6 +144,10 @@ export async function appScale(ctx: BenchContext): Promise<ScenarioResult> {
     if (flow.errors) throw new Error(`comment workflow: ${flow.errors} failed, e.g. ${flow.errorSamples[0]}`);
     out.add('comment workflow (posted → published → mention mailed) at concurrency 32', 'comments/s', [flow.perSecond], true);
     out.add('comment workflow p50 latency', 'ms', [median(flow.latenciesMs)]);
+    const flowCpu = Object.entries(cpuDelta(flowCpuBefore, cpuSnapshot(flowPids)))
+      .filter((entry): entry is [string, number] => entry[1] !== undefined && entry[1] / flow.completed >= 0.5)
+      .sort((a, b) => b[1] - a[1]);
+    if (flowCpu.length) out.note(`comment workflow: CPU per comment by process: ${flowCpu.map(([name, ms]) => `${name} ${(ms / flow.completed).toFixed(0)} ms`).join(', ')}.`);
     if (unavailable > 0) out.note(`comment workflow: ${unavailable} POST /comments answered 503 (database busy) and were retried after Retry-After.`);
     if (ctx.shared.l1WorkflowsPerSecond) out.add('comment workflow ÷ L1 minimal workflows/s (goal ≥ 0.5)', '×', [flow.perSecond / ctx.shared.l1WorkflowsPerSecond], true);
 
