@@ -20,13 +20,10 @@ import { mergeOptions, toActivityOptions, toLocalActivityOptions } from '../canv
 import { BATCH_ACTIVITY, LIGHT_CHAIN_ACTIVITY, chainArgs, placeKwargs, type BatchInput, type LightChainInput, type LightChainOutcome } from '../canvas/arguments';
 import { describeFailure, readCanvasFailure, stepFailure } from '../canvas/failures';
 import {
-  childNodes,
   nodeKind,
-  type CanvasFailure,
   type CanvasNode,
   type CanvasRequest,
   type CanvasState,
-  type ChunksSpec,
   type Json,
   type MapSpec,
   type NodeState,
@@ -40,6 +37,8 @@ import { ErrorType } from '../errors';
 import { Semaphore } from './semaphore';
 import { takeEvent } from './events';
 import { hasChange } from './patches';
+import { chunksBatching, mapBatching, ONE_PER_MEMBER, type Batching, type FanOutUnits } from './batching';
+import { counts, countTasks, hasWait, nodeRef, settleState, typeName, type Settled } from './node-helpers';
 import { WORKFLOW_TYPES } from '../temporal/workflow-types';
 
 /** A node's input: absent for the first node of a top-level chain, else the previous result. */
@@ -59,31 +58,8 @@ export interface Placement {
 type ActivityFn = (...args: Json[]) => Promise<Json>;
 
 
-/** A batched fan-out: a map with `batchSize` (one flat list) or a `chunks` node (a list per chunk). */
-interface Batching {
-  task: string;
-  items: Json[];
-  size: number;
-  spread: boolean;
-  args?: Json[];
-  kwargs?: Record<string, Json>;
-  options?: StepOptions;
-  maxConcurrency?: number;
-  shape: 'flat' | 'chunks';
-  /** The same node with only some of its items, for a child workflow. */
-  slice(items: Json[]): CanvasNode;
-}
-
-/** How many count units (items) members [from, to) of a fan-out stand for, and the first one's index. */
-interface FanOutUnits {
-  count(from: number, to: number): number;
-  first(from: number): number;
-}
-
 /** A light step's time limit when its options give none (toActivityOptions' own default). */
 const LIGHT_STEP_DEFAULT_LIMIT = '5m';
-
-const ONE_PER_MEMBER: FanOutUnits = { count: (from, to) => to - from, first: (from) => from };
 
 export class Interpreter {
   readonly root: NodeState;
@@ -607,62 +583,5 @@ export class Interpreter {
   }
 }
 
-/** A settled member's outcome, as fanOut writes it. */
-type Settled = { ok: true; value: Json } | { ok: false; error: CanvasFailure };
-
-function settleState(member: NodeState, outcome: Settled): void {
-  if (outcome.ok) Object.assign(member, { status: 'completed', result: outcome.value });
-  else Object.assign(member, { status: 'failed', error: { type: outcome.error.type, message: outcome.error.message } });
-}
-
 /** The workflow type that runs delegated chunks (the `canvas` workflow itself). */
 const canvasChildWorkflowType = WORKFLOW_TYPES.canvas;
-
-function counts(total: number): NodeState['counts'] {
-  return { total, completed: 0, failed: 0, running: 0 };
-}
-
-/** Tasks known before running: task nodes and the items of maps that list them. */
-function countTasks(nodes: CanvasNode[]): number {
-  let total = 0;
-  for (const node of nodes) {
-    if ('task' in node) total++;
-    else if ('map' in node) total += node.map.items?.length ?? 0;
-    else if ('chunks' in node) total += node.chunks.items.length;
-    else total += countTasks(childNodes(node));
-  }
-  return total;
-}
-
-function hasWait(node: CanvasNode): boolean {
-  return 'wait' in node || childNodes(node).some(hasWait);
-}
-
-function nodeRef(st: NodeState): CanvasFailure['node'] {
-  const ref: CanvasFailure['node'] = { path: st.path };
-  if (st.id !== undefined) ref.id = st.id;
-  if (st.task !== undefined) ref.task = st.task;
-  return ref;
-}
-
-function chunksBatching(spec: ChunksSpec): Batching {
-  const { items, size, ...rest } = spec;
-  return { ...rest, items, size, spread: true, shape: 'chunks', slice: (part) => ({ chunks: { ...spec, items: part as Json[][] } }) };
-}
-
-function mapBatching(spec: MapSpec, items: Json[]): Batching {
-  const { task, args, kwargs, options, maxConcurrency } = spec;
-  return {
-    task, args, kwargs, options, maxConcurrency, items,
-    size: spec.batchSize!,
-    spread: spec.spread ?? false,
-    shape: 'flat',
-    slice: (part) => ({ map: { ...spec, items: part } }),
-  };
-}
-
-function typeName(value: unknown): string {
-  if (value === undefined) return 'no input';
-  if (value === null) return 'null';
-  return Array.isArray(value) ? 'array' : typeof value;
-}
