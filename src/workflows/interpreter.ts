@@ -58,8 +58,12 @@ export interface Placement {
 type ActivityFn = (...args: Json[]) => Promise<Json>;
 
 
-/** A light step's time limit when its options give none (toActivityOptions' own default). */
-const LIGHT_STEP_DEFAULT_LIMIT = '5m';
+/** One step of a light run, with its merged options. */
+interface LightStep {
+  node: TaskNode;
+  st: NodeState;
+  options: StepOptions;
+}
 
 export class Interpreter {
   readonly root: NodeState;
@@ -215,12 +219,12 @@ export class Interpreter {
   private async runChain(nodes: CanvasNode[], st: NodeState, input: Input, options: StepOptions): Promise<Json> {
     let current = input;
     for (let i = 0; i < nodes.length; i++) {
-      const light = this.lightRunLength(nodes, st.children!, i, options);
-      if (light > 1 && hasChange('lightChains')) {
-        const done = await this.runLightSteps(nodes.slice(i, i + light) as TaskNode[], st.children!.slice(i, i + light), current, options);
+      const light = this.lightRun(nodes, st.children!, i, options);
+      if (light.length > 1 && hasChange('lightChains')) {
+        const done = await this.runLightSteps(light, current);
         if (done.length > 0) current = { value: done[done.length - 1] };
-        if (done.length === light) {
-          i += light - 1;
+        if (done.length === light.length) {
+          i += light.length - 1;
           continue;
         }
         // The step that failed (or all, if the activity did) runs on its own, right now.
@@ -231,21 +235,26 @@ export class Interpreter {
     return current === undefined ? null : current.value;
   }
 
-  /** How many steps from `from` on could run together as light steps (0 or 1: none). */
-  private lightRunLength(nodes: CanvasNode[], states: NodeState[], from: number, inherited: StepOptions): number {
-    if (!this.localActivities) return 0;
-    let n = 0;
-    while (from + n < nodes.length && this.isLightStep(nodes[from + n], states[from + n], inherited)) n++;
-    return n;
+  /** The steps from `from` on that could run together as light steps (fewer than 2: no light run). */
+  private lightRun(nodes: CanvasNode[], states: NodeState[], from: number, inherited: StepOptions): LightStep[] {
+    const run: LightStep[] = [];
+    if (!this.localActivities) return run;
+    for (let i = from; i < nodes.length; i++) {
+      const step = this.lightStep(nodes[i], states[i], inherited);
+      if (!step) break;
+      run.push(step);
+    }
+    return run;
   }
 
   /** A task step that is light, runs locally, has no delay and no bound over its attempts, and is not a reused result. */
-  private isLightStep(node: CanvasNode, st: NodeState, inherited: StepOptions): node is TaskNode {
-    if (!('task' in node) || this.resume.has(st.path)) return false;
+  private lightStep(node: CanvasNode, st: NodeState, inherited: StepOptions): LightStep | undefined {
+    if (!('task' in node) || this.resume.has(st.path)) return undefined;
     const definition = getTaskSpec(node.task);
-    if (!definition?.light) return false;
+    if (!definition?.light) return undefined;
     const options = mergeOptions(definition.defaults, this.defaults, inherited, node.options);
-    return runsLocally(definition, options) && options.delay === undefined && options.scheduleToCloseTimeout === undefined;
+    const light = runsLocally(definition, options) && options.delay === undefined && options.scheduleToCloseTimeout === undefined;
+    return light ? { node, st, options } : undefined;
   }
 
   /**
@@ -254,15 +263,14 @@ export class Interpreter {
    * runs the rest one by one (the failed step with its full retry policy: light tasks are
    * idempotent, so running one again is safe).
    */
-  private async runLightSteps(nodes: TaskNode[], states: NodeState[], input: Input, inherited: StepOptions): Promise<Json[]> {
-    const limitMs = nodes.reduce((sum, node) => {
-      const options = mergeOptions(getTaskSpec(node.task)!.defaults, this.defaults, inherited, node.options);
-      return sum + (options.startToCloseTimeout === undefined ? durationMs(LIGHT_STEP_DEFAULT_LIMIT) : durationMs(options.startToCloseTimeout));
-    }, 0);
+  private async runLightSteps(steps: LightStep[], input: Input): Promise<Json[]> {
+    const states = steps.map((step) => step.st);
+    // Each step's own limit as its local activity would get it (defaults included); no step has a schedule-to-close bound.
+    const limitMs = steps.reduce((sum, { st, options }) => sum + durationMs(toLocalActivityOptions(options, st.path).startToCloseTimeout as number), 0);
     const run = proxyLocalActivities<Record<string, (input: LightChainInput) => Promise<LightChainOutcome>>>(
-      toLocalActivityOptions({ startToCloseTimeout: `${limitMs}ms`, retry: { maxAttempts: 1 } }, `${states[0].path}..${states[states.length - 1].path}`),
+      toLocalActivityOptions({ startToCloseTimeout: limitMs, retry: { maxAttempts: 1 } }, `${states[0].path}..${states[states.length - 1].path}`),
     )[LIGHT_CHAIN_ACTIVITY];
-    const request: LightChainInput = { steps: nodes.map(({ task, args, kwargs, immutable }) => ({ task, args, kwargs, immutable })), input };
+    const request: LightChainInput = { steps: steps.map(({ node: { task, args, kwargs, immutable } }) => ({ task, args, kwargs, immutable })), input };
     for (const st of states) this.start(st);
     this.activitiesScheduled++;
     let outcome: LightChainOutcome;
