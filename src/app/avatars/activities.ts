@@ -66,13 +66,15 @@ async function thumbnail({ maxInputPixels, maxBytes }: AvatarDeps['limits'], { u
     clearInterval(beat);
   }
   ctx.heartbeat({ stage: 'writing' });
+  // Noted before it is written, so a crash leaves it findable by the orphan cleanup.
+  await noteDerived(originalId, thumbnailFileId(originalId, size));
   return store(userId, originalId, size, output);
 }
 
-async function store(userId: string, originalId: string, size: number, output: { data: Buffer; info: { width: number; height: number } }, noted = false): Promise<ThumbnailResult> {
+/** Writes one thumbnail; its id must already be noted on the original (noteDerived). */
+async function store(userId: string, originalId: string, size: number, output: { data: Buffer; info: { width: number; height: number } }): Promise<ThumbnailResult> {
   const fileId = thumbnailFileId(originalId, size);
   const sha256 = createHash('sha256').update(output.data).digest('hex');
-  if (!noted) await noteDerived(originalId, fileId);
   const { width, height } = output.info;
   await putFile(fileId, `${fileId}.webp`, output.data, { userId, originalId, size, contentType: 'image/webp', sha256, width, height });
   return { size, fileId, bytes: output.data.length, width, height };
@@ -127,7 +129,7 @@ async function thumbnails({ maxInputPixels, maxBytes }: AvatarDeps['limits'], { 
         } catch (error) {
           throw permanentFailure(ErrorType.ImageRejected, `upload ${originalId} rejected: ${(error as Error).message}`);
         }
-        results.set(size, await store(userId, originalId, size, output, true));
+        results.set(size, await store(userId, originalId, size, output));
         report({ stage: 'writing', done: results.size });
       }
     } finally {
