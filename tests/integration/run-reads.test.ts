@@ -7,8 +7,6 @@
 // The in-process apps log every request; the assertions say what matters here.
 process.env.LOG_LEVEL = 'warn';
 import { Client, Connection } from '@temporalio/client';
-import { msToTs } from '@temporalio/common/lib/time';
-import { temporal } from '@temporalio/proto';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Server } from 'node:http';
 import { createApp } from '../../src/api/app';
@@ -17,8 +15,8 @@ import { ApiMetrics } from '../../src/api/http-metrics';
 import { Runs, type RunView } from '../../src/api/runs';
 import { loadConfig, type Config } from '../../src/config';
 import { dataConverter, payloadCodec } from '../../src/temporal/clients';
-import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
 import { createPoolWorker } from '../../src/workers/pool';
+import { pollUntil, registerTestNamespace } from '../support/temporal';
 
 const KEYS = [
   { id: 'reader-a', secret: 'a-secret', scopes: ['write'] },
@@ -64,14 +62,6 @@ const request = (app: Running, method: string, route: string, secret: string, bo
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await pause(200);
-  }
-}
 
 describe('heartbeats with payload encryption on', () => {
   // Its own namespace, so the test's workers (which hold the key) serve its runs, not the
@@ -88,17 +78,7 @@ describe('heartbeats with payload encryption on', () => {
     const base = loadConfig();
     config = { ...base, temporal: { ...base.temporal, namespace }, encryption: { keys: JSON.stringify(keys), keyId: 'k1' } };
     connection = await Connection.connect({ address: base.temporal.address });
-    await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
-    const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
-    const types = { Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, KeywordList: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST };
-    // A new namespace reaches every service of the server after a moment: retry until it does.
-    await until(
-      () =>
-        connection.operatorService
-          .addSearchAttributes({ namespace, searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((a) => [a.name, types[a.type]])) })
-          .then(() => true, () => false),
-      (ok) => ok,
-    );
+    await registerTestNamespace(connection, namespace);
     native = await NativeConnection.connect({ address: base.temporal.address });
     for (const pool of ['orchestrator', 'default'] as const) {
       const worker = await createPoolWorker({ config, connection: native, pool, shutdownGraceTime: '1s' });
@@ -126,7 +106,7 @@ describe('heartbeats with payload encryption on', () => {
     expect(Buffer.from(input.metadata!.encoding!).toString()).toBe('binary/encrypted');
 
     const statuses: number[] = [];
-    const view = await until(
+    const view = await pollUntil(
       async () => {
         const response = await request(app, 'GET', `/workflows/${workflowId}`, 'b-secret');
         statuses.push(response.status);
@@ -240,13 +220,13 @@ describe('event streams', () => {
 
     // A closed stream frees its place.
     first.close();
-    await until(async () => (await app.metrics.eventStreams.get()).values[0]?.value, (open) => open === 5, 5000);
+    await pollUntil(async () => (await app.metrics.eventStreams.get()).values[0]?.value, (open) => open === 5, 5000);
     const again = await openStream(app, workflowId, 'c-secret');
     expect(again.status).toBe(200);
 
     // When the last subscriber leaves, the run is no longer polled.
     for (const stream of [...more, ...other, again]) stream.close();
-    await until(async () => (await app.metrics.eventStreams.get()).values[0]?.value, (open) => open === 0, 5000);
+    await pollUntil(async () => (await app.metrics.eventStreams.get()).values[0]?.value, (open) => open === 0, 5000);
     await pause(2 * pollMs);
     const settled = app.runs.views;
     await pause(5 * pollMs);

@@ -7,30 +7,19 @@ process.env.LOG_LEVEL = 'warn';
 
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { msToTs } from '@temporalio/common/lib/time';
-import { temporal } from '@temporalio/proto';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import workerThreads from 'node:worker_threads';
 import { loadConfig, type Config } from '../../src/config';
 import { dataConverter } from '../../src/temporal/clients';
-import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
 import { startWorkflow } from '../../src/temporal/start';
 import { createPoolWorker } from '../../src/workers/pool';
+import { pollUntil, registerTestNamespace } from '../support/temporal';
 
 const namespace = `orchestra-stack-traces-${Date.now()}`;
 let connection: Connection;
 let native: NativeConnection;
 let client: Client;
 let base: Config;
-
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 /** Runs `body` with an orchestrator worker of this config, then shuts it down. */
 async function withOrchestrator(config: Config, body: () => Promise<void>): Promise<void> {
@@ -53,7 +42,7 @@ async function stackTraceOfWaitingRun(): Promise<{ ok: true; stack: string } | {
     tasks: [],
   });
   try {
-    const answer = await until(
+    const answer = await pollUntil(
       () => handle.query<string>('__stack_trace').then((stack) => ({ ok: true as const, stack }), (error: Error) => ({ ok: false as const, error: error.message })),
       (a) => a.ok || /not enabled/.test(a.error),
     );
@@ -66,16 +55,7 @@ async function stackTraceOfWaitingRun(): Promise<{ ok: true; stack: string } | {
 beforeAll(async () => {
   base = loadConfig();
   connection = await Connection.connect({ address: base.temporal.address });
-  await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
-  const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
-  const types = { Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, KeywordList: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST };
-  await until(
-    () =>
-      connection.operatorService
-        .addSearchAttributes({ namespace, searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((a) => [a.name, types[a.type]])) })
-        .then(() => true, () => false),
-    (ok) => ok,
-  );
+  await registerTestNamespace(connection, namespace);
   native = await NativeConnection.connect({ address: base.temporal.address });
   client = new Client({ connection, namespace, dataConverter: dataConverter(base) });
 }, 60_000);

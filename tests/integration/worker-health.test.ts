@@ -6,6 +6,7 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { AddressInfo } from 'node:net';
 import { checkWorkers, serveWorkerHealth, type HealthTarget } from '../../src/workers/health';
+import { pollUntil } from '../support/temporal';
 
 let connection: NativeConnection;
 beforeAll(async () => {
@@ -15,21 +16,12 @@ afterAll(async () => {
   await connection.close();
 });
 
-async function pollUntil<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
 test('RUNNING and polling is healthy; stopped, or never seen polling, is not', async () => {
   const taskQueue = `health-${Date.now().toString(36)}`;
   const worker = await Worker.create({ connection, taskQueue, identity: `health-test@${process.pid}`, activities: { ping: async () => 'pong' } });
   const running = worker.run();
   const target: HealthTarget = { worker, kind: 'activities' };
-  const healthy = await pollUntil(() => checkWorkers(connection, [target]), (h) => h.healthy);
+  const healthy = await pollUntil(() => checkWorkers(connection, [target]), (h) => h.healthy, 20_000);
   expect(healthy).toMatchObject({ healthy: true, workers: [{ taskQueue, state: 'RUNNING' }] });
   expect(healthy.workers[0].lastPollAgeSeconds).toBeLessThan(120);
 
