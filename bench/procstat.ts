@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { median } from './stats';
 
 let ticksPerSecond: number | undefined;
 
@@ -81,4 +82,29 @@ export function cpuDelta(before: CpuSnapshot, after: CpuSnapshot): CpuSnapshot {
       return [name, a === undefined || b === undefined ? undefined : b - a];
     }),
   );
+}
+
+/** CPU per unit of work (a chain, an image, a comment) by process, over one or more rounds. */
+export class CpuPerUnit {
+  private readonly byProcess = new Map<string, number[]>();
+
+  /** One round: each process's CPU milliseconds (a cpuDelta), over the units that round did. */
+  add(delta: CpuSnapshot, units: number): void {
+    for (const [name, ms] of Object.entries(delta)) {
+      if (ms === undefined) continue;
+      const values = this.byProcess.get(name) ?? [];
+      values.push(ms / units);
+      this.byProcess.set(name, values);
+    }
+  }
+
+  /** Each process's median, largest first, leaving out those under `minMs`: "api 6.7 ms, …". */
+  describe(minMs: number, digits: number): string {
+    return [...this.byProcess]
+      .map(([name, values]) => ({ name, ms: median(values) }))
+      .filter((p) => p.ms >= minMs)
+      .sort((a, b) => b.ms - a.ms)
+      .map((p) => `${p.name} ${p.ms.toFixed(digits)} ms`)
+      .join(', ');
+  }
 }

@@ -14,7 +14,7 @@ import type { BenchContext } from '../context';
 import { closedLoop } from '../load';
 import { ScenarioBuilder, type ScenarioResult } from '../report';
 import { median } from '../stats';
-import { cpuDelta, cpuSnapshot } from '../procstat';
+import { CpuPerUnit, cpuDelta, cpuSnapshot } from '../procstat';
 
 const FULL = { comments: 100_000, users: 10_000, avatars: 1_000 };
 const SAMPLES = 100;
@@ -144,10 +144,10 @@ export async function appScale(ctx: BenchContext): Promise<ScenarioResult> {
     if (flow.errors) throw new Error(`comment workflow: ${flow.errors} failed, e.g. ${flow.errorSamples[0]}`);
     out.add('comment workflow (posted → published → mention mailed) at concurrency 32', 'comments/s', [flow.perSecond], true);
     out.add('comment workflow p50 latency', 'ms', [median(flow.latenciesMs)]);
-    const flowCpu = Object.entries(cpuDelta(flowCpuBefore, cpuSnapshot(flowPids)))
-      .filter((entry): entry is [string, number] => entry[1] !== undefined && entry[1] / flow.completed >= 0.5)
-      .sort((a, b) => b[1] - a[1]);
-    if (flowCpu.length) out.note(`comment workflow: CPU per comment by process: ${flowCpu.map(([name, ms]) => `${name} ${(ms / flow.completed).toFixed(0)} ms`).join(', ')}.`);
+    const flowCpu = new CpuPerUnit();
+    flowCpu.add(cpuDelta(flowCpuBefore, cpuSnapshot(flowPids)), flow.completed);
+    const flowCpuText = flowCpu.describe(0.5, 0);
+    if (flowCpuText) out.note(`comment workflow: CPU per comment by process: ${flowCpuText}.`);
     if (unavailable > 0) out.note(`comment workflow: ${unavailable} POST /comments answered 503 (database busy) and were retried after Retry-After.`);
     if (ctx.shared.l1WorkflowsPerSecond) out.add('comment workflow ÷ L1 minimal workflows/s (goal ≥ 0.5)', '×', [flow.perSecond / ctx.shared.l1WorkflowsPerSecond], true);
 
@@ -168,13 +168,13 @@ export async function appScale(ctx: BenchContext): Promise<ScenarioResult> {
     await viaPool(originals[0]);
     // Interleaved rounds (pool, direct, then direct, pool), CPU by process for the pool's.
     const rates = { pooled: [] as number[], direct: [] as number[] };
-    const cpuPerImage = new Map<string, number[]>();
+    const cpuPerImage = new CpuPerUnit();
     const pooledRound = async () => {
       const pids = ctx.system.owned ? ctx.system.pids() : {};
       const before = cpuSnapshot(pids);
       const r = await closedLoop({ concurrency: lanes, count: images }, async (i) => void (await viaPool(originals[i % originals.length])));
       if (r.errors) throw new Error(`media pool: ${r.errors} failed, e.g. ${r.errorSamples[0]}`);
-      for (const [name, ms] of Object.entries(cpuDelta(before, cpuSnapshot(pids)))) if (ms !== undefined) cpuPerImage.set(name, [...(cpuPerImage.get(name) ?? []), ms / r.completed]);
+      cpuPerImage.add(cpuDelta(before, cpuSnapshot(pids)), r.completed);
       rates.pooled.push(r.perSecond);
     };
     const directRound = async () => {
@@ -183,7 +183,7 @@ export async function appScale(ctx: BenchContext): Promise<ScenarioResult> {
         for (const size of sizes) await media.render(originals[i % originals.length].bytes, size, maxInputPixels);
       });
       const used = process.cpuUsage(before);
-      cpuPerImage.set('sharp direct (bench process)', [...(cpuPerImage.get('sharp direct (bench process)') ?? []), (used.user + used.system) / 1000 / r.completed]);
+      cpuPerImage.add({ 'sharp direct (bench process)': (used.user + used.system) / 1000 }, r.completed);
       rates.direct.push(r.perSecond);
     };
     for (const round of [pooledRound, directRound, directRound, pooledRound]) await round();
@@ -191,8 +191,7 @@ export async function appScale(ctx: BenchContext): Promise<ScenarioResult> {
     out.add('media.thumbnails through the pool ÷ sharp direct, images/s (goal ≥ 0.5)', '×', ratioPerRound, true);
     out.add('media pool (one pass, 3 sizes)', 'images/s', rates.pooled);
     out.add('sharp direct (3 sizes)', 'images/s', rates.direct);
-    const breakdown = [...cpuPerImage].map(([name, values]) => ({ name, ms: median(values) })).filter((p) => p.ms >= 0.5).sort((a, b) => b.ms - a.ms);
-    out.note(`thumbnails: CPU per image by process (medians): ${breakdown.map((p) => `${p.name} ${p.ms.toFixed(0)} ms`).join(', ')}.`);
+    out.note(`thumbnails: CPU per image by process (medians): ${cpuPerImage.describe(0.5, 0)}.`);
     out.note(`thumbnails: ${images} images of ~1.2 MP each way, ${lanes} at once; the pool reads each original from the database once per image.`);
     return out.done();
   } finally {

@@ -14,7 +14,7 @@ import { celeryAvailability, ensureVenv, startCelery, type CelerySide } from '..
 import { waitForQuiet, type BenchContext } from '../context';
 import { closedLoop } from '../load';
 import type { CanvasRequestJson } from '../orchestra';
-import { cpuDelta, cpuSnapshot, peakRssMiB, resetPeakRss, type CpuSnapshot } from '../procstat';
+import { CpuPerUnit, cpuDelta, cpuSnapshot, peakRssMiB, resetPeakRss, type CpuSnapshot } from '../procstat';
 import { ScenarioBuilder, type ScenarioResult } from '../report';
 import { interleave, Series } from '../rounds';
 import { median, ratios, spread } from '../stats';
@@ -103,7 +103,7 @@ async function compare(ctx: BenchContext, celery: CelerySide, out: ScenarioBuild
   };
   const cpu = { orchestrator: new Series(), orchestraAll: new Series(), celeryAll: new Series() };
   /** Orchestra's CPU per chain at concurrency 32, by process, so the gap to Celery has names. */
-  const cpuByProcess = new Map<string, Series>();
+  const cpuByProcess = new CpuPerUnit();
   const owned = ctx.system.owned;
   const sum = (d: CpuSnapshot) => Object.values(d).reduce<number>((a, v) => a + (v ?? 0), 0);
 
@@ -162,11 +162,7 @@ async function compare(ctx: BenchContext, celery: CelerySide, out: ScenarioBuild
           const delta = cpuDelta(before, cpuSnapshot(pids));
           if (owned && delta['worker-orchestrator'] !== undefined) cpu.orchestrator.push(delta['worker-orchestrator'] / r.completed);
           if (owned) cpu.orchestraAll.push(sum(delta) / r.completed);
-          for (const [name, ms] of Object.entries(delta)) {
-            if (ms === undefined) continue;
-            if (!cpuByProcess.has(name)) cpuByProcess.set(name, new Series());
-            cpuByProcess.get(name)!.push(ms / r.completed);
-          }
+          cpuByProcess.add(delta, r.completed);
           s.chains.o.push(r.perSecond);
         },
       },
@@ -232,8 +228,7 @@ async function compare(ctx: BenchContext, celery: CelerySide, out: ScenarioBuild
   if (owned) {
     out.add('orchestrator pool CPU per chain of 3 (goal ≤ 23 ms, half of 46)', 'ms/chain', cpu.orchestrator.values, true);
     out.add('Orchestra CPU per chain of 3, all processes', 'ms/chain', cpu.orchestraAll.values);
-    const byProcess = [...cpuByProcess].map(([name, series]) => ({ name, ms: median(series.values) })).filter((p) => p.ms >= 0.05).sort((a, b) => b.ms - a.ms);
-    out.note(`Orchestra CPU per chain of 3 at ${CONCURRENCY}, by process (medians): ${byProcess.map((p) => `${p.name} ${p.ms.toFixed(1)} ms`).join(', ')}.`);
+    out.note(`Orchestra CPU per chain of 3 at ${CONCURRENCY}, by process (medians): ${cpuByProcess.describe(0.05, 1)}.`);
   } else {
     out.note('Orchestra CPU per chain: not measured (--url: the processes are not ours).');
   }
