@@ -147,7 +147,7 @@ async function faultRound(name: string, index: number): Promise<Row> {
   const answers: Answers = { inFlight: 0, statuses: [], noAnswer: 0 };
   const round = `r${index}${Date.now().toString(36)}`;
   const loadDeadline = Date.now() + RECOVERY_LIMIT_MS + 60_000;
-  const load = sendLoad(endpoints, answers, { round, ...LOAD, deadline: loadDeadline });
+  const load = sendLoad(endpoints, answers, { round, index, ...LOAD, deadline: loadDeadline });
   // Kill once the load is well under way: requests waiting for answers, runs open.
   await until('load under way', Date.now() + 60_000, async () => answers.statuses.length >= 25);
   const openRuns = await temporal.workflow.count('ExecutionStatus="Running"').then((c) => c.count, () => NaN);

@@ -91,7 +91,10 @@ export interface Accepted {
 }
 
 export interface LoadOptions {
+  /** Prefixes every id and name this load makes, so rounds never share one. */
   round: string;
+  /** The round's number: it sizes the avatar pictures, so each round's are new (and small). */
+  index: number;
   chains: number;
   comments: number;
   avatars: number;
@@ -138,8 +141,7 @@ export async function sendLoad(endpoints: Endpoints, answers: Answers, options: 
       async (k) => {
         const user = users[k * 3];
         if (!user) return;
-        // A picture unique to this round and upload, so its workflow is new.
-        const image = await pngImage(160 + k, 120 + (Number(round.replace(/\D/g, '')) || 0));
+        const image = await avatarImage(options.index, k);
         const reply = await send(answers, deadline, `${endpoints.api}/users/${user.id}/avatar`, () => {
           const form = new FormData();
           form.append('file', new Blob([new Uint8Array(image)], { type: 'image/png' }), 'avatar.png');
@@ -154,6 +156,16 @@ export async function sendLoad(endpoints: Endpoints, answers: Answers, options: 
 
   await Promise.all([chains, domain]);
   return accepted;
+}
+
+/**
+ * A picture unique to a round and upload, so its workflow is new: (160 + k) × (120 + round)
+ * pixels, about 50 KB. The size once came from every digit of the round's name, timestamp
+ * included, which now and then made a picture hundreds of thousands of pixels tall and over
+ * the API's 5 MB limit: a correct 413 that read as a wrong one.
+ */
+export function avatarImage(round: number, k: number): Promise<Buffer> {
+  return pngImage(160 + k, 120 + round);
 }
 
 async function createUser(endpoints: Endpoints, answers: Answers, deadline: number, name: string, accepted: Accepted) {
