@@ -4,18 +4,18 @@
  */
 import { z } from 'zod';
 import { ACTIVITY_POOL_NAMES } from '../tasks/pools';
-import { parseDuration } from './duration';
+import { MAX_DURATION, parseDuration } from './duration';
 import { LIMITS } from './limits';
 import { EVENT_NAME_PATTERN } from './events';
 import type { CanvasRequest, ChainNode, ConcurrencySpec, DebounceSpec, Priority, ChordNode, ChunksNode, ChunksSpec, GroupNode, MapNode, MapSpec, RetryOptions, StepOptions, TaskNode, WaitNode, WaitSpec } from './types';
 
-const DURATION_MESSAGE = 'must be a duration like "500ms", "30s", "5m", "1h" or integer milliseconds';
+const DURATION_MESSAGE = `must be a duration like "500ms", "30s", "5m", "1h" or integer milliseconds, at most "${MAX_DURATION}"`;
 
 /** One message for every way a duration can be wrong (a union would report one per branch). */
 export const DurationSchema = z
   .union([z.string(), z.number()], { error: DURATION_MESSAGE })
   .refine((v) => parseDuration(v) !== undefined, { message: DURATION_MESSAGE })
-  .meta({ id: 'Duration', example: '30s', description: 'A string like "500ms", "30s", "5m", "1h", "1d", or integer milliseconds.' });
+  .meta({ id: 'Duration', example: '30s', description: `A string like "500ms", "30s", "5m", "1h", "1d", or integer milliseconds; at most "${MAX_DURATION}".` });
 
 export const RetrySchema = z
   .strictObject({

@@ -1,5 +1,5 @@
 /** The canvas validator, durations and option merging, without servers. */
-import { durationMs, parseDuration } from '../../src/canvas/duration';
+import { durationMs, MAX_DURATION_MS, parseDuration } from '../../src/canvas/duration';
 import { LIMITS } from '../../src/canvas/limits';
 import { mergeOptions, toActivityOptions } from '../../src/canvas/step-options';
 import { joinPath, validateCanvasRequest, type Issue } from '../../src/canvas/validate';
@@ -213,12 +213,23 @@ describe('durations', () => {
     expect(parseDuration(input)).toBeUndefined();
   });
 
+  test('durations are capped at 366 days: the cap itself is one, anything longer or absurd is not', () => {
+    expect(MAX_DURATION_MS).toBe(366 * 86_400_000);
+    for (const atCap of ['366d', '8784h', '527040m', `${MAX_DURATION_MS / 1000}s`, `${MAX_DURATION_MS}ms`, MAX_DURATION_MS]) expect([atCap, parseDuration(atCap)]).toEqual([atCap, MAX_DURATION_MS]);
+    const tooLong = ['367d', '366.5d', `${MAX_DURATION_MS + 1}ms`, MAX_DURATION_MS + 1, `1${'0'.repeat(400)}s`, `${'9'.repeat(400)}.5ms`, 1e300, Number.MAX_SAFE_INTEGER, Number.MAX_VALUE, `1${'0'.repeat(20)}d`];
+    for (const value of tooLong) expect([String(value).slice(0, 30), parseDuration(value)]).toEqual([String(value).slice(0, 30), undefined]);
+  });
+
+  test('durationMs, for durations already accepted (workflow code), is not capped: runs recorded before the cap replay unchanged', () => {
+    expect(durationMs('400d')).toBe(400 * 86_400_000);
+  });
+
   test('durationMs throws on what is not a duration', () => {
     expect(() => durationMs('soon')).toThrow('not a duration: "soon"');
   });
 
   test('the validator reports each bad duration once, where it is', () => {
-    const message = 'must be a duration like "500ms", "30s", "5m", "1h" or integer milliseconds';
+    const message = 'must be a duration like "500ms", "30s", "5m", "1h" or integer milliseconds, at most "366d"';
     expect(issues({ canvas: t('add', 1, 1), defaults: { delay: -5, heartbeatTimeout: true, startToCloseTimeout: 1.5 } })).toEqual([
       { path: 'defaults.startToCloseTimeout', message },
       { path: 'defaults.heartbeatTimeout', message },
@@ -229,6 +240,16 @@ describe('durations', () => {
       'canvas.options.startToCloseTimeout',
       'canvas.options.delay',
       'timeout',
+    ]);
+  });
+
+  test('an absurdly long duration is a 400 at its path, wherever it is', () => {
+    const huge = `1${'0'.repeat(400)}s`;
+    const message = 'must be a duration like "500ms", "30s", "5m", "1h" or integer milliseconds, at most "366d"';
+    expect(issues({ canvas: { ...t('add', 1, 1), options: { delay: 1e300 } }, timeout: huge, defaults: { retry: { maxInterval: '367d' } } })).toEqual([
+      { path: 'canvas.options.delay', message },
+      { path: 'defaults.retry.maxInterval', message },
+      { path: 'timeout', message },
     ]);
   });
 });
