@@ -102,6 +102,30 @@ function flag(name: string): boolean | undefined {
   return raw === 'true';
 }
 
+/** "a, b,c": trimmed, non-empty entries. */
+function list(name: string): string[] {
+  return (process.env[name] ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+}
+
+/**
+ * TRUST_PROXY: how many reverse proxies in front of the API append to X-Forwarded-For. 0 (the
+ * default): the header is ignored and the client is the socket's peer; N: the client is the
+ * Nth address from the right. "true" and "false" are deprecated aliases of 1 and 0.
+ */
+function proxyHops(name: string): number {
+  const raw = (process.env[name] ?? '').trim();
+  if (raw === '') return 0;
+  if (raw === 'true' || raw === 'false') {
+    if (!warnedAliases.has(name)) {
+      warnedAliases.add(name);
+      process.emitWarning(`${name}=${raw} is deprecated; set the number of trusted proxy hops instead (${raw === 'true' ? 1 : 0})`, 'DeprecationWarning');
+    }
+    return raw === 'true' ? 1 : 0;
+  }
+  if (!/^\d{1,2}$/.test(raw)) throw new Error(`${name} must be the number of trusted proxies in front of the API (an integer from 0 to 99), got ${JSON.stringify(raw)}`);
+  return Number(raw);
+}
+
 function isSet(name: string): boolean {
   return (process.env[name] ?? '') !== '';
 }
@@ -123,6 +147,8 @@ export interface Config {
     closedRunCacheBytes: number;
     /** GET /workflows/:id/events: one poll per run shared by its streams, caps, keep-alive comments. */
     events: { pollMs: number; keepAliveMs: number; maxStreams: number; maxStreamsPerCaller: number };
+    /** GET /workflows/:id/result: long-polls one key (or, in development mode, one address) may hold at once. */
+    maxResultWaitsPerCaller: number;
   };
   workflowBundlePath: string | undefined;
   /** The SDK's per-promise stack traces in workflow threads, for the `__stack_trace` query (src/workers/workflow-stack-traces.ts). */
@@ -137,12 +163,18 @@ export interface Config {
     firstKeyFile: string | undefined;
     apiKeysInline: string | undefined;
     publicMetrics: boolean;
+    /** Host names development mode answers besides loopback ones (src/api/host-check.ts). */
+    allowedHosts: string[];
+    /** Reverse proxies in front of the API whose X-Forwarded-For entries are trusted (0: none). */
+    trustProxyHops: number;
     rateLimitPerMinute: number;
     rateLimitBurst: number;
     /** Requests a minute from one address without a valid key (none, or a wrong one). */
     rateLimitAnonymousPerMinute: number;
     /** The Temporal Web UI's origin, allowed by CORS on /codec. */
     uiOrigin: string;
+    /** Live debounce and concurrency keys (one workflow each) a tenant may hold at once. */
+    tenantMaxFlowKeys: number;
   };
   /**
    * Production Temporal connection: TLS/mTLS files and an API key (Temporal Cloud). `enabled`
@@ -222,6 +254,7 @@ export function loadConfig(): Config {
         maxStreams: int('SSE_MAX_STREAMS', 1000),
         maxStreamsPerCaller: int('SSE_MAX_STREAMS_PER_KEY', 20),
       },
+      maxResultWaitsPerCaller: int('RESULT_MAX_WAITS_PER_KEY', 50),
     },
     workflowBundlePath: process.env.WORKFLOW_BUNDLE_PATH || undefined,
     workflowStackTraces: process.env.WORKFLOW_STACK_TRACES === 'true',
@@ -232,10 +265,13 @@ export function loadConfig(): Config {
       firstKeyFile: optional('API_FIRST_KEY_FILE'),
       apiKeysInline: optional('API_KEYS'),
       publicMetrics: process.env.METRICS_PUBLIC === 'true',
+      allowedHosts: list('ALLOWED_HOSTS'),
+      trustProxyHops: proxyHops('TRUST_PROXY'),
       rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 1200),
       rateLimitBurst: int('RATE_LIMIT_BURST', 200),
       rateLimitAnonymousPerMinute: int('RATE_LIMIT_ANONYMOUS_PER_MINUTE', 120),
       uiOrigin: str('TEMPORAL_UI_ORIGIN', `http://127.0.0.1:${dev.temporalUiPort}`),
+      tenantMaxFlowKeys: int('TENANT_MAX_FLOW_KEYS', 1000),
     },
     temporalTls: {
       enabled: flag('TEMPORAL_TLS'),

@@ -6,13 +6,15 @@ import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { CONCURRENCY_SIGNALS, concurrencyWorkflowId, FLOW_ACTIVITIES, type CoordinatorState, type RunRef, type SlotRequest } from '../canvas/flow-control';
 import { runPlacement } from '../temporal/start';
+import { APP_TENANT } from '../temporal/tenants';
 import { WORKFLOW_TYPES } from '../temporal/workflow-types';
 
 /** Signal-with-start: the key's coordinator is started by its first run and ends when idle. */
 async function enqueue(key: string, request: SlotRequest): Promise<void> {
-  const initial: CoordinatorState = { key, holders: [], waiters: [] };
+  // The first request fixes the key's limit for as long as its coordinator lives.
+  const initial: CoordinatorState = { key, holders: [], waiters: [], limit: request.limit };
   await Context.current().client.workflow.signalWithStart(WORKFLOW_TYPES.concurrencyCoordinator, {
-    ...runPlacement(WORKFLOW_TYPES.concurrencyCoordinator, []),
+    ...runPlacement(WORKFLOW_TYPES.concurrencyCoordinator, [], request.tenant ?? APP_TENANT),
     workflowId: concurrencyWorkflowId(key),
     args: [initial],
     signal: CONCURRENCY_SIGNALS.acquire,

@@ -1,8 +1,9 @@
 /**
  * API keys: configured as SHA-256 hashes (API_KEYS_FILE or API_KEYS), never in clear,
- * compared in constant time, each with scopes. `read` allows GET, `write` starts,
- * signals and schedules, `admin` terminates and deletes; admin implies write implies
- * read. Each route declares the scope it needs where it is defined (`requires`). The
+ * compared in constant time, each with scopes and a tenant. `read` allows GET, `write`
+ * starts, signals and schedules, `admin` terminates and deletes; admin implies write
+ * implies read. A key sees and acts on its own tenant's runs and schedules only; `admin`
+ * reaches every tenant (../temporal/tenants.ts). Each route declares the scope it needs where it is defined (`requires`). The
  * file is re-read when it changes and on SIGHUP, so a key rotates without a restart.
  * ORCHESTRA_DEV_MODE=true (what `npm start` sets) turns checking off, and is refused on
  * anything but a loopback address (`assertSafeToListen`).
@@ -12,6 +13,7 @@ import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import type { Context, Next } from 'koa';
 import { z } from 'zod';
 import type { TaskVisibility } from '../tasks/registry';
+import { APP_TENANT, DEV_TENANT, TENANT_PATTERN, type TenantReach } from '../temporal/tenants';
 import { HttpProblem } from './problem';
 import type { RouteDoc } from './route-docs';
 
@@ -24,7 +26,9 @@ const KeyFileSchema = z.strictObject({
       id: z.string().min(1).max(100),
       sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits'),
       scopes: z.array(z.enum(SCOPES)).min(1),
-    }),
+      /** Who owns what the key starts; the key's id when absent. */
+      tenant: z.string().regex(TENANT_PATTERN, 'must be 1 to 64 letters, digits, dots, underscores or dashes, starting with a letter or digit').optional(),
+    }).refine((k) => (k.tenant ?? k.id) !== APP_TENANT, { message: `the tenant "${APP_TENANT}" is the application's own; give the key another tenant`, path: ['tenant'] }),
   ),
 });
 
@@ -32,6 +36,7 @@ interface StoredKey {
   id: string;
   hash: Buffer;
   scopes: Set<Scope>;
+  tenant: string;
 }
 
 export interface KeySource {
@@ -64,7 +69,7 @@ export class ApiKeys {
     try {
       const text = this.source.file ? readFileSync(this.source.file, 'utf8') : this.source.inline ?? '{"keys": []}';
       const parsed = KeyFileSchema.parse(JSON.parse(text));
-      this.keys = parsed.keys.map((k) => ({ id: k.id, hash: Buffer.from(k.sha256, 'hex'), scopes: new Set(k.scopes) }));
+      this.keys = parsed.keys.map((k) => ({ id: k.id, hash: Buffer.from(k.sha256, 'hex'), scopes: new Set(k.scopes), tenant: k.tenant ?? k.id }));
     } catch (error) {
       console.error(`API keys not (re)loaded, keeping ${this.keys.length} previous: ${(error as Error).message}`);
     }
@@ -91,7 +96,7 @@ export type RouteAccess = 'public' | Scope;
  * Who sent the request, as `identify` found it: development mode (every scope), a valid
  * key, or nobody (no key, or one that matched none: `presented`).
  */
-export type Caller = { kind: 'dev' } | { kind: 'key'; id: string; scopes: ReadonlySet<Scope> } | { kind: 'anonymous'; presented: boolean };
+export type Caller = { kind: 'dev' } | { kind: 'key'; id: string; scopes: ReadonlySet<Scope>; tenant: string } | { kind: 'anonymous'; presented: boolean };
 
 const ACCESS = Symbol('orchestra.routeAccess');
 const DOC = Symbol('orchestra.routeDoc');
@@ -119,6 +124,17 @@ export function taskReach(ctx: Context): TaskVisibility {
   return callerHas(ctx, 'admin') ? 'internal' : 'public';
 }
 
+/** The tenant that owns what the caller starts: its key's (development mode is one tenant). */
+export function callerTenant(ctx: Context): string {
+  const caller = callerOf(ctx);
+  return caller.kind === 'key' ? caller.tenant : DEV_TENANT;
+}
+
+/** Whose runs and schedules the caller sees and acts on: its tenant's, or with admin every tenant's. */
+export function tenantReach(ctx: Context): TenantReach {
+  return { tenant: callerTenant(ctx), all: callerHas(ctx, 'admin') };
+}
+
 /**
  * Finds the caller and remembers it on ctx.state; refuses nothing. Refusing is each
  * route's own `requires(...)`, which runs only for the route that matched, so a path's
@@ -130,7 +146,7 @@ export function identify({ keys, devMode }: { keys: ApiKeys; devMode: boolean })
     else {
       const match = /^Bearer\s+(\S+)$/i.exec(ctx.get('authorization'));
       const key = match ? keys.verify(match[1]) : undefined;
-      ctx.state.caller = (key ? { kind: 'key', id: key.id, scopes: key.scopes } : { kind: 'anonymous', presented: ctx.get('authorization') !== '' }) satisfies Caller;
+      ctx.state.caller = (key ? { kind: 'key', id: key.id, scopes: key.scopes, tenant: key.tenant } : { kind: 'anonymous', presented: ctx.get('authorization') !== '' }) satisfies Caller;
       if (key) ctx.state.apiKeyId = key.id;
     }
     return next();

@@ -9,19 +9,21 @@ import { DEBOUNCE_SIGNAL, debounceWorkflowId } from '../canvas/flow-control';
 import { taskNamesOf, type CanvasRequest, type DebounceSpec } from '../canvas/types';
 import { isTaskName } from '../tasks/catalog';
 import { runPlacement } from '../temporal/start';
+import { tenantFlowKey } from '../temporal/tenants';
 import { WORKFLOW_TYPES } from '../temporal/workflow-types';
 import type { DebounceStart } from '../workflows/debounce';
 
-export async function startDebounced(client: Client, request: CanvasRequest & { debounce: DebounceSpec }): Promise<{ workflowId: string; runId: string }> {
-  const workflowId = debounceWorkflowId(request.debounce.key);
+export async function startDebounced(client: Client, request: CanvasRequest & { debounce: DebounceSpec }, tenant: string): Promise<{ workflowId: string; runId: string }> {
+  // The key is the tenant's own: another tenant's equal key is another debouncer.
+  const workflowId = debounceWorkflowId(tenantFlowKey(request.debounce.key, tenant));
   const start: DebounceStart = { key: request.debounce.key, period: request.debounce.period };
   const timeout = request.timeout === undefined ? undefined : parseDuration(request.timeout);
   const handle = await client.workflow.signalWithStart(WORKFLOW_TYPES.debouncer, {
-    ...runPlacement(WORKFLOW_TYPES.debouncer, taskNamesOf(request.canvas).filter(isTaskName)),
+    ...runPlacement(WORKFLOW_TYPES.debouncer, taskNamesOf(request.canvas).filter(isTaskName), tenant),
     workflowId,
     args: [start],
     signal: DEBOUNCE_SIGNAL,
-    signalArgs: [request],
+    signalArgs: [{ ...request, tenant }],
     // Taken from the request that starts the debouncer; later ones of the same period join it.
     workflowExecutionTimeout: timeout,
     priority: request.priority === undefined ? undefined : { priorityKey: request.priority },

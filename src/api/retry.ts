@@ -22,7 +22,11 @@ import { taskNamesOf } from '../canvas/types';
 import { isTaskName } from '../tasks/catalog';
 import { startWorkflow } from '../temporal/start';
 import { WORKFLOW_TYPES, type WorkflowArgs } from '../temporal/workflow-types';
-import { conflict, HttpProblem, notFound } from './problem';
+import { badRequest, conflict, HttpProblem } from './problem';
+import { validateCanvasRequest } from '../canvas/validate';
+import type { TaskVisibility } from '../tasks/registry';
+import { TenantKey } from '../temporal/search-attributes';
+import { APP_TENANT, type TenantReach } from '../temporal/tenants';
 
 /** The memo field of a retry run. */
 export const RETRY_MEMO = 'orchestraRetry';
@@ -63,9 +67,18 @@ interface RetryState {
   resume: Resume;
 }
 
-export async function retryRun(client: Client, workflowId: string): Promise<RetryStarted> {
-  const old = await describe(client, workflowId);
-  if (!old) throw notFound(`no workflow with id ${workflowId}`);
+/** Whose runs the caller may retry, and which tasks its canvases may name: a retry is checked as a start would be. */
+export interface RetryReach {
+  tenants: TenantReach;
+  tasks: TaskVisibility;
+  /** The run's description when the caller may act on it; a 404 otherwise (Runs.describeWithin). */
+  describeWithin: (workflowId: string, reach: TenantReach, purpose: 'act') => Promise<WorkflowExecutionDescription>;
+}
+
+export async function retryRun(client: Client, workflowId: string, reach: RetryReach): Promise<RetryStarted> {
+  const old = await reach.describeWithin(workflowId, reach.tenants, 'act');
+  // The new run is the old one's tenant's, whoever retries it (an admin, say).
+  const tenant = old.typedSearchAttributes.get(TenantKey) ?? APP_TENANT;
   if (old.type !== WORKFLOW_TYPES.canvas) throw conflict(`workflow ${workflowId} is a ${old.type} run; only canvas runs (POST /workflows) can be retried`);
   if (!RETRYABLE.has(old.status.name)) {
     throw conflict(`workflow ${workflowId} is ${old.status.name}; only a run that ended FAILED, CANCELED, TERMINATED or TIMED_OUT can be retried`);
@@ -77,8 +90,11 @@ export async function retryRun(client: Client, workflowId: string): Promise<Retr
   } catch (error) {
     throw new HttpProblem(503, 'Service Unavailable', `the completed steps of ${workflowId} could not be read (no orchestrator worker answered in time): ${(error as Error).message}`);
   }
-  const { resume: _earlier, placement, ...request } = state.request;
+  const { resume: _earlier, placement, tenant: _owner, ...request } = state.request;
   if (placement) throw conflict(`workflow ${workflowId} is a chunk of a larger fan-out; retry the run that started it`);
+  // What the caller may start today: its scope may have changed, or the run was another key's.
+  const validation = validateCanvasRequest(request, { reach: reach.tasks });
+  if (!validation.ok) throw badRequest(validation.issues, `The request of ${workflowId} is not one this key may start (paths are in that request).`);
   if (JSON.stringify(state.resume).length > MAX_RESUME_BYTES) {
     throw conflict(`the completed steps of ${workflowId} hold more than ${MAX_RESUME_BYTES} bytes of results; too much to carry into a new run`);
   }
@@ -93,8 +109,9 @@ export async function retryRun(client: Client, workflowId: string): Promise<Retr
       const started = await startWorkflow(client, {
         type: WORKFLOW_TYPES.canvas,
         workflowId: id,
-        args: [{ ...request, resume: state.resume }],
+        args: [{ ...request, resume: state.resume, tenant }],
         tasks: taskNamesOf(request.canvas).filter(isTaskName),
+        tenant,
         timeoutMs: request.timeout === undefined ? undefined : parseDuration(request.timeout),
         priority: request.priority,
         // Never a second run under a retry id: the id names one retry of one run.

@@ -5,6 +5,7 @@
  * streams are capped per caller and in total, and idle streams carry keep-alive comments so
  * proxies and load balancers do not close them.
  */
+import { EVERY_TENANT, type TenantReach } from '../temporal/tenants';
 import type { Config } from '../config';
 import type { ApiMetrics } from './http-metrics';
 import { HttpProblem } from './problem';
@@ -18,7 +19,7 @@ export interface EventSink {
 
 /** What the hub needs from the runs reader (the API's Runs; a counting one in tests). */
 export interface RunReader {
-  view(workflowId: string): Promise<RunView>;
+  view(workflowId: string, reach: TenantReach): Promise<RunView>;
 }
 
 /** How long a refused client is asked to wait: streams free up as runs end or watchers leave. */
@@ -159,7 +160,7 @@ class RunFeed {
 
   private read(): Promise<RunView> {
     this.metrics.eventPolls.inc();
-    return this.runs.view(this.workflowId);
+    return this.runs.view(this.workflowId, EVERY_TENANT);
   }
 
   private schedule(): void {

@@ -2,7 +2,7 @@
  * Reading workflow runs from Temporal into the API's view: status, result or failure,
  * the canvas's live node tree, and each running task's own heartbeat progress.
  */
-import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
 import type { LoadedDataConverter, Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { describeFailure, readCanvasFailure } from '../canvas/failures';
@@ -11,8 +11,9 @@ import type { CanvasFailure, CanvasState, Json, NodeState } from '../canvas/type
 import type { Config } from '../config';
 import { ClosedRunCache } from './closed-run-cache';
 import { runLinks, type RunLinks } from '../temporal/links';
-import { TasksKey, WorkflowKindKey } from '../temporal/search-attributes';
-import { notFound } from './problem';
+import { TasksKey, TenantKey, WorkflowKindKey } from '../temporal/search-attributes';
+import { withinReach, type TenantReach } from '../temporal/tenants';
+import { conflict, notFound } from './problem';
 import { retryLinks, type RunRef } from './retry';
 
 export const RUN_STATUSES = ['RUNNING', 'COMPLETED', 'FAILED', 'CANCELED', 'TERMINATED', 'TIMED_OUT', 'CONTINUED_AS_NEW'] as const;
@@ -26,6 +27,8 @@ export interface RunFailure {
 
 /** One run as `GET /workflows/:id` shows it: its summary plus outcome and live state. */
 export interface RunView extends RunSummary {
+  /** Who owns the run (OrchestraTenant); null for runs from before tenants. */
+  tenant: string | null;
   result: Json | null;
   failure: RunFailure | null;
   progress: CanvasState['progress'] | null;
@@ -69,21 +72,55 @@ export class Runs {
   }
 
   /**
-   * The run's view; an unknown id is a 404, never a pending forever. `closedWith` is the
-   * outcome waitForClose just read, so a closed run's result is not read a second time.
+   * The run's description when it is within `reach` for `purpose`. Unknown and another
+   * tenant's are the same 404: the answer says nothing about other tenants' runs.
    */
-  async view(workflowId: string, closedWith?: RunOutcome): Promise<RunView> {
-    const handle = this.handle(workflowId);
-    const description = await handle.describe().catch((error: unknown) => {
-      if (error instanceof WorkflowNotFoundError) throw notFound(`no workflow with id ${workflowId}`);
+  async describeWithin(workflowId: string, reach: TenantReach, purpose: 'read' | 'act' = 'read'): Promise<WorkflowExecutionDescription> {
+    const missing = () => notFound(`no workflow with id ${workflowId}`);
+    const description = await this.handle(workflowId).describe().catch((error: unknown) => {
+      throw error instanceof WorkflowNotFoundError ? missing() : error;
+    });
+    if (!reach.all && !withinReach(reach, await this.ownerOf(description), purpose)) throw missing();
+    return description;
+  }
+
+  /**
+   * A caller-chosen id must not be another tenant's: Temporal would start a new run under
+   * an id whose last run has closed, and the owner would then find the stranger's run there.
+   */
+  async assertIdAvailable(workflowId: string, reach: TenantReach): Promise<void> {
+    if (reach.all) return;
+    const description = await this.handle(workflowId).describe().catch((error: unknown) => {
+      if (error instanceof WorkflowNotFoundError) return undefined;
       throw error;
     });
+    // Taken, and nothing said of whose or in what state.
+    if (description && !withinReach(reach, await this.ownerOf(description), 'act')) throw conflict(`the workflow id ${workflowId} is taken; choose another`);
+  }
+
+  /** The run's tenant; a delegated chunk (a child run) belongs to its parent's. */
+  private async ownerOf(description: WorkflowExecutionDescription, depth = 0): Promise<string | undefined> {
+    const own = description.typedSearchAttributes.get(TenantKey);
+    const parentId = description.parentExecution?.workflowId;
+    if (own !== undefined || !parentId || depth >= 3) return own;
+    const parent = await this.client.workflow.getHandle(parentId).describe().catch(() => undefined);
+    return parent && this.ownerOf(parent, depth + 1);
+  }
+
+  /**
+   * The run's view; an unknown id (or one out of `reach`) is a 404, never a pending forever.
+   * `closedWith` is the outcome waitForClose just read, so a closed run's result is not read twice.
+   */
+  async view(workflowId: string, reach: TenantReach, closedWith?: RunOutcome): Promise<RunView> {
+    const handle = this.handle(workflowId);
+    const description = await this.describeWithin(workflowId, reach);
     const status = runStatus(description.status.name);
     const view: RunView = {
       workflowId,
       runId: description.runId,
       type: description.type,
       status,
+      tenant: description.typedSearchAttributes.get(TenantKey) ?? null,
       startTime: description.startTime.toISOString(),
       closeTime: description.closeTime?.toISOString() ?? null,
       result: null,
@@ -135,7 +172,9 @@ export class Runs {
    * Waits up to `timeoutMs` for the run to close. Answers whether it did, with its outcome
    * when the wait read one (for view(), which then need not read it again).
    */
-  async waitForClose(workflowId: string, timeoutMs: number): Promise<{ closed: boolean; outcome?: RunOutcome }> {
+  async waitForClose(workflowId: string, timeoutMs: number, reach: TenantReach): Promise<{ closed: boolean; outcome?: RunOutcome }> {
+    // An admin's wait reads nothing first: an unknown id is found by the wait itself.
+    if (!reach.all) await this.describeWithin(workflowId, reach);
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
@@ -159,6 +198,7 @@ export class Runs {
     if (filter.kind) clauses.push(`${WorkflowKindKey.name} = ${quoted(filter.kind)}`);
     // A keyword list equals a value when it contains it.
     if (filter.task) clauses.push(`${TasksKey.name} = ${quoted(filter.task)}`);
+    if (filter.tenant) clauses.push(`${TenantKey.name} = ${quoted(filter.tenant)}`);
     const response = await this.client.workflowService.listWorkflowExecutions({
       namespace: this.config.temporal.namespace,
       pageSize: filter.pageSize,
@@ -181,6 +221,8 @@ export interface RunFilter {
   kind?: string;
   /** A task the run's canvas uses (OrchestraTasks). */
   task?: string;
+  /** The runs of one tenant (OrchestraTenant). */
+  tenant?: string;
 }
 
 export interface RunSummary {

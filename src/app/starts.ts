@@ -6,6 +6,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { startWorkflow, type WorkflowStart } from '../temporal/start';
+import { APP_TENANT } from '../temporal/tenants';
 import { WORKFLOW_TYPES, type WorkflowArgs, type WorkflowType } from '../temporal/workflow-types';
 
 export interface Started {
@@ -15,10 +16,11 @@ export interface Started {
 }
 
 /** Starts the run, or finds the one already going under its id. */
-async function start<T extends WorkflowType>(client: Client, run: WorkflowStart<T>): Promise<Started> {
+async function start<T extends WorkflowType>(client: Client, run: Omit<WorkflowStart<T>, 'tenant'>): Promise<Started> {
   const { workflowId } = run;
   try {
-    await startWorkflow(client, run);
+    // The application's own runs, whoever's request led to them.
+    await startWorkflow(client, { ...run, tenant: APP_TENANT });
     return { workflowId, existing: false };
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, existing: true };

@@ -10,6 +10,8 @@ export interface SlotRequest {
   workflowId: string;
   runId: string;
   limit: number;
+  /** The run's tenant, which owns the coordinator it starts (absent on runs from before tenants). */
+  tenant?: string;
 }
 
 export type RunRef = Pick<SlotRequest, 'workflowId' | 'runId'>;
@@ -19,6 +21,11 @@ export interface CoordinatorState {
   key: string;
   holders: SlotRequest[];
   waiters: SlotRequest[];
+  /**
+   * The key's limit, fixed by the request that started the coordinator (docs/canvas.md,
+   * "Flow control"). Coordinators from before it was fixed have none and use each waiter's own.
+   */
+  limit?: number;
 }
 
 export const CONCURRENCY_SIGNALS = {

@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import { Issues, type Validation } from '../validation/issues';
 import { getTask, isReachable, TASK_NAMES, whyNotLocal, type TaskDefinition, type TaskVisibility } from '../tasks/registry';
 import { LIMITS } from './limits';
-import { checkRateLimitedSteps } from './rate-limited-steps';
+import { checkStepRouting } from './step-routing';
 import {
   ChainNodeSchema,
   ChordNodeSchema,
@@ -256,14 +256,16 @@ export function validateCanvasRequest(body: unknown, options: ValidateOptions = 
   if (request.onError !== undefined) validateErrback(walker, request.onError);
   validateFlowControl(walker, request);
   if (walker.list.length === 0) checkLocalSteps(walker, request as unknown as CanvasRequest);
-  if (walker.list.length === 0) checkRateLimitedSteps(walker, request as unknown as CanvasRequest);
+  if (walker.list.length === 0) checkStepRouting(walker, request as unknown as CanvasRequest, walker.reach);
   return walker.list.length ? { ok: false, issues: walker.list } : { ok: true, value: request as unknown as CanvasRequest };
 }
 
 /** The envelope's flow control (docs/canvas.md, "Flow control"). */
 function validateFlowControl(walker: Walker, request: Record<string, unknown>): void {
   if (request.concurrency !== undefined) walker.check(ConcurrencySchema, request.concurrency, 'concurrency');
-  if (request.priority !== undefined) walker.check(PrioritySchema, request.priority, 'priority');
+  if (request.priority !== undefined && walker.check(PrioritySchema, request.priority, 'priority') && request.priority === 1 && walker.reach !== 'internal') {
+    walker.add('priority', 'cannot be 1 without an admin key: priority 1 goes before every team\'s work, so it is reserved (2 to 5 are anyone\'s)');
+  }
   if (request.debounce === undefined) return;
   walker.check(DebounceSchema, request.debounce, 'debounce');
   // A debounced run is named after its key, and a later request replaces an earlier one.

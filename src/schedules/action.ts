@@ -99,20 +99,22 @@ export interface ActionContext {
   scheduleId: string;
   /** The memo every run gets, shown in the Web UI. */
   memo: Record<string, unknown>;
+  /** Who owns the schedule, and so every run it starts. */
+  tenant: string;
 }
 
 /** A valid action as Temporal's startWorkflow action. */
-export function toTemporalAction(action: ScheduleAction, { scheduleId, memo }: ActionContext): ScheduleOptionsAction {
+export function toTemporalAction(action: ScheduleAction, { scheduleId, memo, tenant }: ActionContext): ScheduleOptionsAction {
   const kind = actionKind(action);
   const tasks = isWorkflowAction(action) ? getCodeWorkflow(action.workflow)?.tasks ?? [] : taskNamesOf(action.canvas).filter(isTaskName);
   const { workflowId, timeout } = action;
   return {
     type: 'startWorkflow',
     workflowType: kind,
-    ...runPlacement(kind, tasks),
+    ...runPlacement(kind, tasks, tenant),
     // Temporal appends the scheduled time: schedule-nightly-2030-01-01T07:00:00Z.
     workflowId: workflowId ?? `${RUN_ID_PREFIXES.schedule}${scheduleId}`,
-    args: isWorkflowAction(action) ? action.args ?? [] : [canvasRun(action)],
+    args: isWorkflowAction(action) ? action.args ?? [] : [{ ...canvasRun(action), tenant }],
     workflowExecutionTimeout: timeout === undefined ? undefined : durationMs(timeout),
     ...(!isWorkflowAction(action) && action.priority !== undefined ? { priority: { priorityKey: action.priority } } : {}),
     memo,

@@ -11,13 +11,26 @@
  */
 import type { Json } from '../canvas/types';
 import type { ScheduleSpecInput } from './spec';
+import { APP_TENANT } from '../temporal/tenants';
 
 /** Who made a schedule, in its memo and its runs' memo. */
 export const CREATED_BY_API = 'orchestra-api';
 export const CREATED_BY_BUILTIN = 'orchestra-builtin';
 
 /** Memo keys Orchestra writes itself. */
-export const RESERVED_KEYS = ['createdBy', 'scheduleId', 'orchestraSchedule'] as const;
+export const RESERVED_KEYS = ['createdBy', 'scheduleId', 'orchestraSchedule', 'tenant'] as const;
+
+/** Who made a schedule and which tenant owns it (and the runs it starts). */
+export interface ScheduleOwner {
+  createdBy: string;
+  tenant: string;
+}
+
+/** The tenant a schedule's memo names; built-ins are the application's, older API schedules no one's (admin only). */
+export function scheduleTenant(memo: Record<string, unknown> | undefined): string | undefined {
+  if (typeof memo?.tenant === 'string') return memo.tenant;
+  return memo?.createdBy === CREATED_BY_BUILTIN ? APP_TENANT : undefined;
+}
 
 export interface OrchestraMemo {
   hash: string;

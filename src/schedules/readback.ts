@@ -30,7 +30,9 @@ function actionFromTemporal(description: ScheduleDescription): ScheduleAction {
   const prefix = workflowId && workflowId !== `${RUN_ID_PREFIXES.schedule}${description.scheduleId}` ? { workflowId } : {};
   const [first] = args as Json[];
   if (workflowType === WORKFLOW_TYPES.canvas && typeof first === 'object' && first !== null && 'canvas' in first) {
-    return { ...(first as unknown as CanvasRequest), ...prefix };
+    // The owning tenant travels in the run's input; it is the schedule's, not part of what was written.
+    const { tenant: _owner, ...request } = first as unknown as CanvasRequest & { tenant?: string };
+    return { ...request, ...prefix };
   }
   const timeout = typeof workflowExecutionTimeout === 'number' ? { timeout: formatDuration(workflowExecutionTimeout) } : {};
   return { workflow: workflowType, args: args as Json[], ...prefix, ...timeout };

@@ -9,6 +9,7 @@
  * declaration write the same thing. An update keeps the schedule's state, so a built-in
  * paused by an operator stays paused across restarts.
  */
+import { APP_TENANT } from '../temporal/tenants';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client } from '@temporalio/client';
 import type { Issue } from '../canvas/validate';
 import { definitionHash, validateScheduleDefinition, type ScheduleDefinition } from './definition';
@@ -56,7 +57,9 @@ export async function syncSchedules(client: Client, declarations: readonly Sched
   return results;
 }
 
-async function syncOne(client: Client, declaration: ScheduleDefinition, owner: string): Promise<SyncOutcome> {
+async function syncOne(client: Client, declaration: ScheduleDefinition, createdBy: string): Promise<SyncOutcome> {
+  // Schedules declared in code are the application's, as are the runs they start.
+  const owner = { createdBy, tenant: APP_TENANT };
   const handle = client.schedule.getHandle(declaration.id);
   let current;
   try {

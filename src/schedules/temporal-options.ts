@@ -3,24 +3,24 @@ import type { ScheduleOptions, ScheduleUpdateOptions } from '@temporalio/client'
 import { durationMs } from '../canvas/duration';
 import { toTemporalAction } from './action';
 import { definitionHash, type ScheduleDefinition, type SchedulePolicies } from './definition';
-import { runMemo } from './memo';
+import { runMemo, type ScheduleOwner } from './memo';
 import { toTemporalSpec } from './spec';
 
-export function toScheduleOptions(definition: ScheduleDefinition, createdBy: string): ScheduleOptions {
+export function toScheduleOptions(definition: ScheduleDefinition, owner: ScheduleOwner): ScheduleOptions {
   return {
     scheduleId: definition.id,
-    ...toScheduleUpdate(definition, createdBy),
+    ...toScheduleUpdate(definition, owner),
     state: definition.state,
-    memo: { ...definition.memo, createdBy },
+    memo: { ...definition.memo, createdBy: owner.createdBy, tenant: owner.tenant },
   };
 }
 
 /** Everything an update replaces but the state, which stays as it is (paused by hand, say). */
-export function toScheduleUpdate(definition: ScheduleDefinition, createdBy: string): Omit<ScheduleUpdateOptions, 'state'> {
+export function toScheduleUpdate(definition: ScheduleDefinition, { createdBy, tenant }: ScheduleOwner): Omit<ScheduleUpdateOptions, 'state'> {
   const memo = runMemo({ scheduleId: definition.id, createdBy, memo: definition.memo, own: { hash: definitionHash(definition), spec: definition.spec } });
   return {
     spec: toTemporalSpec(definition.spec),
-    action: toTemporalAction(definition.action, { scheduleId: definition.id, memo }),
+    action: toTemporalAction(definition.action, { scheduleId: definition.id, memo, tenant }),
     policies: toTemporalPolicies(definition.policies),
   };
 }

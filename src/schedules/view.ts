@@ -115,10 +115,11 @@ export interface ScheduleListItem {
 }
 
 /** Schedules from Temporal's visibility store (eventually consistent, like GET /workflows). */
-export async function listSchedules(client: Client, config: Config, limit: number): Promise<ScheduleListItem[]> {
+export async function listSchedules(client: Client, config: Config, limit: number, visible: (memo: Record<string, unknown>) => boolean = () => true): Promise<ScheduleListItem[]> {
   const items: ScheduleListItem[] = [];
   for await (const summary of client.schedule.list({ pageSize: Math.min(limit, 100) })) {
     const memo = summary.memo ?? {};
+    if (!visible(memo)) continue;
     items.push({
       id: summary.scheduleId,
       builtin: memo.createdBy === CREATED_BY_BUILTIN,

@@ -1,14 +1,14 @@
 /**
  * The one way anything starts an Orchestra workflow: on the orchestrator's queue, with the
  * search attributes the UI and `GET /workflows` filter on (OrchestraWorkflowKind,
- * OrchestraTasks). The API's canvases, the application's runs and the schedules' actions
+ * OrchestraTasks, OrchestraTenant). The API's canvases, the application's runs and the schedules' actions
  * all go through here.
  */
 import type { Client, WorkflowHandleWithFirstExecutionRunId, WorkflowStartOptions } from '@temporalio/client';
 import { TypedSearchAttributes, type WorkflowIdReusePolicy } from '@temporalio/common';
 import type { TaskName } from '../tasks/catalog';
 import { WORKFLOW_TASK_QUEUE } from '../tasks/pools';
-import { TasksKey, WorkflowKindKey } from './search-attributes';
+import { TasksKey, TenantKey, WorkflowKindKey } from './search-attributes';
 import type { WorkflowArgs, WorkflowType } from './workflow-types';
 
 export interface WorkflowStart<T extends WorkflowType> {
@@ -17,6 +17,8 @@ export interface WorkflowStart<T extends WorkflowType> {
   args: WorkflowArgs<T>;
   /** The tasks the run may schedule, for the OrchestraTasks search attribute. */
   tasks: readonly TaskName[];
+  /** Who owns the run (./tenants.ts), for the OrchestraTenant search attribute. */
+  tenant: string;
   reuse?: WorkflowIdReusePolicy;
   /** The whole run's deadline in ms (Temporal's workflowExecutionTimeout). */
   timeoutMs?: number;
@@ -26,11 +28,12 @@ export interface WorkflowStart<T extends WorkflowType> {
 }
 
 /** Queue and search attributes of every Orchestra run (schedule actions use these too). */
-export function runPlacement(type: WorkflowType, tasks: readonly TaskName[]): { taskQueue: string; typedSearchAttributes: TypedSearchAttributes } {
+export function runPlacement(type: WorkflowType, tasks: readonly TaskName[], tenant: string): { taskQueue: string; typedSearchAttributes: TypedSearchAttributes } {
   return {
     taskQueue: WORKFLOW_TASK_QUEUE,
     typedSearchAttributes: new TypedSearchAttributes([
       { key: WorkflowKindKey, value: type },
+      { key: TenantKey, value: tenant },
       ...(tasks.length ? [{ key: TasksKey, value: [...new Set(tasks)].sort() }] : []),
     ]),
   };
@@ -38,7 +41,7 @@ export function runPlacement(type: WorkflowType, tasks: readonly TaskName[]): { 
 
 export function startWorkflow<T extends WorkflowType>(client: Client, start: WorkflowStart<T>): Promise<WorkflowHandleWithFirstExecutionRunId> {
   const options: WorkflowStartOptions = {
-    ...runPlacement(start.type, start.tasks),
+    ...runPlacement(start.type, start.tasks, start.tenant),
     workflowId: start.workflowId,
     args: start.args,
     workflowIdReusePolicy: start.reuse,

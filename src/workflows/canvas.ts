@@ -16,6 +16,8 @@ export interface CanvasRun extends CanvasRequest {
   placement?: Placement;
   /** Set by POST /workflows/:id/retry: the earlier run's completed steps and events. */
   resume?: Resume;
+  /** Who owns the run (set by the API, never by the caller); it scopes its concurrency key. */
+  tenant?: string;
 }
 
 /** What a closed run tells POST /workflows/:id/retry (replayed on a worker, so old runs answer too). */
@@ -37,7 +39,7 @@ export async function canvas(request: CanvasRun): Promise<Json> {
   listenForEvents(request.resume?.events);
   const interpreter = new Interpreter(request.canvas, request.defaults, request.placement, request.resume?.steps);
   // A concurrency key holds a slot at its coordinator while the canvas runs (delegated chunks run inside their parent's).
-  const slot = request.concurrency && !request.placement ? new ConcurrencySlot(request.concurrency) : undefined;
+  const slot = request.concurrency && !request.placement ? new ConcurrencySlot(request.concurrency, request.tenant) : undefined;
   publishState(() => withFlowState(interpreter.state(), slot?.state()));
   setHandler(retryStateQuery, () => ({ request, resume: { steps: interpreter.completedSteps(), events: receivedEvents() } }));
   try {

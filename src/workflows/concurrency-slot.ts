@@ -14,6 +14,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { concurrencyWorkflowId, FLOW_ACTIVITIES, type SlotRequest } from '../canvas/flow-control';
+import { tenantFlowKey } from '../temporal/tenants';
 import type { ConcurrencySpec, QueueState } from '../canvas/types';
 import { grantedSignal, releaseSignal } from './concurrency';
 
@@ -34,8 +35,14 @@ const { [FLOW_ACTIVITIES.enqueue]: enqueue } = proxyLocalActivities<Record<strin
 export class ConcurrencySlot {
   private granted = false;
   private queue: QueueState | undefined;
+  /** The coordinator's key: the spec's, owned by the run's tenant (runs from before tenants have none). */
+  private readonly key: string;
 
-  constructor(private readonly spec: ConcurrencySpec) {
+  constructor(
+    private readonly spec: ConcurrencySpec,
+    private readonly tenant: string | undefined,
+  ) {
+    this.key = tenantFlowKey(spec.key, tenant);
     setHandler(grantedSignal, () => {
       this.granted = true;
     });
@@ -51,7 +58,7 @@ export class ConcurrencySlot {
     const { workflowId, runId } = workflowInfo();
     this.queue = { key: this.spec.key, limit: this.spec.limit, status: 'waiting', since: new Date().toISOString() };
     try {
-      await enqueue(this.spec.key, { workflowId, runId, limit: this.spec.limit });
+      await enqueue(this.key, { workflowId, runId, limit: this.spec.limit, ...(this.tenant === undefined ? {} : { tenant: this.tenant }) });
       await condition(() => this.granted);
       this.queue.status = 'running';
       this.queue.grantedAt = new Date().toISOString();
@@ -59,7 +66,7 @@ export class ConcurrencySlot {
     } finally {
       await CancellationScope.nonCancellable(async () => {
         try {
-          await getExternalWorkflowHandle(concurrencyWorkflowId(this.spec.key)).signal(releaseSignal, { workflowId, runId });
+          await getExternalWorkflowHandle(concurrencyWorkflowId(this.key)).signal(releaseSignal, { workflowId, runId });
         } catch {
           // No coordinator: the acquire never reached one, or it already let this run go.
         }

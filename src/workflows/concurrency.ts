@@ -55,8 +55,8 @@ export async function concurrencyCoordinator(state: CoordinatorState): Promise<v
   setHandler(queueQuery, () => state);
 
   for (;;) {
-    // Arrival order: only the first waiter may take a slot, under its own request's limit.
-    while (waiters.length > 0 && holders.length < waiters[0].limit) {
+    // Arrival order: only the first waiter may take a slot, under the key's limit.
+    while (waiters.length > 0 && holders.length < (state.limit ?? waiters[0].limit)) {
       const next = waiters.shift()!;
       holders.push(next);
       try {

@@ -12,7 +12,8 @@ import type { Server } from 'node:http';
 import { createApp } from '../../src/api/app';
 import { ApiKeys, hashKey } from '../../src/api/auth';
 import { ApiMetrics } from '../../src/api/http-metrics';
-import { Runs, type RunView } from '../../src/api/runs';
+import { Runs, type RunOutcome, type RunView } from '../../src/api/runs';
+import type { TenantReach } from '../../src/temporal/tenants';
 import { loadConfig, type Config } from '../../src/config';
 import { dataConverter, payloadCodec } from '../../src/temporal/clients';
 import { createPoolWorker } from '../../src/workers/pool';
@@ -27,9 +28,9 @@ const KEYS = [
 /** Counts the run reads that reach Temporal (each is a describe plus a state query). */
 class CountingRuns extends Runs {
   views = 0;
-  override async view(workflowId: string): Promise<RunView> {
+  override async view(workflowId: string, reach: TenantReach, closedWith?: RunOutcome): Promise<RunView> {
     this.views++;
-    return super.view(workflowId);
+    return super.view(workflowId, reach, closedWith);
   }
 }
 

@@ -12,6 +12,7 @@ import workerThreads from 'node:worker_threads';
 import { loadConfig, type Config } from '../../src/config';
 import { dataConverter } from '../../src/temporal/clients';
 import { startWorkflow } from '../../src/temporal/start';
+import { DEV_TENANT } from '../../src/temporal/tenants';
 import { createPoolWorker } from '../../src/workers/pool';
 import { pollUntil, registerTestNamespace } from '../support/temporal';
 
@@ -40,6 +41,7 @@ async function stackTraceOfWaitingRun(): Promise<{ ok: true; stack: string } | {
     workflowId: `stack-${randomUUID()}`,
     args: [{ canvas: { wait: { event: 'never', timeout: '1m' } } }],
     tasks: [],
+    tenant: DEV_TENANT,
   });
   try {
     const answer = await pollUntil(

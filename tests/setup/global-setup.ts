@@ -14,7 +14,7 @@ import { loadConfig } from '../../src/config';
 import { freePorts, ManagedProcess, provision, waitForPort } from '../../src/devservices/processes';
 import { api, devServerDynamicConfigArgs, ferretDb, smtpSink, waitForPollers, workerPool, type StackLayout } from '../../src/devservices/stack';
 import { POOL_NAMES } from '../../src/tasks/pools';
-import { WorkflowKindKey, TasksKey } from '../../src/temporal/search-attributes';
+import { WorkflowKindKey, TasksKey, TenantKey } from '../../src/temporal/search-attributes';
 import { quietLogger } from '../../src/devservices/quiet-logger';
 import { bundleWorkflows } from '../../src/workers/workflow-bundle';
 
@@ -32,7 +32,7 @@ export default async function globalSetup(): Promise<void> {
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: temporalPath },
-      searchAttributes: [WorkflowKindKey, TasksKey],
+      searchAttributes: [WorkflowKindKey, TasksKey, TenantKey],
       ui: false,
       extraArgs: ['--log-level', 'warn', ...devServerDynamicConfigArgs()],
     },

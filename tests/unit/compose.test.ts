@@ -224,6 +224,7 @@ describe('docker-compose.yml', () => {
       const text = commandLine(s.command);
       expect(text).toContain('OrchestraWorkflowKind');
       expect(text).toContain('OrchestraTasks');
+      expect(text).toContain('OrchestraTenant');
       expect(text).toMatch(/\bKeyword\b/);
       expect(text).toContain('KeywordList');
       expect(hostPort(envOf(s).TEMPORAL_ADDRESS).host).toBe('temporal');

@@ -174,18 +174,18 @@ describe('mapping to Temporal', () => {
 
   test('a canvas action starts `canvas` on the orchestrator queue, with a readable id prefix, memo and search attributes', () => {
     const definition = valid({ memo: { description: 'nightly totals' } }) as ScheduleDefinition;
-    const options = toScheduleOptions(definition, 'orchestra-api');
-    expect(options.memo).toEqual({ description: 'nightly totals', createdBy: 'orchestra-api' });
+    const options = toScheduleOptions(definition, { createdBy: 'orchestra-api', tenant: 'team-a' });
+    expect(options.memo).toEqual({ description: 'nightly totals', createdBy: 'orchestra-api', tenant: 'team-a' });
     expect(options.policies).toEqual({ overlap: 'SKIP', catchupWindow: undefined, pauseOnFailure: false });
     const action = options.action;
-    expect(action).toMatchObject({ workflowType: 'canvas', taskQueue: 'orchestra-workflows', workflowId: 'schedule-nightly', args: [canvasAction] });
+    expect(action).toMatchObject({ workflowType: 'canvas', taskQueue: 'orchestra-workflows', workflowId: 'schedule-nightly', args: [{ ...canvasAction, tenant: 'team-a' }] });
     expect(action.memo).toMatchObject({ description: 'nightly totals', createdBy: 'orchestra-api', scheduleId: 'nightly', orchestraSchedule: { hash: definitionHash(definition), spec: definition.spec } });
     const attributes = Object.fromEntries((action.typedSearchAttributes as { getAll(): Array<{ key: { name: string }; value: unknown }> }).getAll().map((p) => [p.key.name, p.value]));
-    expect(attributes).toEqual({ OrchestraWorkflowKind: 'canvas', OrchestraTasks: ['add', 'mul'] });
+    expect(attributes).toEqual({ OrchestraWorkflowKind: 'canvas', OrchestraTenant: 'team-a', OrchestraTasks: ['add', 'mul'] });
   });
 
   test('a code workflow action starts that workflow with its args and timeout', () => {
-    const options = toScheduleOptions(valid({ action: { workflow: 'arithmeticDemo', args: [1, 2, 3], workflowId: 'demo', timeout: '5m' } }) as ScheduleDefinition, 'orchestra-api');
+    const options = toScheduleOptions(valid({ action: { workflow: 'arithmeticDemo', args: [1, 2, 3], workflowId: 'demo', timeout: '5m' } }) as ScheduleDefinition, { createdBy: 'orchestra-api', tenant: 'team-a' });
     expect(options.action).toMatchObject({ workflowType: 'arithmeticDemo', args: [1, 2, 3], workflowId: 'demo', workflowExecutionTimeout: 300_000 });
   });
 

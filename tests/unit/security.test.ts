@@ -58,7 +58,7 @@ describe('reserved run ids', () => {
   test('the ids the application makes for its own runs are reserved, by the same prefixes that make them', () => {
     expect(reservedPrefixOf(commentWorkflowId('65a1b2c3d4e5f60718293a4b'))).toBe('comment-');
     expect(reservedPrefixOf(avatarWorkflowId(originalFileId('65a1b2c3d4e5f60718293a4b', 'ab'.repeat(32))))).toBe('avatar-');
-    const action = toTemporalAction({ canvas: { task: 'noop' } }, { scheduleId: 'nightly', memo: {} });
+    const action = toTemporalAction({ canvas: { task: 'noop' } }, { scheduleId: 'nightly', memo: {}, tenant: 'team-a' });
     expect(reservedPrefixOf((action as { workflowId: string }).workflowId)).toBe('schedule-');
     expect(reservedPrefixOf('temporal-sys-scheduler:nightly')).toBe('temporal-sys-');
     expect(reservedPrefixOf('COMMENT-65a1b2c3d4e5f60718293a4b')).toBe('comment-');

@@ -7,7 +7,7 @@ import { bundleWorkflows } from '../../src/workers/workflow-bundle';
 import { quietLogger } from '../../src/devservices/quiet-logger';
 
 /** Folders and files whose modules may be in the bundle. */
-const WORKFLOW_SAFE = [/^\.\/src\/workflows\//, /^\.\/src\/canvas\/(arguments|duration|events|failures|final-state|flow-control|limits|step-options|structure|types)\.ts$/, /^\.\/src\/tasks\/(catalog|pools)\.ts$/, /^\.\/src\/app\/(comments|avatars|digest)\/workflow\.ts$/, /^\.\/src\/app\/avatars\/sizes\.ts$/, /^\.\/src\/app\/run-ids\.ts$/, /^\.\/src\/temporal\/workflow-types\.ts$/, /^\.\/src\/errors\.ts$/];
+const WORKFLOW_SAFE = [/^\.\/src\/workflows\//, /^\.\/src\/canvas\/(arguments|duration|events|failures|final-state|flow-control|limits|step-options|structure|types)\.ts$/, /^\.\/src\/tasks\/(catalog|pools)\.ts$/, /^\.\/src\/app\/(comments|avatars|digest)\/workflow\.ts$/, /^\.\/src\/app\/avatars\/sizes\.ts$/, /^\.\/src\/app\/run-ids\.ts$/, /^\.\/src\/temporal\/(workflow-types|tenants)\.ts$/, /^\.\/src\/errors\.ts$/];
 
 let code: string;
 beforeAll(async () => {

@@ -6,20 +6,24 @@
  */
 import { Router } from '@koa/router';
 import { isGrpcServiceError, ScheduleAlreadyRunning, ScheduleNotFoundError, ServiceError, type ScheduleHandle } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Json } from '../../canvas/types';
 import type { Issue } from '../../canvas/validate';
 import { builtinSchedules } from '../../schedules/builtin';
 import { OverlapSchema, validateScheduleDefinition, validateSchedulePatch, type ScheduleDefinition } from '../../schedules/definition';
-import { CREATED_BY_API, CREATED_BY_BUILTIN } from '../../schedules/memo';
+import { CREATED_BY_API, CREATED_BY_BUILTIN, scheduleTenant } from '../../schedules/memo';
+import { validateAction } from '../../schedules/action';
+import { Issues } from '../../validation/issues';
+import { withinReach } from '../../temporal/tenants';
 import { toScheduleOptions, toScheduleUpdate } from '../../schedules/temporal-options';
 import { definitionOf } from '../../schedules/readback';
 import { listSchedules, scheduleLinks, scheduleView } from '../../schedules/view';
 import { readJson, readValid } from '../body';
 import { badRequest, conflict, HttpProblem, notFound } from '../problem';
 import type { AppContext } from '../context';
-import { requires, taskReach } from '../auth';
+import { callerHas, callerTenant, requires, taskReach, tenantReach } from '../auth';
 import { json, problem, type RouteDoc } from '../route-docs';
 import { reservedPrefixOf } from '../../app/run-ids';
 
@@ -27,6 +31,8 @@ const Timestamp = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 d
 const NoteBody = z.strictObject({ note: z.string().max(1000).optional() });
 const TriggerBody = z.strictObject({ overlap: OverlapSchema.optional() });
 const BackfillBody = z.strictObject({ start: Timestamp, end: Timestamp, overlap: OverlapSchema.optional() });
+/** Past runs one backfill may start (Temporal counts them from the schedule's spec before anything starts). */
+export const MAX_BACKFILL_RUNS = 500;
 const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
 const SCHEDULE_PATCH = { json: { type: 'object', properties: { spec: { $ref: '#/components/schemas/ScheduleSpec' }, action: { $ref: '#/components/schemas/ScheduleAction' }, policies: { $ref: '#/components/schemas/SchedulePolicies' } } } };
 const VIEW = { json: { type: 'object', description: 'The schedule: spec, action, policies, next run times, recent actions, paused and note, links.' } };
@@ -38,17 +44,32 @@ export function scheduleRoutes(app: AppContext): Router {
 
   const body = <S extends z.ZodType>(ctx: Context, schema: S): Promise<z.output<S>> => readValid(ctx, schema, config.api.maxBodyBytes, {});
 
-  /** The handle and description of an existing schedule; 404 if there is none. */
-  const existing = async (id: string) => {
+  /**
+   * The handle and description of a schedule the caller may see; 404 if there is none or it
+   * is another tenant's. To act on it (`act`), a built-in schedule, or one whose action a
+   * key of this scope could not create, needs admin (403): it runs the application's tasks.
+   */
+  const existing = async (ctx: Context, id: string, purpose: 'read' | 'act' = 'read') => {
     const handle = client.schedule.getHandle(id);
+    let description: Awaited<ReturnType<ScheduleHandle['describe']>>;
     try {
-      return { handle, description: await handle.describe() };
+      description = await handle.describe();
     } catch (error) {
       throw scheduleProblem(error, id);
     }
+    const reach = tenantReach(ctx);
+    const owner = scheduleTenant(description.memo);
+    if (!withinReach(reach, owner, 'read')) throw notFound(`no schedule with id ${id}`);
+    if (purpose === 'act' && !callerHas(ctx, 'admin')) {
+      if (!withinReach(reach, owner, 'act')) throw new HttpProblem(403, 'Forbidden', `schedule ${id} is the application's own; changing, pausing, triggering or backfilling it needs an admin key`);
+      const issues = new Issues();
+      validateAction(definitionOf(description).action, 'action', issues, taskReach(ctx));
+      if (issues.list.length) throw new HttpProblem(403, 'Forbidden', `schedule ${id} runs tasks or workflows only an admin key may start; acting on it needs an admin key`);
+    }
+    return { handle, description };
   };
 
-  const view = async (id: string) => scheduleView(client, config, (await existing(id)).description);
+  const view = async (ctx: Context, id: string) => scheduleView(client, config, (await existing(ctx, id)).description);
 
   /** Built-ins are declared in code: a change here would be undone at the next start. */
   const refuseBuiltin = (id: string, createdBy: unknown, what: string) => {
@@ -57,10 +78,11 @@ export function scheduleRoutes(app: AppContext): Router {
     }
   };
 
-  /** Runs one schedule operation, mapping Temporal's refusals to problems. */
-  const act = async (id: string, operation: (handle: ScheduleHandle) => Promise<void>) => {
+  /** Runs one schedule operation on a schedule the caller may act on, mapping Temporal's refusals to problems. */
+  const act = async (ctx: Context, id: string, operation: (handle: ScheduleHandle) => Promise<void>) => {
+    const { handle } = await existing(ctx, id, 'act');
     try {
-      await operation(client.schedule.getHandle(id));
+      await operation(handle);
     } catch (error) {
       throw scheduleProblem(error, id);
     }
@@ -78,23 +100,24 @@ export function scheduleRoutes(app: AppContext): Router {
     refuseReservedPrefix(definition.action.workflowId);
     if (builtinIds.has(definition.id)) throw conflict(`the id ${definition.id} belongs to a built-in schedule (src/schedules/builtin.ts)`);
     try {
-      await client.schedule.create(toScheduleOptions(definition, CREATED_BY_API));
+      await client.schedule.create(toScheduleOptions(definition, { createdBy: CREATED_BY_API, tenant: callerTenant(ctx) }));
     } catch (error) {
       throw scheduleProblem(error, definition.id, true);
     }
     ctx.status = 201;
     ctx.set('Location', scheduleLinks(config, definition.id).self);
-    ctx.body = await view(definition.id);
+    ctx.body = await view(ctx, definition.id);
   });
 
   router.get('/', requires('read', { summary: 'List schedules', query: ListQuery, responses: { 200: json({ json: { type: 'object', properties: { schedules: { type: 'array', items: VIEW.json } } } }, 'The schedules.'), 400: problem('Invalid query.') } }), async (ctx) => {
     const limit = ctx.query.limit === undefined ? 100 : Number(ctx.query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest([{ path: 'query.limit', message: 'must be an integer from 1 to 1000' }], 'The query is not valid.');
-    ctx.body = { schedules: await listSchedules(client, config, limit) };
+    const reach = tenantReach(ctx);
+    ctx.body = { schedules: await listSchedules(client, config, limit, (memo) => withinReach(reach, scheduleTenant(memo), 'read')) };
   });
 
   router.get('/:id', requires('read', { summary: 'A schedule: spec, next 5 run times, recent actions, paused and note', responses: { 200: json(VIEW, 'The schedule.'), 404: problem('Unknown id.') } }), async (ctx) => {
-    ctx.body = await view(ctx.params.id);
+    ctx.body = await view(ctx, ctx.params.id);
   });
 
   const patchDoc: RouteDoc = {
@@ -108,10 +131,12 @@ export function scheduleRoutes(app: AppContext): Router {
     if (!validation.ok) throw badRequest(validation.issues, 'The change is not valid; nothing was changed.');
     const patch = validation.value;
     refuseReservedPrefix(patch.action?.workflowId);
-    const { handle, description } = await existing(id);
+    const { handle, description } = await existing(ctx, id, 'act');
     refuseBuiltin(id, description.memo?.createdBy, 'change');
     const current = definitionOf(description);
     const createdBy = typeof description.memo?.createdBy === 'string' ? description.memo.createdBy : CREATED_BY_API;
+    // The schedule stays its owner's, whoever changes it (an admin, say).
+    const tenant = scheduleTenant(description.memo) ?? callerTenant(ctx);
     // Each given part replaces the current one; policies merge field by field.
     const merged: ScheduleDefinition = {
       id,
@@ -121,18 +146,18 @@ export function scheduleRoutes(app: AppContext): Router {
       memo: current.memo as Record<string, Json>,
     };
     try {
-      await handle.update((previous) => ({ ...toScheduleUpdate(merged, createdBy), state: previous.state }));
+      await handle.update((previous) => ({ ...toScheduleUpdate(merged, { createdBy, tenant }), state: previous.state }));
     } catch (error) {
       throw scheduleProblem(error, id, true);
     }
-    ctx.body = await view(id);
+    ctx.body = await view(ctx, id);
   });
 
   for (const action of ['pause', 'unpause'] as const) {
     router.post(`/:id/${action}`, requires('write', { summary: `${action === 'pause' ? 'Pause' : 'Unpause'}, with an optional note`, body: { contentType: 'application/json', schema: NoteBody, required: false }, responses: { 200: json(VIEW, 'The schedule.'), 404: problem('Unknown id.') } }), async (ctx) => {
       const { note } = await body(ctx, NoteBody);
-      await act(ctx.params.id, (handle) => handle[action](note ?? `${action}d through the API`));
-      ctx.body = await view(ctx.params.id);
+      await act(ctx, ctx.params.id, (handle) => handle[action](note ?? `${action}d through the API`));
+      ctx.body = await view(ctx, ctx.params.id);
     });
   }
 
@@ -142,8 +167,8 @@ export function scheduleRoutes(app: AppContext): Router {
   router.post('/:id/trigger', requires('write', { summary: 'Run now (even while paused), with an optional overlap policy', body: { contentType: 'application/json', schema: TriggerBody, required: false }, responses: { 202: 'Triggered.', 404: problem('Unknown id.') } }), async (ctx) => {
     const id = ctx.params.id;
     const requested = (await body(ctx, TriggerBody)).overlap;
-    const overlap = requested ?? (await existing(id)).description.policies.overlap;
-    await act(id, (handle) => handle.trigger(overlap));
+    const overlap = requested ?? (await existing(ctx, id, 'act')).description.policies.overlap;
+    await act(ctx, id, (handle) => handle.trigger(overlap));
     ctx.status = 202;
     ctx.body = { id, triggered: true, overlap, links: scheduleLinks(config, id) };
   });
@@ -155,21 +180,35 @@ export function scheduleRoutes(app: AppContext): Router {
     const from = new Date(start);
     const to = new Date(end);
     if (to <= from) throw badRequest([{ path: 'end', message: 'must be after start' }]);
-    await act(ctx.params.id, (handle) => handle.backfill({ start: from, end: new Date(to.getTime() - 1), overlap }));
+    await act(ctx, ctx.params.id, async (handle) => {
+      const runs = await matchingTimes(handle.scheduleId, from, new Date(to.getTime() - 1));
+      if (runs > MAX_BACKFILL_RUNS) throw badRequest([{ path: 'end', message: `the period holds ${runs >= TEMPORAL_MATCHING_TIMES_CAP ? 'at least ' : ''}${runs} runs of this schedule; one backfill starts at most ${MAX_BACKFILL_RUNS}` }]);
+      await handle.backfill({ start: from, end: new Date(to.getTime() - 1), overlap });
+    });
     ctx.status = 202;
     ctx.body = { id: ctx.params.id, backfill: { start: from.toISOString(), end: to.toISOString(), overlap: overlap ?? 'the schedule\'s policy' }, links: scheduleLinks(config, ctx.params.id) };
   });
 
   router.delete('/:id', requires('admin', { summary: 'Delete a schedule', responses: { 204: 'Deleted.', 404: problem('Unknown id.'), 409: problem('A built-in schedule.') } }), async (ctx) => {
     const id = ctx.params.id;
-    const { description } = await existing(id);
+    const { description } = await existing(ctx, id, 'act');
     refuseBuiltin(id, description.memo?.createdBy, 'remove');
-    await act(id, (handle) => handle.delete());
+    await act(ctx, id, (handle) => handle.delete());
     ctx.status = 204;
   });
 
+  /** How many times the schedule's spec fires in [start, end], as Temporal counts them. */
+  async function matchingTimes(scheduleId: string, start: Date, end: Date): Promise<number> {
+    const request = { namespace: config.temporal.namespace, scheduleId, startTime: msToTs(start.getTime()), endTime: msToTs(end.getTime()) };
+    const response: { startTime?: unknown[] | null } = await client.workflowService.listScheduleMatchingTimes(request);
+    return response.startTime?.length ?? 0;
+  }
+
   return router;
 }
+
+/** Temporal answers at most this many matching times for one query. */
+const TEMPORAL_MATCHING_TIMES_CAP = 1000;
 
 /** A run id prefix of the application's own (comment-, schedule-, …) would let this schedule's runs take their ids. */
 function refuseReservedPrefix(workflowId: string | undefined): void {

@@ -17,6 +17,7 @@ export const RunListQuery = z.object({
   id: z.string().optional().meta({ description: 'Workflow ids starting with this.' }),
   kind: z.string().optional().meta({ description: 'The OrchestraWorkflowKind search attribute, e.g. canvas.' }),
   task: z.string().optional().meta({ description: 'Runs whose canvas uses this task (OrchestraTasks).' }),
+  tenant: z.string().optional().meta({ description: "Admin keys: one tenant's runs (OrchestraTenant). Other keys always see their own tenant's only." }),
   limit: z.coerce.number().int().min(1).max(1000).default(20),
   cursor: z.string().optional().meta({ description: 'nextCursor of the previous page.' }),
 });
@@ -32,8 +33,9 @@ export const WORKFLOW_DOCS = {
       201: json('Started', "Started. With `debounce`: queued into the key's one run, `debounce-<key>`, whose id every request of the period gets."),
       200: json('Started', 'A run with this workflowId is already open: that run.'),
       400: problem('Invalid request; nothing was started. Each issue has its JSON path.'),
-      409: problem('"exclusive": true and a run with this id is open, or an Idempotency-Key reused with another request.'),
+      409: problem('"exclusive": true and a run with this id is open, an Idempotency-Key reused with another request, or the id is taken by a run out of the key\'s reach.'),
       413: problem('Body too large.'),
+      429: problem("Too many live debounce and concurrency keys for the key's tenant (TENANT_MAX_FLOW_KEYS)."),
     },
   },
   list: { summary: 'List runs, newest first', query: RunListQuery, responses: { 200: json(RunPage, 'A page of runs.'), 400: problem('Invalid query.') } },

@@ -19,7 +19,9 @@ import { badRequest, conflict, HttpProblem, notFound } from '../problem';
 import { RUN_STATUSES, type RunStatus } from '../runs';
 import { runLinks } from '../../temporal/links';
 import type { AppContext } from '../context';
-import { callerOf, requires, taskReach } from '../auth';
+import { callerOf, callerTenant, requires, taskReach, tenantReach } from '../auth';
+import type { TenantReach } from '../../temporal/tenants';
+import { assertFlowKeyRoom } from '../flow-key-quota';
 import { RunEvents, type EventSink } from '../run-events';
 import { reservedPrefixOf } from '../../app/run-ids';
 import { assertSameRequest, REQUEST_HASH_MEMO, requestHash } from '../idempotency';
@@ -38,11 +40,13 @@ export function workflowRoutes(app: AppContext): Router {
     const validation = validateCanvasRequest(body, { reach: taskReach(ctx) });
     if (!validation.ok) throw badRequest(validation.issues);
     const request = validation.value;
+    const tenant = callerTenant(ctx);
     const idempotencyKey = ctx.get('idempotency-key') || undefined;
+    await assertFlowKeyRoom(client, config, tenant, request);
     if (request.debounce) {
       // Collapsed into the key's one run, whose id every caller gets (docs/canvas.md, "Debounce").
       if (idempotencyKey) throw badRequest([{ path: 'header.Idempotency-Key', message: 'cannot be combined with debounce: requests with one key already collapse into one run' }]);
-      const { workflowId: id, runId } = await startDebounced(client, { ...request, debounce: request.debounce });
+      const { workflowId: id, runId } = await startDebounced(client, { ...request, debounce: request.debounce }, tenant);
       metrics.workflowStarts.inc({ type: WORKFLOW_TYPES.debouncer });
       ctx.state.workflowId = id;
       ctx.status = 201;
@@ -51,13 +55,15 @@ export function workflowRoutes(app: AppContext): Router {
       return;
     }
     const workflowId = chooseWorkflowId(request, idempotencyKey);
+    if (request.workflowId !== undefined || idempotencyKey !== undefined) await runs.assertIdAvailable(workflowId, tenantReach(ctx));
     const hash = idempotencyKey === undefined ? undefined : requestHash(request);
     try {
       const handle = await startWorkflow(client, {
         type: WORKFLOW_TYPES.canvas,
         workflowId,
-        args: [request],
+        args: [{ ...request, tenant }],
         tasks: taskNamesOf(request.canvas).filter(isTaskName),
+        tenant,
         timeoutMs: request.timeout === undefined ? undefined : parseDuration(request.timeout),
         priority: request.priority,
         // With a key, the id is never reused while Temporal keeps the run (see ../idempotency).
@@ -69,7 +75,10 @@ export function workflowRoutes(app: AppContext): Router {
       ctx.body = { workflowId, runId: handle.firstExecutionRunId, links: runLinks(config, workflowId, handle.firstExecutionRunId) };
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-      const existing = await client.workflow.getHandle(workflowId).describe();
+      // Workflow ids are one namespace: an id another tenant holds is taken, and that is all it says.
+      const existing = await runs.describeWithin(workflowId, tenantReach(ctx), 'act').catch((error: unknown) => {
+        throw error instanceof HttpProblem && error.status === 404 ? conflict(`the workflow id ${workflowId} is taken; choose another`) : error;
+      });
       // The same key again (a retry, while the run is open or after it closed): that run.
       if (hash !== undefined) assertSameRequest(existing, hash);
       // The id is taken by an open run: idempotent start returns it; exclusive refuses.
@@ -92,11 +101,13 @@ export function workflowRoutes(app: AppContext): Router {
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) issues.push({ path: 'query.limit', message: 'must be an integer from 1 to 1000' });
     const cursor = typeof ctx.query.cursor === 'string' ? ctx.query.cursor : undefined;
     if (issues.length) throw badRequest(issues, 'The query is not valid.');
-    ctx.body = await runs.list({ status: status as RunStatus | undefined, type, idPrefix: text('id'), kind: text('kind'), task: text('task'), pageSize: limit, cursor });
+    const reach = tenantReach(ctx);
+    const tenant = reach.all ? text('tenant') : reach.tenant;
+    ctx.body = await runs.list({ status: status as RunStatus | undefined, type, idPrefix: text('id'), kind: text('kind'), task: text('task'), tenant, pageSize: limit, cursor });
   });
 
   router.get('/:id', requires('read', WORKFLOW_DOCS.view), async (ctx) => {
-    ctx.body = await runs.view(ctx.params.id);
+    ctx.body = await runs.view(ctx.params.id, tenantReach(ctx));
   });
 
   router.get('/:id/result', requires('read', WORKFLOW_DOCS.result), async (ctx) => {
@@ -104,13 +115,16 @@ export function workflowRoutes(app: AppContext): Router {
     if (timeout === undefined || timeout > MAX_WAIT_MS) {
       throw badRequest([{ path: 'query.timeout', message: `must be a duration up to ${MAX_WAIT_MS / 60_000}m, like "30s"` }], 'The query is not valid.');
     }
-    const { closed, outcome } = await runs.waitForClose(ctx.params.id, timeout);
-    ctx.body = await runs.view(ctx.params.id, outcome);
+    const reach = tenantReach(ctx);
+    const { closed, outcome } = await runs.waitForClose(ctx.params.id, timeout, reach);
+    ctx.body = await runs.view(ctx.params.id, reach, outcome);
     // Not finished within the timeout: 202 with the current state, so a client can poll again.
     ctx.status = closed ? 200 : 202;
   });
 
   router.get('/:id/events', requires('read', WORKFLOW_DOCS.events), async (ctx) => {
+    // The run's feed is shared by every subscriber, so each one's reach is checked here.
+    if (!tenantReach(ctx).all) await runs.describeWithin(ctx.params.id, tenantReach(ctx));
     const stream = new PassThrough();
     const sink: EventSink = { write: (frame) => void stream.write(frame), end: () => stream.end() };
     // 404 for an unknown run, 429/503 over a cap: all before the stream opens.
@@ -131,7 +145,7 @@ export function workflowRoutes(app: AppContext): Router {
   });
 
   router.post('/:id/cancel', requires('write', WORKFLOW_DOCS.cancel), async (ctx) => {
-    const handle = await openRun(ctx.params.id);
+    const handle = await openRun(ctx.params.id, tenantReach(ctx));
     await handle.cancel();
     ctx.status = 202;
     ctx.body = { workflowId: ctx.params.id, status: 'CANCEL_REQUESTED', links: { self: `/workflows/${encodeURIComponent(ctx.params.id)}` } };
@@ -142,7 +156,7 @@ export function workflowRoutes(app: AppContext): Router {
     const name = EventNameSchema.safeParse(ctx.params.name);
     const { payload } = await readValid(ctx, EventBodySchema, config.api.maxBodyBytes, {});
     if (!name.success) throw badRequest([{ path: 'path.name', message: name.error.issues[0]?.message ?? 'is not a valid event name' }]);
-    const handle = await openRun(ctx.params.id);
+    const handle = await openRun(ctx.params.id, tenantReach(ctx));
     const event: CanvasEvent = { name: name.data, payload: payload ?? null };
     await handle.signal(EVENT_SIGNAL, event).catch((error: unknown) => {
       // It ended between the check and the signal.
@@ -155,7 +169,7 @@ export function workflowRoutes(app: AppContext): Router {
 
   // A new run of a failed canvas run that reuses its completed steps (../retry).
   router.post('/:id/retry', requires('write', WORKFLOW_DOCS.retry), async (ctx) => {
-    const started = await retryRun(client, ctx.params.id);
+    const started = await retryRun(client, ctx.params.id, { tenants: tenantReach(ctx), tasks: taskReach(ctx), describeWithin: (id, reach, purpose) => runs.describeWithin(id, reach, purpose) });
     metrics.workflowStarts.inc({ type: WORKFLOW_TYPES.canvas });
     ctx.status = 201;
     ctx.body = { ...started, links: runLinks(config, started.workflowId, started.runId) };
@@ -164,18 +178,14 @@ export function workflowRoutes(app: AppContext): Router {
 
   router.post('/:id/terminate', requires('admin', WORKFLOW_DOCS.terminate), async (ctx) => {
     const { reason } = await readValid(ctx, TerminateBody, config.api.maxBodyBytes, {});
-    const handle = await openRun(ctx.params.id);
+    const handle = await openRun(ctx.params.id, tenantReach(ctx));
     await handle.terminate(reason ?? 'terminated through the API');
     ctx.body = { workflowId: ctx.params.id, status: 'TERMINATED' };
   });
 
-  /** The handle of a run that is still open: 404 if unknown, 409 if it has ended. */
-  async function openRun(workflowId: string) {
-    const handle = runs.handle(workflowId);
-    const description = await handle.describe().catch((error: unknown) => {
-      if (error instanceof WorkflowNotFoundError) throw notFound(`no workflow with id ${workflowId}`);
-      throw error;
-    });
+  /** The handle of a run that is still open: 404 if unknown or out of reach, 409 if it has ended. */
+  async function openRun(workflowId: string, reach: TenantReach) {
+    const description = await runs.describeWithin(workflowId, reach, 'act');
     if (description.status.name !== 'RUNNING') throw conflict(`workflow ${workflowId} is not running`);
     return client.workflow.getHandle(workflowId, description.runId);
   }

@@ -1,11 +1,14 @@
 /**
- * Steps of a rate-limited task (catalog maxPerSecond) run one item per activity on the
- * task's own queue in its home pool, where the server limits the rate. So a `queue` naming
- * another pool, and batches (`chunks`, map `batchSize`: many items in one activity, which
- * the limit would count once) are refused with their JSON paths. Runs on a structurally
- * valid request only.
+ * Where each step may run, checked with JSON paths on a structurally valid request:
+ * - Pools are not a caller's to choose: a `queue` naming a pool other than the task's own
+ *   needs admin reach (development mode has it), so one team cannot route long tasks onto
+ *   the ml or media pool and starve the application.
+ * - Steps of a rate-limited task (catalog maxPerSecond) run one item per activity on the
+ *   task's own queue in its home pool, where the server limits the rate. So a `queue` naming
+ *   another pool, and batches (`chunks`, map `batchSize`: many items in one activity, which
+ *   the limit would count once) are refused.
  */
-import { getTaskSpec } from '../tasks/catalog';
+import { getTaskSpec, type TaskVisibility } from '../tasks/catalog';
 import type { Issues } from '../validation/issues';
 import type { CanvasNode, CanvasRequest, StepOptions } from './types';
 
@@ -16,10 +19,17 @@ function queueWith(outer: QueueAt, options: StepOptions | undefined, optionsPath
   return options?.queue === undefined ? outer : { queue: options.queue, path: `${optionsPath}.queue` };
 }
 
-export function checkRateLimitedSteps(issues: Issues, request: CanvasRequest): void {
+export function checkStepRouting(issues: Issues, request: CanvasRequest, reach: TaskVisibility): void {
   const check = (task: string, at: QueueAt, nodePath: string, batched: string | undefined): void => {
     const spec = getTaskSpec(task);
-    if (spec?.maxPerSecond === undefined) return;
+    if (!spec) return;
+    if (reach !== 'internal' && at && at.queue !== spec.pool) {
+      const own = at.path.startsWith(`${nodePath}.`);
+      const message = `${task} runs on the ${spec.pool} pool; routing it to another pool needs an admin key`;
+      issues.add(own ? at.path : nodePath, own ? `cannot be "${at.queue}": ${message}` : `cannot run on "${at.queue}" (set at ${at.path}): ${message}`);
+      return;
+    }
+    if (spec.maxPerSecond === undefined) return;
     if (at && at.queue !== spec.pool) {
       const own = at.path.startsWith(`${nodePath}.`);
       const message = `${task} is rate-limited on the ${spec.pool} pool (maxPerSecond) and runs there only`;
