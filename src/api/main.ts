@@ -6,7 +6,7 @@
 import { loadConfig } from '../config';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
-import { connectDatabase, databaseConnected, disconnectDatabase, pingDatabase } from '../db/mongo';
+import { connectDatabase, DATABASE_REQUEST_TIMEOUT_MS, databaseConnected, disconnectDatabase, pingDatabase } from '../db/mongo';
 import { initModels } from '../app/models';
 import { logger } from '../logging';
 import { connectClient, payloadCodec } from '../temporal/clients';
@@ -17,6 +17,9 @@ import { createApp } from './app';
 import { Runs } from './runs';
 import { syncBuiltinSchedulesAtStart } from '../schedules/startup';
 import { resumePendingComments } from '../app/comments/recovery';
+
+/** How long an idle keep-alive connection stays open (see where the server is made). */
+const API_KEEP_ALIVE_MS = 65_000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -42,6 +45,13 @@ async function main(): Promise<void> {
       : `${apiKeys.size} API key(s)${apiKeys.size === 0 ? ': every request but /health, /ready and /docs answers 401' : ''}`;
     logger().info(`api listening on http://${config.api.host}:${config.api.port} (docs at /docs; ${access})`);
   });
+  // An idle keep-alive connection is closed by the server after Node's 5 s by default; a client
+  // reusing it at that moment gets "other side closed" with no answer (seen in CI between two
+  // test files). 65 s outlasts the idle gaps of clients and of proxies (whose own idle timeout
+  // must be below the upstream's), and each answer's `Keep-Alive: timeout=65` tells clients when
+  // to close first. Headers must be allowed to take longer than an idle connection lives.
+  server.keepAliveTimeout = API_KEEP_ALIVE_MS;
+  server.headersTimeout = API_KEEP_ALIVE_MS + 1000;
   // Built-in schedules (src/schedules/builtin.ts) match the code after every start; in the background.
   void syncBuiltinSchedulesAtStart(client, config, 'api');
   const shutdown = () => {
@@ -75,7 +85,9 @@ async function connectTemporal(config: Config): Promise<Client> {
 
 /** Connects (retrying until the database answers), builds the indexes, then resumes comments a crash left without a run. */
 async function prepareDatabase(config: Config, client: Client): Promise<void> {
-  await connectDatabase(config.mongodbUri, (error, delayMs) => logger().warn({ err: error }, `database not reachable; routes that need it answer 503; trying again in ${delayMs} ms`));
+  await connectDatabase(config.mongodbUri, (error, delayMs) => logger().warn({ err: error }, `database not reachable; routes that need it answer 503; trying again in ${delayMs} ms`), {
+    answerTimeoutMs: DATABASE_REQUEST_TIMEOUT_MS,
+  });
   for (let attempt = 1; ; attempt++) {
     try {
       await initModels();

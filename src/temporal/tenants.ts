@@ -33,9 +33,10 @@ export function withinReach(reach: TenantReach, owner: string | undefined, purpo
 }
 
 /**
- * A debounce or concurrency key as its tenant owns it: two tenants' equal keys never meet.
- * Runs started before tenants carry none and keep their plain key (their histories replay).
+ * A debounce or concurrency key as its tenant owns it: two tenants' equal keys never meet
+ * (`debounce-team-a/nightly`). Development mode, one tenant, keeps the plain key
+ * (`debounce-nightly`), and so do runs from before tenants (their histories replay).
  */
 export function tenantFlowKey(key: string, tenant: string | undefined): string {
-  return tenant === undefined ? key : `${tenant}/${key}`;
+  return tenant === undefined || tenant === DEV_TENANT ? key : `${tenant}/${key}`;
 }

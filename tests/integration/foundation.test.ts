@@ -5,7 +5,10 @@ import { call, control, pids, runCanvas, temporalClient, waitFor, waitForEnd } f
 
 describe('foundation', () => {
   test('health and readiness', async () => {
-    expect((await call('GET', '/health')).body).toEqual({ status: 'ok' });
+    const health = await call('GET', '/health');
+    expect(health.body).toEqual({ status: 'ok' });
+    // Idle connections live 65 s, not Node's 5 s, so a client reusing one after a pause is answered (src/api/main.ts).
+    expect(health.headers.get('keep-alive')).toBe('timeout=65');
     const ready = await call('GET', '/ready');
     expect(ready.status).toBe(200);
     expect(ready.body.checks).toEqual({ temporal: 'ok', database: 'ok' });
