@@ -72,7 +72,34 @@ export function parseJson(text: string): unknown {
     throw new HttpProblem(400, 'Bad Request', `The body is not valid JSON: ${(error as Error).message}`, [{ path: '', message: 'is not valid JSON' }]);
   }
   if (protoKey) throw new HttpProblem(400, 'Bad Request', 'The body has a "__proto__" key.', [{ path: '', message: 'keys named "__proto__" are not accepted' }]);
+  const illFormed = illFormedTextPath(value);
+  if (illFormed !== undefined) {
+    throw badRequest([{ path: illFormed, message: 'must be well-formed Unicode: a lone surrogate (an escape from \\ud800 to \\udfff without its pair) is not text' }]);
+  }
   return value;
+}
+
+/** A UTF-16 surrogate without its other half: JSON may escape one, but no UTF-8 encoding (gRPC, BSON, SMTP) can carry it. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** The path of the first key or string that is not well-formed Unicode, or undefined. Nesting is bounded by MAX_JSON_DEPTH. */
+function illFormedTextPath(value: unknown, path = ''): string | undefined {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? path : undefined;
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const found = illFormedTextPath(item, `${path}[${i}]`);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const at = path ? `${path}.${key}` : key;
+    if (LONE_SURROGATE.test(key)) return at;
+    const found = illFormedTextPath(item, at);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 /**

@@ -9,14 +9,14 @@
 process.env.LOG_LEVEL = 'warn';
 import type { Router } from '@koa/router';
 import { Client, Connection } from '@temporalio/client';
-import { request as httpRequest, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { apiRouters, createApp } from '../../src/api/app';
 import { ApiKeys, declaredAccess, hashKey } from '../../src/api/auth';
 import type { AppContext } from '../../src/api/context';
 import { ApiMetrics } from '../../src/api/http-metrics';
 import { Runs } from '../../src/api/runs';
 import { loadConfig, type Config } from '../../src/config';
-import { apiUrl, call, waitForEnd } from '../support/http';
+import { apiUrl, call, raw, rawPaced, waitForEnd } from '../support/http';
 
 const SECRETS = { read: 'sec-read', write: 'sec-write', admin: 'sec-admin' } as const;
 const KEYS = JSON.stringify({ keys: Object.entries(SECRETS).map(([scope, secret]) => ({ id: scope, sha256: hashKey(secret), scopes: [scope] })) });
@@ -47,26 +47,6 @@ async function startApp(context: AppContext, routers?: Router[]): Promise<Runnin
 }
 
 const stopApp = (app: Running) => new Promise((resolve) => app.server.close(resolve));
-
-interface RawReply {
-  status: number;
-  text: string;
-  headers: Record<string, string | string[] | undefined>;
-}
-
-/** A request exactly as given (no header added or normalised), for paths, content types and browser headers. */
-function raw(base: string, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<RawReply> {
-  return new Promise((resolve, reject) => {
-    const url = new URL(base);
-    const req = httpRequest({ host: url.hostname, port: url.port, method, path, headers: body === undefined ? headers : { 'content-length': String(Buffer.byteLength(body)), ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 const bearer = (secret?: string): Record<string, string> => (secret ? { authorization: `Bearer ${secret}` } : {});
 const json = { 'content-type': 'application/json' };
@@ -197,6 +177,7 @@ describe('keys: internal tasks, rate limits before authentication, /ready', () =
       const noKey = await raw(app.url, 'GET', '/workflows');
       expect(noKey.status).toBe(429);
       expect(Number(noKey.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect(JSON.parse(noKey.text).detail).toContain('RATE_LIMIT_ANONYMOUS_PER_MINUTE');
       expect((await raw(app.url, 'GET', '/tasks', bearer(SECRETS.read))).status).toBe(200);
     } finally {
       app.context.apiKeys.close();
@@ -316,13 +297,8 @@ describe('malformed bodies never answer 5xx', () => {
     const statuses = new Map<number, number>();
     const fivexx: string[] = [];
     for (const [route, text] of cases) {
-      let reply: RawReply;
       // Paced by the development mode's own rate limit: wait as told and send the same body again.
-      for (let attempt = 0; ; attempt++) {
-        reply = await raw(apiUrl(), 'POST', route, json, text);
-        if (reply.status !== 429 || attempt > 20) break;
-        await new Promise((resolve) => setTimeout(resolve, Number(reply.headers['retry-after'] ?? 1) * 1000));
-      }
+      const reply = await rawPaced(apiUrl(), 'POST', route, json, text);
       statuses.set(reply.status, (statuses.get(reply.status) ?? 0) + 1);
       if (reply.status >= 500) fivexx.push(`${route} ${reply.status} ${text.slice(0, 120)}`);
       if (route === '/schedules' && reply.status === 201) created.push(JSON.parse(text).id as string);

@@ -1,5 +1,6 @@
 /** Test helpers: talk to the running API, the SMTP sink's inbox and the process control. */
 import { Client, Connection } from '@temporalio/client';
+import { request as httpRequest } from 'node:http';
 
 export const apiUrl = () => process.env.ORCHESTRA_TEST_API_URL!;
 
@@ -23,6 +24,35 @@ export async function call<T = any>(method: string, path: string, body?: unknown
     // not JSON: keep the text
   }
   return { status: response.status, body: parsed as T, headers: response.headers };
+}
+
+export interface RawReply {
+  status: number;
+  text: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** A request exactly as given (no header added or normalised), for paths, content types and browser headers. */
+export function raw(base: string, method: string, path: string, headers: Record<string, string> = {}, body?: string | Buffer): Promise<RawReply> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(base);
+    const req = httpRequest({ host: url.hostname, port: url.port, method, path, headers: body === undefined ? headers : { 'content-length': String(Buffer.byteLength(body)), ...headers } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** `raw`, sent again after Retry-After while the development mode's rate limit answers 429. */
+export async function rawPaced(base: string, method: string, path: string, headers: Record<string, string> = {}, body?: string | Buffer): Promise<RawReply> {
+  for (let attempt = 0; ; attempt++) {
+    const reply = await raw(base, method, path, headers, body);
+    if (reply.status !== 429 || attempt > 20) return reply;
+    await new Promise((resolve) => setTimeout(resolve, Number(reply.headers['retry-after'] ?? 1) * 1000));
+  }
 }
 
 /** Starts a canvas and waits for its end; answers the run view. */

@@ -67,7 +67,10 @@ export async function walkList(
   accept: (ids: string[]) => Promise<number>,
   maxEntries = 20 * LIST_PAGE_SIZE,
 ): Promise<number | null> {
-  let from = before ?? ((await lists().findOne({ _id: headId(list) }))?.count ?? 0) + 1;
+  // A position past the head (a cursor the API never issued) starts at the head: each page
+  // below is one read, so starting at 10^20 would read pages for ever.
+  const head = ((await lists().findOne({ _id: headId(list) }))?.count ?? 0) + 1;
+  let from = before === undefined ? head : Math.min(before, head);
   let taken = 0;
   let examined = 0;
   const seen = new Set<string>();
@@ -76,6 +79,7 @@ export async function walkList(
     const entries = (page?.entries ?? []).filter((e) => e.seq < from).sort((a, b) => b.seq - a.seq);
     if (entries.length === 0) {
       from = pageOf(from - 1) * LIST_PAGE_SIZE + 1; // an empty page: skip to the one before
+      examined += LIST_PAGE_SIZE; // and count it, so a walk over empty pages is bounded too
       continue;
     }
     // Ask for as many as are still missing, in one batch (the reader fetches them in parallel).
