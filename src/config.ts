@@ -132,6 +132,9 @@ function isSet(name: string): boolean {
 
 export const projectRoot = path.resolve(__dirname, '..');
 
+/** SSE_MAX_BUFFERED_BYTES's default: 1 MiB unread on one event stream. */
+export const DEFAULT_SSE_MAX_BUFFERED_BYTES = 1024 * 1024;
+
 export interface Config {
   dataDir: string;
   /** Provisioned binaries and the bench's Celery venv (temporal/provision.sh reads the same variable). */
@@ -145,8 +148,12 @@ export interface Config {
     maxBodyBytes: number;
     /** Closed runs' outcomes kept in memory (they never change), by approximate JSON size. */
     closedRunCacheBytes: number;
-    /** GET /workflows/:id/events: one poll per run shared by its streams, caps, keep-alive comments. */
-    events: { pollMs: number; keepAliveMs: number; maxStreams: number; maxStreamsPerCaller: number };
+    /**
+     * GET /workflows/:id/events: one poll per run shared by its streams, caps, keep-alive
+     * comments, and the unread bytes a stream may hold before its client is dropped
+     * (DEFAULT_SSE_MAX_BUFFERED_BYTES when a test's configuration leaves it out).
+     */
+    events: { pollMs: number; keepAliveMs: number; maxStreams: number; maxStreamsPerCaller: number; maxBufferedBytes?: number };
     /** GET /workflows/:id/result: long-polls one key (or, in development mode, one address) may hold at once. */
     maxResultWaitsPerCaller: number;
   };
@@ -253,6 +260,7 @@ export function loadConfig(): Config {
         keepAliveMs: int('SSE_KEEPALIVE_MS', 15_000),
         maxStreams: int('SSE_MAX_STREAMS', 1000),
         maxStreamsPerCaller: int('SSE_MAX_STREAMS_PER_KEY', 20),
+        maxBufferedBytes: int('SSE_MAX_BUFFERED_BYTES', DEFAULT_SSE_MAX_BUFFERED_BYTES),
       },
       maxResultWaitsPerCaller: int('RESULT_MAX_WAITS_PER_KEY', 50),
     },

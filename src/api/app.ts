@@ -1,6 +1,7 @@
 /**
- * The Koa application: metrics, logs, problem details, who the caller is, rate limits, the
- * body type rule, then routes by resource. Each route checks its own scope (`requires`).
+ * The Koa application: security headers, metrics, logs, problem details, the development
+ * mode's Host check, who the caller is, rate limits, the body type rule, then routes by
+ * resource. Each route checks its own scope (`requires`).
  */
 import type { Router } from '@koa/router';
 import Koa from 'koa';
@@ -8,10 +9,12 @@ import { identify } from './auth';
 import { dependencyAvailability } from './availability';
 import { requireBodyType } from './body';
 import type { AppContext } from './context';
+import { loopbackHostsOnly } from './host-check';
 import { docsRoutes } from './openapi';
 import { problemDetails } from './problem';
 import { rateLimit } from './rate-limit';
 import { requestLog } from './request-log';
+import { securityHeaders } from './security-headers';
 import { codecRoutes } from './routes/codec';
 import { commentRoutes } from '../app/comments/routes';
 import { healthRoutes } from './routes/health';
@@ -46,10 +49,16 @@ export function apiRouters(context: AppContext): Router[] {
 export function createApp(context: AppContext, routers: Router[] = apiRouters(context)): Koa {
   const { config, apiKeys, metrics } = context;
   const app = new Koa();
-  app.proxy = process.env.TRUST_PROXY === 'true';
+  // X-Forwarded-For is read only with TRUST_PROXY hops, and then only its last N entries
+  // (those our own proxies appended): ctx.ip is the Nth address from the right.
+  const hops = config.security.trustProxyHops;
+  app.proxy = hops > 0;
+  app.maxIpsCount = hops;
+  app.use(securityHeaders);
   app.use(metrics.middleware());
   app.use(requestLog);
   app.use(problemDetails);
+  app.use(loopbackHostsOnly({ devMode: config.security.devMode, allowedHosts: config.security.allowedHosts }));
   app.use(identify({ keys: apiKeys, devMode: config.security.devMode }));
   const { rateLimitPerMinute: perMinute, rateLimitBurst: burst, rateLimitAnonymousPerMinute: anonymousPerMinute } = config.security;
   app.use(rateLimit({ perMinute, burst, anonymousPerMinute }));

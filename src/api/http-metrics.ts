@@ -17,6 +17,8 @@ export class ApiMetrics {
   readonly eventStreams = new Gauge({ name: 'orchestra_sse_streams', help: 'Open GET /workflows/:id/events streams', registers: [this.registry] });
   readonly eventPolls = new Counter({ name: 'orchestra_sse_polls_total', help: 'Reads of a run for its event streams: one a poll per run, however many streams watch it', registers: [this.registry] });
   readonly eventRefusals = new Counter({ name: 'orchestra_sse_refused_total', help: 'Event streams refused over a cap', labelNames: ['cap'], registers: [this.registry] });
+  readonly eventDrops = new Counter({ name: 'orchestra_sse_dropped_total', help: 'Event streams closed because their client left more than SSE_MAX_BUFFERED_BYTES unread', registers: [this.registry] });
+  readonly resultWaitRefusals = new Counter({ name: 'orchestra_result_waits_refused_total', help: 'GET /workflows/:id/result refused over RESULT_MAX_WAITS_PER_KEY', registers: [this.registry] });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'orchestra_api_' });

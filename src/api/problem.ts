@@ -21,6 +21,9 @@ export const badRequest = (errors: Issue[], detail = 'The request is not valid; 
   new HttpProblem(400, 'Bad Request', detail, errors);
 export const notFound = (detail: string) => new HttpProblem(404, 'Not Found', detail);
 export const conflict = (detail: string) => new HttpProblem(409, 'Conflict', detail);
+/** Over a per-caller cap (open streams, result waits): 429 with when to try again. */
+export const tooManyRequests = (detail: string, retryAfterSeconds: number) =>
+  new HttpProblem(429, 'Too Many Requests', detail, undefined, { 'Retry-After': String(retryAfterSeconds) });
 
 /** Turns any thrown error into problem details; unexpected ones become a logged 500. */
 export async function problemDetails(ctx: Context, next: Next): Promise<void> {

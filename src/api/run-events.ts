@@ -3,19 +3,28 @@
  * same poll (a feed keyed by workflow id that reads the run while it has subscribers and stops
  * when the last one leaves), so a hundred watchers of a run cost Temporal what one does. Open
  * streams are capped per caller and in total, and idle streams carry keep-alive comments so
- * proxies and load balancers do not close them.
+ * proxies and load balancers do not close them. A client that stops reading is dropped once
+ * the bytes written to it and not yet taken pass `maxBufferedBytes`, instead of being
+ * buffered without limit.
  */
 import { EVERY_TENANT, type TenantReach } from '../temporal/tenants';
-import type { Config } from '../config';
+import { DEFAULT_SSE_MAX_BUFFERED_BYTES, type Config } from '../config';
+import { CallerSlots } from './caller-slots';
 import type { ApiMetrics } from './http-metrics';
-import { HttpProblem } from './problem';
+import { HttpProblem, tooManyRequests } from './problem';
 import type { RunView } from './runs';
 
 /** Where a stream's frames go: the response body. */
 export interface EventSink {
   write(frame: string): void;
   end(): void;
+  /** Bytes written and not yet taken by the client (in the process; the kernel's buffers aside). */
+  buffered(): number;
+  /** Closes the stream at once, dropping what the client has not read. */
+  abort(): void;
 }
+
+type EventOptions = Config['api']['events'];
 
 /** What the hub needs from the runs reader (the API's Runs; a counting one in tests). */
 export interface RunReader {
@@ -29,18 +38,20 @@ const KEEP_ALIVE_FRAME = ': keep-alive\n\n';
 const stateFrame = (data: string) => `event: state\ndata: ${data}\n\n`;
 const endFrame = (view: RunView) => `event: end\ndata: ${JSON.stringify({ status: view.status })}\n\n`;
 
-type EventMetrics = Pick<ApiMetrics, 'eventStreams' | 'eventPolls' | 'eventRefusals'>;
+type EventMetrics = Pick<ApiMetrics, 'eventStreams' | 'eventPolls' | 'eventRefusals' | 'eventDrops'>;
 
 export class RunEvents {
   private readonly feeds = new Map<string, RunFeed>();
-  private readonly perCaller = new Map<string, number>();
+  private readonly perCaller: CallerSlots;
   private open = 0;
 
   constructor(
     private readonly runs: RunReader,
-    private readonly options: Config['api']['events'],
+    private readonly options: EventOptions,
     private readonly metrics: EventMetrics,
-  ) {}
+  ) {
+    this.perCaller = new CallerSlots(options.maxStreamsPerCaller);
+  }
 
   /**
    * Opens one stream of a run for `caller` (a key id, or a client address): refuses over a cap
@@ -78,22 +89,19 @@ export class RunEvents {
   }
 
   private admit(caller: string): () => void {
-    const mine = this.perCaller.get(caller) ?? 0;
-    if (mine >= this.options.maxStreamsPerCaller) {
-      this.metrics.eventRefusals.inc({ cap: 'caller' });
-      throw new HttpProblem(429, 'Too Many Requests', `this key has ${mine} event streams open, the most one may (SSE_MAX_STREAMS_PER_KEY); close one or poll GET /workflows/:id`, undefined, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
-    }
     if (this.open >= this.options.maxStreams) {
       this.metrics.eventRefusals.inc({ cap: 'total' });
       throw new HttpProblem(503, 'Service Unavailable', 'the server has as many event streams open as it serves (SSE_MAX_STREAMS); try again later or poll GET /workflows/:id', undefined, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
     }
-    this.perCaller.set(caller, mine + 1);
+    const releaseSlot = this.perCaller.take(caller);
+    if (!releaseSlot) {
+      this.metrics.eventRefusals.inc({ cap: 'caller' });
+      throw tooManyRequests(`this key has ${this.perCaller.of(caller)} event streams open, the most one may (SSE_MAX_STREAMS_PER_KEY); close one or poll GET /workflows/:id`, RETRY_AFTER_SECONDS);
+    }
     this.open++;
     this.metrics.eventStreams.inc();
     return () => {
-      const left = (this.perCaller.get(caller) ?? 1) - 1;
-      if (left > 0) this.perCaller.set(caller, left);
-      else this.perCaller.delete(caller);
+      releaseSlot();
       this.open--;
       this.metrics.eventStreams.dec();
     };
@@ -116,7 +124,7 @@ class RunFeed {
   constructor(
     private readonly workflowId: string,
     private readonly runs: RunReader,
-    private readonly options: Config['api']['events'],
+    private readonly options: EventOptions,
     private readonly metrics: EventMetrics,
     private readonly onStop: (feed: RunFeed) => void,
   ) {
@@ -148,9 +156,18 @@ class RunFeed {
     }
     this.sinks.add(sink);
     if (!this.keepAliveTimer) {
-      this.keepAliveTimer = setInterval(() => this.sinks.forEach((s) => s.write(KEEP_ALIVE_FRAME)), this.options.keepAliveMs);
+      this.keepAliveTimer = setInterval(() => this.sinks.forEach((s) => this.send(s, KEEP_ALIVE_FRAME)), this.options.keepAliveMs);
       this.keepAliveTimer.unref();
     }
+  }
+
+  /** Writes a frame, or drops a client that has left more than maxBufferedBytes unread. */
+  private send(sink: EventSink, frame: string): void {
+    if (sink.buffered() + Buffer.byteLength(frame) <= (this.options.maxBufferedBytes ?? DEFAULT_SSE_MAX_BUFFERED_BYTES)) return sink.write(frame);
+    this.metrics.eventDrops.inc();
+    this.sinks.delete(sink);
+    sink.abort();
+    if (this.sinks.size === 0 && this.waiting === 0) this.stop();
   }
 
   leave(sink: EventSink): void {
@@ -181,7 +198,7 @@ class RunFeed {
 
   private publish(view: RunView): void {
     const data = JSON.stringify(view);
-    if (data !== this.lastData) this.sinks.forEach((sink) => sink.write(stateFrame(data)));
+    if (data !== this.lastData) this.sinks.forEach((sink) => this.send(sink, stateFrame(data)));
     this.lastData = data;
     if (view.status === 'RUNNING') return;
     this.ended = view;

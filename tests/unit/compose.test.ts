@@ -123,6 +123,22 @@ describe('docker-compose.yml', () => {
     expect(workers.sort()).toEqual([...workerServiceNames].sort());
   });
 
+  it('publishes on every interface only the API (which checks keys); Temporal, its UI, MongoDB and Mailpit on 127.0.0.1 only', () => {
+    const published = (name: string) =>
+      (services[name].ports ?? []).map((p) => {
+        if (typeof p === 'number') return { name, hostIp: '' };
+        if (typeof p === 'object') return { name, hostIp: String((p as { host_ip?: string }).host_ip ?? '') };
+        const parts = p.split('/')[0].split(':');
+        return { name, hostIp: parts.length === 3 ? parts[0] : '' };
+      });
+    for (const name of ['temporal', 'temporal-ui', 'mongodb', 'mailpit']) {
+      expect(published(name).length).toBeGreaterThan(0);
+      for (const port of published(name)) expect(port).toEqual({ name, hostIp: '127.0.0.1' });
+    }
+    const open = serviceNames.flatMap(published).filter((p) => p.hostIp !== '127.0.0.1');
+    expect(open.map((p) => p.name)).toEqual(['api']);
+  });
+
   it.each(workerServiceNames)('%s can be scaled: no container_name, no host ports', (name) => {
     const service = services[name];
     expect(service.container_name).toBeUndefined();

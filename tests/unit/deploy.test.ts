@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse, parseAllDocuments, type Tags } from 'yaml';
+import { loadConfig } from '../../src/config';
 import { POOLS, POOL_NAMES, type PoolName } from '../../src/tasks/pools';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -188,6 +189,18 @@ function publishedPorts(service: Json): Array<{ hostIp: string; host?: number; c
   });
 }
 
+/** TRUST_PROXY as the API reads it (src/config.ts). */
+function trustProxyHops(value: string): number {
+  const before = process.env.TRUST_PROXY;
+  process.env.TRUST_PROXY = value;
+  try {
+    return loadConfig().security.trustProxyHops;
+  } finally {
+    if (before === undefined) delete process.env.TRUST_PROXY;
+    else process.env.TRUST_PROXY = before;
+  }
+}
+
 function envOf(service: Json): Record<string, string> {
   const raw = service.environment;
   const env: Record<string, string> = {};
@@ -311,6 +324,12 @@ describe('docker-compose.prod.yml', () => {
       const grace = durationMs(env.WORKER_SHUTDOWN_GRACE ?? '30s');
       expect(durationMs(String(service.stop_grace_period))).toBeGreaterThan(grace);
     });
+  });
+
+  it('api trusts exactly one proxy hop (caddy) for the client address', () => {
+    const env = envOf(services.api);
+    expect(env.TRUST_PROXY).toBe('1');
+    expect(trustProxyHops(env.TRUST_PROXY)).toBe(1);
   });
 
   it('api runs in production with API keys from a mounted secret and public metrics', () => {
@@ -675,6 +694,11 @@ describe('deploy/k8s kustomization', () => {
     expect(envSecret).toBeDefined();
     for (const name of Object.keys({ ...obj(envSecret!.stringData), ...obj(envSecret!.data) })) names.add(name);
     expect(unknownEnv(names)).toEqual([]);
+  });
+
+  it('sets TRUST_PROXY to the hop count its Ingress needs (one), not the deprecated true/false', () => {
+    expect(configData.TRUST_PROXY).toMatch(/^\d+$/);
+    expect(trustProxyHops(configData.TRUST_PROXY)).toBe(1);
   });
 
   it('points the configmap at a Temporal frontend (host:port)', () => {

@@ -12,7 +12,7 @@ test('the scan finds reads in config.ts and elsewhere (so an empty result cannot
   for (const name of ['TEMPORAL_ADDRESS', 'MONGODB_URI', 'TRUST_PROXY', 'LOG_LEVEL', 'TEMPORAL_TLS_CLIENT_CERT_PATH', 'TEMPORAL_TLS_CERT_PATH', 'FERRETDB_PATH', ...POOL_NAMES.map((p) => `POOL_${p.toUpperCase()}_CONCURRENCY`)]) {
     expect([name, reads.has(name)]).toEqual([name, true]);
   }
-  expect(reads.get('TRUST_PROXY')).toEqual(new Set(['src/api/app.ts']));
+  expect(reads.get('TRUST_PROXY')).toEqual(new Set(['src/config.ts']));
   expect(table.size).toBeGreaterThan(40);
 });
 

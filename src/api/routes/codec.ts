@@ -1,7 +1,8 @@
 /**
  * The remote codec endpoint the Temporal Web UI calls to show decrypted payloads
  * (POST /codec/decode, /codec/encode with {"payloads": [{metadata, data}]}, base64 fields).
- * Behind the API's auth; CORS allows the UI's origin (TEMPORAL_UI_ORIGIN).
+ * Behind the API's auth (decode needs `read`, encode `admin`); CORS allows the UI's origin
+ * (TEMPORAL_UI_ORIGIN).
  */
 import { Router } from '@koa/router';
 import type { Payload, PayloadCodec } from '@temporalio/common';
@@ -45,7 +46,9 @@ export function codecRoutes(codec: PayloadCodec | undefined, uiOrigin: string, m
       body: WirePayloads,
       responses: { 200: json(WirePayloads, 'The payloads, same shape, base64 fields.'), 400: problem('Not {payloads: [...]}.'), 404: problem('Payload encryption is off.') },
     };
-    router.post(`/${direction}`, requires('read', codecDoc), async (ctx) => {
+    // Decoding shows what is stored (read); encoding makes payloads the workers would take as the
+    // key's own (a signal's or a start's input from the Web UI), so it needs admin.
+    router.post(`/${direction}`, requires(direction === 'encode' ? 'admin' : 'read', codecDoc), async (ctx) => {
       if (!codec) throw new HttpProblem(404, 'Not Found', 'Payload encryption is off (ORCHESTRA_ENCRYPTION_KEYS is not set).');
       const payloads = (await readValid(ctx, WirePayloads, maxBodyBytes)).payloads.map(fromWire);
       const result = direction === 'encode' ? await codec.encode(payloads) : await codec.decode(payloads);

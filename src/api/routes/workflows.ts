@@ -15,11 +15,12 @@ import { isTaskName } from '../../tasks/catalog';
 import { startWorkflow } from '../../temporal/start';
 import { WORKFLOW_TYPES } from '../../temporal/workflow-types';
 import { readJson, readValid } from '../body';
-import { badRequest, conflict, HttpProblem, notFound } from '../problem';
+import { badRequest, conflict, HttpProblem, notFound, tooManyRequests } from '../problem';
 import { RUN_STATUSES, type RunStatus } from '../runs';
 import { runLinks } from '../../temporal/links';
 import type { AppContext } from '../context';
 import { callerOf, callerTenant, requires, taskReach, tenantReach } from '../auth';
+import { CallerSlots } from '../caller-slots';
 import type { TenantReach } from '../../temporal/tenants';
 import { assertFlowKeyRoom } from '../flow-key-quota';
 import { RunEvents, type EventSink } from '../run-events';
@@ -29,11 +30,14 @@ import { startDebounced } from '../debounced-start';
 import { TerminateBody, WORKFLOW_DOCS } from './workflow-docs';
 
 const MAX_WAIT_MS = 5 * 60_000;
+/** How long a caller over RESULT_MAX_WAITS_PER_KEY is asked to wait: one of its waits answers by then, or soon after. */
+const WAIT_RETRY_AFTER_SECONDS = 5;
 
 export function workflowRoutes(app: AppContext): Router {
   const router = new Router({ prefix: '/workflows' });
   const { client, config, runs, metrics } = app;
   const events = new RunEvents(runs, config.api.events, metrics);
+  const resultWaits = new CallerSlots(config.api.maxResultWaitsPerCaller);
 
   router.post('/', requires('write', WORKFLOW_DOCS.start), async (ctx) => {
     const body = await readJson(ctx, config.api.maxBodyBytes);
@@ -115,24 +119,47 @@ export function workflowRoutes(app: AppContext): Router {
     if (timeout === undefined || timeout > MAX_WAIT_MS) {
       throw badRequest([{ path: 'query.timeout', message: `must be a duration up to ${MAX_WAIT_MS / 60_000}m, like "30s"` }], 'The query is not valid.');
     }
-    const reach = tenantReach(ctx);
-    const { closed, outcome } = await runs.waitForClose(ctx.params.id, timeout, reach);
-    ctx.body = await runs.view(ctx.params.id, reach, outcome);
-    // Not finished within the timeout: 202 with the current state, so a client can poll again.
-    ctx.status = closed ? 200 : 202;
+    // Each wait holds a connection and a long poll on Temporal: capped per caller, as streams are.
+    const owner = streamOwner(ctx);
+    const release = resultWaits.take(owner);
+    if (!release) {
+      metrics.resultWaitRefusals.inc();
+      throw tooManyRequests(`this key has ${resultWaits.of(owner)} result waits open, the most one may (RESULT_MAX_WAITS_PER_KEY); wait for one to answer`, WAIT_RETRY_AFTER_SECONDS);
+    }
+    try {
+      const reach = tenantReach(ctx);
+      const { closed, outcome } = await runs.waitForClose(ctx.params.id, timeout, reach);
+      ctx.body = await runs.view(ctx.params.id, reach, outcome);
+      // Not finished within the timeout: 202 with the current state, so a client can poll again.
+      ctx.status = closed ? 200 : 202;
+    } finally {
+      release();
+    }
   });
 
   router.get('/:id/events', requires('read', WORKFLOW_DOCS.events), async (ctx) => {
     // The run's feed is shared by every subscriber, so each one's reach is checked here.
     if (!tenantReach(ctx).all) await runs.describeWithin(ctx.params.id, tenantReach(ctx));
+    // Frames wait in the pass-through until the headers are out, then flow to the response.
     const stream = new PassThrough();
-    const sink: EventSink = { write: (frame) => void stream.write(frame), end: () => stream.end() };
-    // 404 for an unknown run, 429/503 over a cap: all before the stream opens.
-    const close = await events.subscribe(ctx.params.id, streamOwner(ctx), sink);
+    let close = () => {};
     const leave = () => {
       close();
       stream.destroy();
     };
+    const sink: EventSink = {
+      write: (frame) => void stream.write(frame),
+      end: () => stream.end(),
+      // Written and not yet taken by the client: in the pass-through and in the response.
+      buffered: () => stream.readableLength + stream.writableLength + ctx.res.writableLength,
+      // A client that stopped reading: drop the connection, and what it has not read with it.
+      abort: () => {
+        leave();
+        ctx.res.destroy();
+      },
+    };
+    // 404 for an unknown run, 429/503 over a cap: all before the stream opens.
+    close = await events.subscribe(ctx.params.id, streamOwner(ctx), sink);
     ctx.res.on('close', leave);
     if (ctx.res.destroyed) return leave(); // the client left while the run was being read
     ctx.req.socket.setTimeout(0);

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { requires } from '../auth';
 import type { RouteDoc } from '../route-docs';
 
+const ROOT: RouteDoc = { summary: 'The API\'s root: redirects to the dashboard', asset: true, responses: { 302: 'To /ui.' } };
 const PAGE: RouteDoc = { summary: 'The dashboard (redirects /ui to /ui/)', asset: true, responses: { 200: 'The HTML page.', 302: 'To /ui/.' } };
 const FILE: RouteDoc = { summary: 'The dashboard\'s own files (HTML, CSS, JavaScript modules)', asset: true, params: { file: { description: 'A file name, e.g. app.js.' } }, responses: { 200: 'The file.', 404: 'No such file.' } };
 
@@ -54,6 +55,8 @@ export function dashboardRoutes(dir = ASSETS_DIR): Router {
     ctx.body = asset.body;
   };
 
+  // A browser pointed at the API's address lands on the dashboard.
+  router.get('/', requires('public', ROOT), (ctx) => ctx.redirect('/ui'));
   // The router matches /ui and /ui/ alike: the page's relative asset links need the slash.
   router.get('/ui', requires('public', PAGE), (ctx) => (ctx.path.endsWith('/') ? send(ctx, assets.get('index.html')!) : ctx.redirect('/ui/')));
   router.get('/ui/:file', requires('public', FILE), (ctx, next) => {
