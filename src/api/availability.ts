@@ -1,8 +1,9 @@
 /**
  * Dependency outages are 503 with Retry-After, never 500. Routes that need the database
  * (/users, /comments and avatars) answer 503 at once while it is disconnected, and any
- * request whose database or Temporal call fails for want of a connection answers 503 too,
- * so a client knows to retry. Everything else (/workflows, /schedules, /tasks, /health)
+ * request whose database or Temporal call fails for want of a connection, or for want of an
+ * answer (a frozen database: the API's operations wait DATABASE_REQUEST_TIMEOUT_MS, see
+ * ../db/mongo), answers 503 too, so a client knows to retry. Everything else (/workflows, /schedules, /tasks, /health)
  * keeps working while the database is down.
  */
 import { isGrpcServiceError, ServiceError } from '@temporalio/client';
@@ -35,10 +36,20 @@ const SOCKET_ERROR_CODES = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED', 'ECON
 
 const TEMPORAL_UNREACHABLE_CODES = new Set<number>([4, 14]);
 
-export const databaseUnavailable = () =>
-  new HttpProblem(503, 'Service Unavailable', 'The database is not reachable right now; nothing was written. Retry later.', undefined, {
-    'Retry-After': String(OUTAGE_RETRY_AFTER_S),
-  });
+/**
+ * Refused before the route ran (`upFront`), nothing was written; failed during the route (the
+ * database stopped answering), a write already sent may still land when it answers again.
+ */
+export const databaseUnavailable = (upFront: boolean) =>
+  new HttpProblem(
+    503,
+    'Service Unavailable',
+    upFront
+      ? 'The database is not reachable right now; nothing was written. Retry later.'
+      : 'The database stopped answering during this request. Retry later: a write it had sent may still be applied when the database answers, so repeat a comment with the same Idempotency-Key, and expect 409 for a user that was created.',
+    undefined,
+    { 'Retry-After': String(OUTAGE_RETRY_AFTER_S) },
+  );
 
 export const temporalUnavailable = () =>
   new HttpProblem(503, 'Service Unavailable', 'The Temporal server is not reachable right now. Retry later.', undefined, {
@@ -73,12 +84,12 @@ export function isTemporalConnectivityError(error: unknown): boolean {
 export function dependencyAvailability(databaseAvailable?: () => boolean) {
   return async (ctx: Context, next: Next): Promise<void> => {
     const path = ctx.path.toLowerCase();
-    if (databaseAvailable && !databaseAvailable() && DATABASE_ROUTES.some((p) => path === p || path.startsWith(`${p}/`))) throw databaseUnavailable();
+    if (databaseAvailable && !databaseAvailable() && DATABASE_ROUTES.some((p) => path === p || path.startsWith(`${p}/`))) throw databaseUnavailable(true);
     try {
       await next();
     } catch (error) {
       if (error instanceof HttpProblem) throw error;
-      if (isDatabaseConnectivityError(error)) throw databaseUnavailable();
+      if (isDatabaseConnectivityError(error)) throw databaseUnavailable(false);
       if (isTemporalConnectivityError(error)) throw temporalUnavailable();
       throw error;
     }

@@ -6,7 +6,7 @@
 import { loadConfig } from '../config';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
-import { connectDatabase, DATABASE_REQUEST_TIMEOUT_MS, databaseConnected, disconnectDatabase, pingDatabase } from '../db/mongo';
+import { API_DATABASE_USE, connectDatabase, databaseConnected, disconnectDatabase, pingDatabase } from '../db/mongo';
 import { initModels } from '../app/models';
 import { logger } from '../logging';
 import { connectClient, payloadCodec } from '../temporal/clients';
@@ -85,9 +85,8 @@ async function connectTemporal(config: Config): Promise<Client> {
 
 /** Connects (retrying until the database answers), builds the indexes, then resumes comments a crash left without a run. */
 async function prepareDatabase(config: Config, client: Client): Promise<void> {
-  await connectDatabase(config.mongodbUri, (error, delayMs) => logger().warn({ err: error }, `database not reachable; routes that need it answer 503; trying again in ${delayMs} ms`), {
-    answerTimeoutMs: DATABASE_REQUEST_TIMEOUT_MS,
-  });
+  const retrying = (error: Error, delayMs: number) => logger().warn({ err: error }, `database not reachable; routes that need it answer 503; trying again in ${delayMs} ms`);
+  await connectDatabase(config.mongodbUri, retrying, API_DATABASE_USE);
   for (let attempt = 1; ; attempt++) {
     try {
       await initModels();

@@ -5,8 +5,11 @@
  * the database answers (it never gives up), and once connected the driver reconnects by
  * itself after an outage. Operations issued while it is down wait at most
  * `DATABASE_WAIT_MS` (mongoose's buffer, the driver's server selection) and then fail, so a
- * request or an activity gets an error it can answer 503 to or retry, instead of hanging;
- * one sent to a database that stops answering fails after `DATABASE_SOCKET_TIMEOUT_MS`.
+ * request or an activity gets an error it can answer 503 to or retry, instead of hanging.
+ * One sent to a database that stops answering (a frozen process: the socket open, nothing
+ * coming back) fails after the connection's answer timeout: `DATABASE_REQUEST_TIMEOUT_MS`
+ * in the API, whose requests wait on it, `DATABASE_SOCKET_TIMEOUT_MS` in the workers, whose
+ * activities may run long queries and retry anyway.
  */
 import mongoose from 'mongoose';
 import { logger } from '../logging';
@@ -18,6 +21,11 @@ mongoose.set('sanitizeFilter', true);
 export const DATABASE_WAIT_MS = 5000;
 /** How long an operation waits for a connected database that stopped answering (the socket's deadline). */
 export const DATABASE_SOCKET_TIMEOUT_MS = 30_000;
+/**
+ * The same for the API: an operation on the request path gets its answer within 5 s, or the
+ * request fails (503): the socket's deadline, and the handshake's of a new connection.
+ */
+export const DATABASE_REQUEST_TIMEOUT_MS = 5000;
 mongoose.set('bufferTimeoutMS', DATABASE_WAIT_MS);
 
 const RETRY = { initialMs: 500, maxMs: 10_000 } as const;
@@ -38,15 +46,37 @@ export function databaseConnected(): boolean {
   return mongoose.connection.readyState === mongoose.ConnectionStates.connected;
 }
 
+/** How a process uses the database: the API answers requests, workers run activities. */
+export interface DatabaseUse {
+  /** How long an operation waits for a connected database's answer (and a new connection's handshake). */
+  answerTimeoutMs: number;
+  /**
+   * Whether the driver reads again after a network error. The API does not: a read it
+   * retried would wait a second deadline (a new connection's handshake to a frozen server),
+   * and its client retries after the 503 anyway.
+   */
+  retryReads: boolean;
+}
+
+export const WORKER_DATABASE_USE: DatabaseUse = { answerTimeoutMs: DATABASE_SOCKET_TIMEOUT_MS, retryReads: true };
+export const API_DATABASE_USE: DatabaseUse = { answerTimeoutMs: DATABASE_REQUEST_TIMEOUT_MS, retryReads: false };
+
 /**
  * Resolves once connected, retrying for as long as it takes (each failure is passed to
  * `onRetry`, for the log). Safe to call more than once: every caller shares one attempt.
  */
-export function connectDatabase(uri: string, onRetry: (error: Error, delayMs: number) => void = defaultRetryLog): Promise<typeof mongoose> {
+export function connectDatabase(uri: string, onRetry: (error: Error, delayMs: number) => void = defaultRetryLog, use: DatabaseUse = WORKER_DATABASE_USE): Promise<typeof mongoose> {
   connecting ??= (async () => {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await mongoose.connect(uri, { serverSelectionTimeoutMS: DATABASE_WAIT_MS, socketTimeoutMS: DATABASE_SOCKET_TIMEOUT_MS, autoIndex: true });
+        return await mongoose.connect(uri, {
+          serverSelectionTimeoutMS: DATABASE_WAIT_MS,
+          socketTimeoutMS: use.answerTimeoutMs,
+          // A new connection's handshake to a frozen server waits no longer than an operation would.
+          connectTimeoutMS: use.answerTimeoutMs,
+          retryReads: use.retryReads,
+          autoIndex: true,
+        });
       } catch (error) {
         const delayMs = Math.min(RETRY.maxMs, RETRY.initialMs * 2 ** (attempt - 1));
         onRetry(error as Error, delayMs);

@@ -1,10 +1,12 @@
 /**
  * The fault suite (`npm run test:faults`): the system as `npm start` runs it (the same
  * startSystem and the same supervision, on free ports in a temporary folder), a light mixed
- * load, and a kill -9 of each process in turn while that load is in flight. After each
- * kill the system must come back by itself, every request that got a 2xx must complete
- * with the right result, each email must arrive exactly once, and no answer may be a 5xx
- * other than 503. Prints one table (and writes it to $FAULTS_REPORT when set).
+ * load, and a kill -9 of each process in turn while that load is in flight, then a frozen
+ * database: FerretDB stopped with SIGSTOP for FREEZE_MS (its sockets open, nothing
+ * answering) and continued with SIGCONT. After each fault the system must come back by
+ * itself, every request that got a 2xx must complete with the right result, each email must
+ * arrive exactly once, and no answer may be a 5xx other than 503. Prints one table (and
+ * writes it to $FAULTS_REPORT when set).
  */
 import { Client, Connection } from '@temporalio/client';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -19,20 +21,34 @@ import { POOL_NAMES } from '../../src/tasks/pools';
 import { bundleWorkflows } from '../../src/workers/workflow-bundle';
 import { sendLoad, verify, type Answers, type Endpoints } from './load';
 
-const VICTIMS = ['temporal', 'ferretdb', 'smtp-sink', 'api', ...POOL_NAMES.map((p) => `worker-${p}`)];
+interface Fault {
+  /** The process it hits. */
+  process: string;
+  /** kill -9, or SIGSTOP for FREEZE_MS then SIGCONT. */
+  kind: 'kill' | 'freeze';
+}
+const FAULTS: Fault[] = [
+  ...['temporal', 'ferretdb', 'smtp-sink', 'api', ...POOL_NAMES.map((p) => `worker-${p}`)].map((process): Fault => ({ process, kind: 'kill' })),
+  { process: 'ferretdb', kind: 'freeze' },
+];
+/** How long the frozen database stays frozen. */
+const FREEZE_MS = 15_000;
+const label = (fault: Fault) => (fault.kind === 'kill' ? `kill -9 ${fault.process}` : `${fault.process} frozen ${FREEZE_MS / 1000} s (SIGSTOP, SIGCONT)`);
 const LOAD = { chains: 50, comments: 10, avatars: 3 };
 /** Generous bounds that only catch a system that does not come back at all. */
 const RECOVERY_LIMIT_MS = 180_000;
 const COMPLETION_LIMIT_MS = 300_000;
 
 interface Row {
-  killed: string;
+  fault: string;
   inFlight: string;
   accepted: number;
   lost: number;
   duplicated: number;
   fiveHundreds: number;
   fiveOhThrees: number;
+  /** The longest a 503 took to come (the frozen database's bound shows here). */
+  slowest503Ms: number;
   recoverMs: number;
   details: string[];
 }
@@ -114,7 +130,8 @@ const pollingLines = (pool: string) => (readFileSync(path.join(layout.logDir, `w
  */
 async function waitForRecovery(name: string, victim: ManagedProcess, oldPid: number | undefined, pollingBefore: number): Promise<void> {
   const deadline = Date.now() + RECOVERY_LIMIT_MS;
-  await until(`${name} restarted`, deadline, async () => victim.pid !== oldPid);
+  // A frozen process is continued, not restarted: its pid stays (oldPid undefined here).
+  if (oldPid !== undefined) await until(`${name} restarted`, deadline, async () => victim.pid !== oldPid);
   let probes = 0;
   if (name === 'temporal' || name === 'api') {
     await until('the API ready', deadline, () => ok(`${endpoints.api}/ready`));
@@ -140,11 +157,12 @@ async function waitForRecovery(name: string, victim: ManagedProcess, oldPid: num
   }
 }
 
-async function faultRound(name: string, index: number): Promise<Row> {
+async function faultRound(fault: Fault, index: number): Promise<Row> {
+  const name = fault.process;
   const victim = system.processes.get(name);
   if (!victim) throw new Error(`no process ${name}`);
   await until('the system ready before the round', Date.now() + RECOVERY_LIMIT_MS, () => ok(`${endpoints.api}/ready`));
-  const answers: Answers = { inFlight: 0, statuses: [], noAnswer: 0 };
+  const answers: Answers = { inFlight: 0, statuses: [], noAnswer: 0, slowest503Ms: 0 };
   const round = `r${index}${Date.now().toString(36)}`;
   const loadDeadline = Date.now() + RECOVERY_LIMIT_MS + 60_000;
   const load = sendLoad(endpoints, answers, { round, index, ...LOAD, deadline: loadDeadline });
@@ -154,10 +172,19 @@ async function faultRound(name: string, index: number): Promise<Row> {
   const httpInFlight = answers.inFlight;
   const pollingBefore = name.startsWith('worker-') ? pollingLines(name.replace(/^worker-/, '')) : 0;
   const oldPid = victim.pid;
-  const killedAt = Date.now();
-  victim.kill('SIGKILL');
-  await waitForRecovery(name, victim, oldPid, pollingBefore);
-  const recoverMs = Date.now() - killedAt;
+  let faultEndedAt = Date.now();
+  if (fault.kind === 'kill') victim.kill('SIGKILL');
+  else {
+    victim.kill('SIGSTOP');
+    try {
+      await sleep(FREEZE_MS);
+    } finally {
+      victim.kill('SIGCONT');
+    }
+    faultEndedAt = Date.now();
+  }
+  await waitForRecovery(name, victim, fault.kind === 'kill' ? oldPid : undefined, pollingBefore);
+  const recoverMs = Date.now() - faultEndedAt;
   const accepted = await load;
   const outcome = await verify(endpoints, accepted, Date.now() + COMPLETION_LIMIT_MS);
   const runsOf = new Map<string, number>();
@@ -167,31 +194,33 @@ async function faultRound(name: string, index: number): Promise<Row> {
   const doubleRuns = [...runsOf].filter(([, n]) => n > 1).map(([id, n]) => `run ${id} started ${n} times`);
   const fiveHundreds = answers.statuses.filter((s) => s >= 500 && s !== 503).length;
   return {
-    killed: name,
+    fault: label(fault),
     inFlight: `${httpInFlight} requests, ${Number.isNaN(openRuns) ? '?' : openRuns} runs`,
     accepted: accepted.chains.length + accepted.comments.length + accepted.avatars.length,
     lost: outcome.lost.length,
     duplicated: outcome.duplicated.length + doubleRuns.length,
     fiveHundreds,
     fiveOhThrees: answers.statuses.filter((s) => s === 503).length,
+    slowest503Ms: answers.slowest503Ms,
     recoverMs,
     details: [...accepted.refused.map((r) => `refused: ${r}`), ...outcome.lost, ...outcome.duplicated, ...doubleRuns, ...(fiveHundreds ? [`5xx answers: ${answers.statuses.filter((s) => s >= 500 && s !== 503).join(', ')}`] : [])],
   };
 }
 
 function table(rows: Row[]): string {
-  const head = '| process killed (kill -9) | in flight at the kill | accepted (2xx) | lost | duplicated | 5xx (not 503) | 503 answered | time to recover |';
-  const rule = '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |';
-  const body = rows.map((r) => `| ${r.killed} | ${r.inFlight} | ${r.accepted} | ${r.lost} | ${r.duplicated} | ${r.fiveHundreds} | ${r.fiveOhThrees} | ${(r.recoverMs / 1000).toFixed(1)} s |`);
+  const head = '| fault | in flight at the fault | accepted (2xx) | lost | duplicated | 5xx (not 503) | 503 answered | slowest 503 | time to recover |';
+  const rule = '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |';
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  const body = rows.map((r) => `| ${r.fault} | ${r.inFlight} | ${r.accepted} | ${r.lost} | ${r.duplicated} | ${r.fiveHundreds} | ${r.fiveOhThrees} | ${r.fiveOhThrees ? seconds(r.slowest503Ms) : '-'} | ${seconds(r.recoverMs)} |`);
   return [head, rule, ...body].join('\n');
 }
 
-test('kill -9 of each process under load: the system comes back, nothing accepted is lost or doubled, no 5xx but 503', async () => {
+test('kill -9 of each process, and a frozen database, under load: the system comes back, nothing accepted is lost or doubled, no 5xx but 503', async () => {
   const rows: Row[] = [];
-  for (const [i, name] of VICTIMS.entries()) {
-    const row = await faultRound(name, i);
+  for (const [i, fault] of FAULTS.entries()) {
+    const row = await faultRound(fault, i);
     rows.push(row);
-    process.stdout.write(`fault ${i + 1}/${VICTIMS.length}: ${name} recovered in ${(row.recoverMs / 1000).toFixed(1)} s; lost ${row.lost}, duplicated ${row.duplicated}, 5xx ${row.fiveHundreds}\n`);
+    process.stdout.write(`fault ${i + 1}/${FAULTS.length}: ${row.fault} recovered in ${(row.recoverMs / 1000).toFixed(1)} s; lost ${row.lost}, duplicated ${row.duplicated}, 5xx ${row.fiveHundreds}, slowest 503 ${row.slowest503Ms} ms\n`);
     for (const d of row.details) process.stdout.write(`  ${d}\n`);
   }
   const restarts = [...system.processes.values()].map((p) => `${p.spec.name} ${p.restarts}`).join(', ');
@@ -199,8 +228,8 @@ test('kill -9 of each process under load: the system comes back, nothing accepte
   process.stdout.write(`\n${report}\n`);
   if (process.env.FAULTS_REPORT) writeFileSync(process.env.FAULTS_REPORT, report);
   for (const row of rows) {
-    expect({ killed: row.killed, lost: row.lost, duplicated: row.duplicated, fiveHundreds: row.fiveHundreds, details: row.details }).toEqual({
-      killed: row.killed,
+    expect({ fault: row.fault, lost: row.lost, duplicated: row.duplicated, fiveHundreds: row.fiveHundreds, details: row.details }).toEqual({
+      fault: row.fault,
       lost: 0,
       duplicated: 0,
       fiveHundreds: 0,

@@ -16,6 +16,8 @@ export interface Answers {
   statuses: number[];
   /** Requests that got no answer at all (connection refused or reset) and were sent again. */
   noAnswer: number;
+  /** The longest a 503 took to come, in ms. */
+  slowest503Ms: number;
 }
 
 export interface Endpoints {
@@ -36,6 +38,7 @@ async function send(answers: Answers, deadline: number, url: string, init: () =>
   for (;;) {
     answers.inFlight++;
     let response: Response | undefined;
+    const sentAt = Date.now();
     try {
       response = await fetch(url, { ...init(), signal: AbortSignal.timeout(120_000) });
     } catch {
@@ -45,6 +48,7 @@ async function send(answers: Answers, deadline: number, url: string, init: () =>
     }
     if (response) {
       answers.statuses.push(response.status);
+      if (response.status === 503) answers.slowest503Ms = Math.max(answers.slowest503Ms, Date.now() - sentAt);
       const text = await response.text();
       let body: unknown = text;
       try {

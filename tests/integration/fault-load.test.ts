@@ -12,7 +12,7 @@ import { apiUrl } from '../support/http';
 const ROUND = `r7m45b23x1${Math.random().toString(36).replace(/[^a-z]/g, '').slice(0, 4)}`;
 
 test('the fault load accepts every request and every operation ends right, whatever digits the round name holds', async () => {
-  const answers: Answers = { inFlight: 0, statuses: [], noAnswer: 0 };
+  const answers: Answers = { inFlight: 0, statuses: [], noAnswer: 0, slowest503Ms: 0 };
   const endpoints = { api: apiUrl(), inbox: process.env.ORCHESTRA_TEST_INBOX_URL! };
   const accepted = await sendLoad(endpoints, answers, { round: ROUND, index: 7, chains: 4, comments: 3, avatars: 3, deadline: Date.now() + 120_000 });
   expect(accepted.refused).toEqual([]);

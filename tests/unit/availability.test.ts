@@ -49,6 +49,11 @@ describe('dependency availability', () => {
     }
     expect(isDatabaseConnectivityError(new Error('E11000 duplicate key'))).toBe(false);
     expect(isTemporalConnectivityError(new ServiceError('bad', { cause: grpcError(3) }))).toBe(false);
+    // A frozen database: the operation's socket deadline passes. The write may land later, and the answer says so.
+    const frozen = Object.assign(new Error('connection 4 to 127.0.0.1:27017 timed out'), { name: 'MongoNetworkTimeoutError' });
+    const late = await answer(true, '/comments', frozen);
+    expect([late.status, Number(late.retryAfter) > 0, late.body.detail]).toEqual([503, true, expect.stringContaining('may still be applied')]);
+    expect((await answer(false, '/comments')).body.detail).toContain('nothing was written');
     const spy = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     expect((await answer(true, '/workflows', new Error('a bug'))).status).toBe(500);
     spy.mockRestore();

@@ -43,6 +43,12 @@ export async function appendToList(list: CommentList, commentId: string): Promis
   await lists().updateOne({ _id: pageId(list, pageOf(seq)) }, { $push: { entries: { seq, id: commentId } } }, { upsert: true });
 }
 
+/** Files a new comment at the head of 'all' and 'pending' (twice is harmless: readers skip repeats). */
+export async function listNewComment(commentId: string): Promise<void> {
+  await appendToList('all', commentId);
+  await appendToList('pending', commentId);
+}
+
 /** The documents of a list holding `ids` in this order (oldest first): what a bulk loader writes. */
 export function listDocuments(list: CommentList, ids: string[]): ListDocument[] {
   const pages = new Map<number, Entry[]>();

@@ -10,10 +10,11 @@ import { Comment, COMMENT_STATUSES, commentWorkflowId, type CommentStatus } from
 import { User } from '../users/model';
 import { isObjectId } from '../ids';
 import { isHeaderSafe } from '../email/mail-safety';
-import { appendToList, walkList } from './lists';
+import { listNewComment, walkList } from './lists';
+import { sweepPendingCommentsSoon } from './recovery';
 import { mentionedNames } from './mentions';
 import { resolveMentions } from '../users/names';
-import { startCommentPosted } from '../starts';
+import { startCommentPosted, type Started } from '../starts';
 import type { AppContext } from '../../api/context';
 import { badRequest, HttpProblem, notFound } from '../../api/problem';
 import { readBody } from '../http-input';
@@ -66,36 +67,16 @@ export function commentRoutes(app: AppContext): Router {
     const key = ctx.get('idempotency-key');
     if (key && (key.length > 200 || !isHeaderSafe(key))) throw badRequest([{ path: 'headers.idempotency-key', message: 'must be at most 200 printable characters' }]);
     const input = await readBody(ctx, NewComment, config.api.maxBodyBytes);
-    if (!(await User.exists({ _id: input.authorId }))) {
-      throw new HttpProblem(422, 'Unprocessable Content', 'The author does not exist; nothing was written.', [{ path: 'authorId', message: 'no user with this id' }]);
-    }
-    // A name several users share mentions each of them (names are not handles), up to
-    // MENTION_MAX_RECIPIENTS people per comment in all, the author never among them.
-    const mentioned = await resolveMentions(mentionedNames(input.text), input.authorId, config.domain.mentions.maxRecipients);
-    const _id = new mongoose.Types.ObjectId();
-    const workflowId = commentWorkflowId(_id);
-    const requestKey = key ? `${input.authorId}:${key}` : randomUUID();
-    let comment: CommentRow;
-    let created = true;
+    let posted: { comment: CommentRow; created: boolean };
     try {
-      comment = (await Comment.create({ _id, author: input.authorId, text: input.text, mentions: mentioned, workflowId, requestKey })).toObject() as CommentRow;
-      await appendToList('all', String(_id));
-      await appendToList('pending', String(_id));
+      posted = await postComment(app, input, key);
     } catch (error) {
-      if ((error as { code?: number }).code !== 11000) throw error;
-      // The same Idempotency-Key again: answer with the comment it created (and make sure its workflow runs).
-      const existing = await Comment.findOne({ requestKey }).lean<CommentRow>();
-      if (!existing) throw error;
-      comment = existing;
-      created = false;
-    }
-    try {
-      await startCommentPosted(client, comment.workflowId, String(comment._id));
-    } catch (error) {
-      // Nothing will process it: take it back, so the client's retry starts clean.
-      if (created) await Comment.deleteOne({ _id: comment._id });
+      // A database that stopped answering may still apply what this request had sent: a
+      // sweep gives any comment left without its run one once the database answers (./recovery).
+      if (!(error instanceof HttpProblem)) sweepPendingCommentsSoon(client);
       throw error;
     }
+    const { comment, created } = posted;
     ctx.status = 202;
     ctx.set('Location', `/comments/${comment._id}`);
     ctx.body = { ...view(comment), existing: !created, links: { self: `/comments/${comment._id}`, workflow: `/workflows/${encodeURIComponent(comment.workflowId)}` } };
@@ -129,6 +110,44 @@ export function commentRoutes(app: AppContext): Router {
   });
 
   return router;
+}
+
+/** Stores the comment (or finds the one its Idempotency-Key made), files it in its lists, and starts its run. */
+async function postComment({ config, client }: AppContext, input: z.infer<typeof NewComment>, key: string): Promise<{ comment: CommentRow; created: boolean }> {
+  if (!(await User.exists({ _id: input.authorId }))) {
+    throw new HttpProblem(422, 'Unprocessable Content', 'The author does not exist; nothing was written.', [{ path: 'authorId', message: 'no user with this id' }]);
+  }
+  // A name several users share mentions each of them (names are not handles), up to
+  // MENTION_MAX_RECIPIENTS people per comment in all, the author never among them.
+  const mentioned = await resolveMentions(mentionedNames(input.text), input.authorId, config.domain.mentions.maxRecipients);
+  const _id = new mongoose.Types.ObjectId();
+  const workflowId = commentWorkflowId(_id);
+  const requestKey = key ? `${input.authorId}:${key}` : randomUUID();
+  let comment: CommentRow;
+  let created = true;
+  try {
+    comment = (await Comment.create({ _id, author: input.authorId, text: input.text, mentions: mentioned, workflowId, requestKey })).toObject() as CommentRow;
+    await listNewComment(String(_id));
+  } catch (error) {
+    if ((error as { code?: number }).code !== 11000) throw error;
+    // The same Idempotency-Key again: answer with the comment it created (and make sure its workflow runs).
+    const existing = await Comment.findOne({ requestKey }).lean<CommentRow>();
+    if (!existing) throw error;
+    comment = existing;
+    created = false;
+  }
+  let started: Started;
+  try {
+    started = await startCommentPosted(client, comment.workflowId, String(comment._id));
+  } catch (error) {
+    // Nothing will process it: take it back, so the client's retry starts clean.
+    if (created) await Comment.deleteOne({ _id: comment._id });
+    throw error;
+  }
+  // A repeat that found its comment without a run: the first request failed between the
+  // two, perhaps before the lists too (readers skip a repeated entry).
+  if (!created && !started.existing) await listNewComment(String(comment._id));
+  return { comment, created };
 }
 
 function view(c: CommentRow) {

@@ -46,8 +46,13 @@ export function userRoutes(app: AppContext): Router {
       ctx.set('Location', `/users/${user.id}`);
       ctx.body = view(user);
     } catch (error) {
-      if ((error as { code?: number }).code === 11000) throw conflict('a user with this email already exists');
-      throw error;
+      if ((error as { code?: number }).code !== 11000) throw error;
+      // Perhaps this very request, repeated: the first stored the user and then failed (a
+      // database that stopped answering applies the write later) before the name entry
+      // that mentions resolve through. Make sure it exists (idempotent), then say so.
+      const existing = await User.findOne({ email: input.email.toLowerCase() }, { nameKey: 1 }).lean();
+      if (existing) await addUserName(existing.nameKey, existing._id);
+      throw conflict('a user with this email already exists');
     }
   });
 
