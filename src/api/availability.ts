@@ -8,6 +8,7 @@
  */
 import { isGrpcServiceError, ServiceError } from '@temporalio/client';
 import type { Context, Next } from 'koa';
+import { GrpcStatus } from '../temporal/grpc-status';
 import { HttpProblem } from './problem';
 
 /** Seconds a client is told to wait before retrying during an outage. */
@@ -26,7 +27,6 @@ const MONGO_CONNECTIVITY_ERRORS = new Set([
   'MongoTopologyClosedError',
 ]);
 
-/** gRPC status codes: DEADLINE_EXCEEDED (4), UNAVAILABLE (14). */
 /**
  * Socket errors the driver sometimes passes on unwrapped (a write to a connection the
  * server has just closed). The API's only raw socket to a dependency is the database's:
@@ -34,7 +34,7 @@ const MONGO_CONNECTIVITY_ERRORS = new Set([
  */
 const SOCKET_ERROR_CODES = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED']);
 
-const TEMPORAL_UNREACHABLE_CODES = new Set<number>([4, 14]);
+const TEMPORAL_UNREACHABLE_CODES = new Set<number>([GrpcStatus.DEADLINE_EXCEEDED, GrpcStatus.UNAVAILABLE]);
 
 /**
  * Refused before the route ran (`upFront`), nothing was written; failed during the route (the

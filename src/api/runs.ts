@@ -2,7 +2,7 @@
  * Reading workflow runs from Temporal into the API's view: status, result or failure,
  * the canvas's live node tree, and each running task's own heartbeat progress.
  */
-import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
+import { isGrpcServiceError, WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
 import type { LoadedDataConverter, Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { describeFailure, readCanvasFailure } from '../canvas/failures';
@@ -11,9 +11,10 @@ import type { CanvasFailure, CanvasState, Json, NodeState } from '../canvas/type
 import type { Config } from '../config';
 import { ClosedRunCache } from './closed-run-cache';
 import { runLinks, type RunLinks } from '../temporal/links';
+import { GrpcStatus } from '../temporal/grpc-status';
 import { TasksKey, TenantKey, WorkflowKindKey } from '../temporal/search-attributes';
 import { withinReach, type TenantReach } from '../temporal/tenants';
-import { conflict, notFound } from './problem';
+import { badRequest, conflict, notFound } from './problem';
 import { retryLinks, type RunRef } from './retry';
 
 export const RUN_STATUSES = ['RUNNING', 'COMPLETED', 'FAILED', 'CANCELED', 'TERMINATED', 'TIMED_OUT', 'CONTINUED_AS_NEW'] as const;
@@ -199,12 +200,19 @@ export class Runs {
     // A keyword list equals a value when it contains it.
     if (filter.task) clauses.push(`${TasksKey.name} = ${quoted(filter.task)}`);
     if (filter.tenant) clauses.push(`${TenantKey.name} = ${quoted(filter.tenant)}`);
-    const response = await this.client.workflowService.listWorkflowExecutions({
-      namespace: this.config.temporal.namespace,
-      pageSize: filter.pageSize,
-      nextPageToken: filter.cursor ? Buffer.from(filter.cursor, 'base64url') : undefined,
-      query: clauses.join(' AND '),
-    });
+    const response = await this.client.workflowService
+      .listWorkflowExecutions({
+        namespace: this.config.temporal.namespace,
+        pageSize: filter.pageSize,
+        nextPageToken: filter.cursor ? Buffer.from(filter.cursor, 'base64url') : undefined,
+        query: clauses.join(' AND '),
+      })
+      .catch((error: unknown) => {
+        // The server answers a page token it cannot read with UNKNOWN (not retried, ../temporal/clients).
+        const refused = isGrpcServiceError(error) && (error.code === GrpcStatus.UNKNOWN || error.code === GrpcStatus.INVALID_ARGUMENT);
+        if (filter.cursor && refused) throw badRequest([{ path: 'query.cursor', message: 'is not a cursor this API gave; start again without one' }], 'The query is not valid.');
+        throw error;
+      });
     const runs = (response.executions ?? []).map((info) => summary(this.config, info));
     const token = response.nextPageToken;
     return { runs, nextCursor: token && token.length ? Buffer.from(token).toString('base64url') : null };

@@ -5,6 +5,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config';
 import { AesGcmCodec } from './codec';
+import { GrpcStatus } from './grpc-status';
 
 /** TLS (mTLS when a client cert is given) and an API key, from the configuration. */
 function securityOptions(config: Config): { tls?: ConnectionOptions['tls']; apiKey?: string } {
@@ -53,12 +54,26 @@ export function defaultDeadline(ms: number): GrpcInterceptor {
   return (options, nextCall) => nextCall({ ...options, deadline: options.deadline ?? Date.now() + ms }) as ReturnType<GrpcInterceptor>;
 }
 
+/**
+ * The SDK's retries, except that a list of runs is not retried on UNKNOWN: that is how the
+ * server refuses a page token it did not issue, and retrying it held the caller for a minute.
+ */
+export function sdkRetries(): GrpcInterceptor {
+  const defaults = defaultGrpcRetryOptions();
+  const retryCall = makeGrpcRetryInterceptor(defaults);
+  const retryListing = makeGrpcRetryInterceptor({
+    ...defaults,
+    retryableDecider: (attempt, status) => status.code !== GrpcStatus.UNKNOWN && defaults.retryableDecider(attempt, status),
+  });
+  return (options, nextCall) => (options.method_definition.path.endsWith('/ListWorkflowExecutions') ? retryListing : retryCall)(options, nextCall);
+}
+
 export async function connectClient(config: Config): Promise<Client> {
   const connection = await Connection.connect({
     address: config.temporal.address,
     ...securityOptions(config),
     // Outermost first: the deadline bounds the retries too.
-    interceptors: [defaultDeadline(TEMPORAL_CALL_DEADLINE_MS), makeGrpcRetryInterceptor(defaultGrpcRetryOptions())],
+    interceptors: [defaultDeadline(TEMPORAL_CALL_DEADLINE_MS), sdkRetries()],
   });
   return new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverter(config) });
 }

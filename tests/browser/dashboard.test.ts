@@ -199,7 +199,8 @@ withChromium('dashboard in headless Chromium', () => {
       connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! });
       const client = new Client({ connection });
       const keysFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'orchestra-ui-keys-')), 'keys.json');
-      writeFileSync(keysFile, JSON.stringify({ keys: [{ id: 'viewer', sha256: hashKey('view-secret'), scopes: ['read'] }, { id: 'ops', sha256: hashKey('ops-secret'), scopes: ['admin'] }] }));
+      // The viewer belongs to the tenant of the runs started above in development mode.
+      writeFileSync(keysFile, JSON.stringify({ keys: [{ id: 'viewer', sha256: hashKey('view-secret'), scopes: ['read'], tenant: 'dev' }, { id: 'ops', sha256: hashKey('ops-secret'), scopes: ['admin'] }] }));
       const base = loadConfig();
       const config: Config = { ...base, security: { ...base.security, devMode: false, apiKeysFile: keysFile, apiKeysInline: undefined } };
       keys = new ApiKeys({ file: keysFile });

@@ -19,11 +19,12 @@ import { dataConverter, payloadCodec } from '../../src/temporal/clients';
 import { createPoolWorker } from '../../src/workers/pool';
 import { pollUntil, registerTestNamespace } from '../support/temporal';
 
+// One team's three keys: they share a tenant, so each sees the runs the write key starts.
 const KEYS = [
   { id: 'reader-a', secret: 'a-secret', scopes: ['write'] },
   { id: 'reader-b', secret: 'b-secret', scopes: ['read'] },
   { id: 'reader-c', secret: 'c-secret', scopes: ['read'] },
-];
+].map((key) => ({ ...key, tenant: 'readers' }));
 
 /** Counts the run reads that reach Temporal (each is a describe plus a state query). */
 class CountingRuns extends Runs {
@@ -42,7 +43,7 @@ interface Running {
 }
 
 async function startApp(config: Config, client: Client): Promise<Running> {
-  const apiKeys = new ApiKeys({ inline: JSON.stringify({ keys: KEYS.map(({ id, secret, scopes }) => ({ id, sha256: hashKey(secret), scopes })) }) });
+  const apiKeys = new ApiKeys({ inline: JSON.stringify({ keys: KEYS.map(({ id, secret, scopes, tenant }) => ({ id, sha256: hashKey(secret), scopes, tenant })) }) });
   const runs = new CountingRuns(client, config);
   const metrics = new ApiMetrics();
   const app = createApp({ config: { ...config, security: { ...config.security, devMode: false } }, client, runs, pingDatabase: async () => undefined, apiKeys, metrics, codec: payloadCodec(config) });

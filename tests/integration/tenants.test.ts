@@ -151,13 +151,16 @@ describe('runs belong to the tenant of the key that started them', () => {
 
   test("an id another tenant holds is taken (409) and says nothing of that run; the owner's retry of its key gets its run", async () => {
     const id = uid('shared-id');
-    await started('aWrite', { canvas: { task: 'noop', args: [1] }, workflowId: id });
-    const again = await as('aWrite', 'POST', '/workflows', { canvas: { task: 'noop', args: [1] }, workflowId: id });
+    // A run that stays open: a start of a closed run's id would be a new run (201).
+    const open = { canvas: { wait: { event: 'never', timeout: '1m' } }, workflowId: id };
+    await started('aWrite', open);
+    const again = await as('aWrite', 'POST', '/workflows', open);
     expect(again.status).toBe(200);
-    const foreign = await as('bWrite', 'POST', '/workflows', { canvas: { task: 'noop', args: [1] }, workflowId: id });
+    const foreign = await as('bWrite', 'POST', '/workflows', open);
     expect(foreign.status).toBe(409);
     expect(foreign.body).not.toHaveProperty('runId');
     expect(JSON.stringify(foreign.body)).not.toMatch(/COMPLETED|RUNNING|team-a/);
+    await as('admin', 'POST', `/workflows/${id}/terminate`, { reason: 'test done' });
   });
 
   test("the application's own runs are readable by every key, and only admin acts on them", async () => {

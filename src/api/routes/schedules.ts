@@ -12,6 +12,7 @@ import { z } from 'zod';
 import type { Json } from '../../canvas/types';
 import type { Issue } from '../../canvas/validate';
 import { builtinSchedules } from '../../schedules/builtin';
+import { GrpcStatus } from '../../temporal/grpc-status';
 import { OverlapSchema, validateScheduleDefinition, validateSchedulePatch, type ScheduleDefinition } from '../../schedules/definition';
 import { CREATED_BY_API, CREATED_BY_BUILTIN, scheduleTenant } from '../../schedules/memo';
 import { validateAction } from '../../schedules/action';
@@ -223,11 +224,9 @@ export function scheduleProblem(error: unknown, id: string, writingSpec = false)
   // The SDK rethrows Temporal's "Invalid schedule spec: …" as a TypeError with the rest of the message.
   if (writingSpec && error instanceof TypeError) return invalid([{ path: 'spec', message: `Temporal refused it: ${error.message}` }]);
   const cause = error instanceof ServiceError ? error.cause : error;
-  if (isGrpcServiceError(cause) && cause.code === GRPC_INVALID_ARGUMENT) return invalid([{ path: '', message: `Temporal refused it: ${cause.details}` }]);
+  if (isGrpcServiceError(cause) && cause.code === GrpcStatus.INVALID_ARGUMENT) return invalid([{ path: '', message: `Temporal refused it: ${cause.details}` }]);
   return error;
 }
-
-const GRPC_INVALID_ARGUMENT = 3;
 
 function invalid(issues: Issue[]): HttpProblem {
   return badRequest(issues, 'Temporal refused the schedule; nothing was changed.');

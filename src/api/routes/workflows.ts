@@ -100,6 +100,10 @@ export function workflowRoutes(app: AppContext): Router {
       issues.push({ path: 'query.status', message: `must be one of ${RUN_STATUSES.join(', ')}` });
     }
     const text = (name: string) => (typeof ctx.query[name] === 'string' && ctx.query[name] !== '' ? (ctx.query[name] as string) : undefined);
+    // A control character breaks the server's visibility query (a NUL answered 503 after 20 s).
+    for (const name of ['type', 'id', 'kind', 'task', 'tenant', 'cursor']) {
+      if (/[\u0000-\u001f\u007f]/.test(text(name) ?? '')) issues.push({ path: `query.${name}`, message: 'must not contain control characters' });
+    }
     const type = text('type');
     const limit = ctx.query.limit === undefined ? 20 : Number(ctx.query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) issues.push({ path: 'query.limit', message: 'must be an integer from 1 to 1000' });
