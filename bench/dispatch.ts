@@ -22,7 +22,7 @@ import { freePorts, ManagedProcess, provision, tsEntry } from '../src/devservice
 import { DEV_SERVER_DYNAMIC_CONFIG, temporalDevServer, waitForTemporal } from '../src/devservices/stack';
 import { quietLogger } from '../src/devservices/quiet-logger';
 import { bundleWorkflows, WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../src/workers/workflow-bundle';
-import { POOLS, WORKFLOW_TASK_QUEUE } from '../src/tasks/pools';
+import { POOLS, WORKFLOW_TASK_QUEUE } from '../src/workflows/tasks/pools';
 import { closedLoop } from './load';
 import { percentile } from './stats';
 
@@ -50,7 +50,16 @@ const EXPERIMENTS: Experiment[] = [
 
 /** The chain, with every step a remote activity when the validator knows `local` (so the dispatch is what is measured). */
 function chainRequest(): { canvas: unknown } {
-  const remote = { canvas: { chain: [{ task: 'add', args: [4, 5] }, { task: 'add', args: [6] }, { task: 'mul', args: [7] }] }, defaults: { local: false } };
+  const remote = {
+    canvas: {
+      chain: [
+        { task: 'add', args: [4, 5] },
+        { task: 'add', args: [6] },
+        { task: 'mul', args: [7] },
+      ],
+    },
+    defaults: { local: false },
+  };
   if (validateCanvasRequest(remote).ok) return remote;
   return { canvas: remote.canvas };
 }
@@ -97,7 +106,12 @@ async function runExperiment(e: Experiment, bundle: string, samples: { serial: n
     const client = new Client({ connection, namespace: config.temporal.namespace });
     const request = chainRequest();
     const runChain = async () => {
-      const handle = await client.workflow.start('canvas', { taskQueue: WORKFLOW_TASK_QUEUE, workflowId: `dispatch-${randomUUID()}`, args: [request], requestEagerStart: e.eagerStart });
+      const handle = await client.workflow.start('canvas', {
+        taskQueue: WORKFLOW_TASK_QUEUE,
+        workflowId: `dispatch-${randomUUID()}`,
+        args: [request],
+        requestEagerStart: e.eagerStart,
+      });
       // A dead default pool or a stuck run fails the experiment instead of hanging it.
       const result = await Promise.race([
         handle.result(),
@@ -147,8 +161,12 @@ async function main(argv: string[]): Promise<void> {
       return (await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: quietLogger })).code;
     },
   );
-  console.log(`chain(add(4,5), add(6), mul(7)) through the raw client, ${samples.serial} serial after ${samples.warmUp} warm-up, ${samples.concurrent} at concurrency 32`);
-  console.log(`remote steps: ${'defaults' in chainRequest() ? 'yes (defaults.local false)' : 'yes (no local activities yet)'}; project dynamic config: ${PROJECT.join(' ')}`);
+  console.log(
+    `chain(add(4,5), add(6), mul(7)) through the raw client, ${samples.serial} serial after ${samples.warmUp} warm-up, ${samples.concurrent} at concurrency 32`,
+  );
+  console.log(
+    `remote steps: ${'defaults' in chainRequest() ? 'yes (defaults.local false)' : 'yes (no local activities yet)'}; project dynamic config: ${PROJECT.join(' ')}`,
+  );
   console.log('| experiment | serial p50 ms | serial p90 ms | chains/s at 32 |');
   console.log('| --- | ---: | ---: | ---: |');
   for (const e of EXPERIMENTS.filter((x) => !only || only.includes(x.name))) {

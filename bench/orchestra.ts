@@ -1,7 +1,7 @@
 /** Running canvases two ways: through the REST API, and through the raw Temporal client. */
 import type { Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
-import { WORKFLOW_TASK_QUEUE } from '../src/tasks/pools';
+import { WORKFLOW_TASK_QUEUE } from '../src/workflows/tasks/pools';
 import type { HttpClient } from './load';
 
 /** A canvas request as POST /workflows takes it (plain JSON). */

@@ -175,7 +175,10 @@ export function summarize(file: string, top = 20, window?: Window): ProfileSumma
     wallMs: windowUs / 1000,
     busyMs,
     top: ranked,
-    areas: [...areas].map(([area, selfMs]) => ({ area, selfMs, share: selfMs / busyMs })).sort((a, b) => b.selfMs - a.selfMs).slice(0, 12),
+    areas: [...areas]
+      .map(([area, selfMs]) => ({ area, selfMs, share: selfMs / busyMs }))
+      .sort((a, b) => b.selfMs - a.selfMs)
+      .slice(0, 12),
   };
 }
 
@@ -221,7 +224,10 @@ function main(argv: string[]): void {
     if (argv[i].startsWith('--')) flags.set(argv[i], argv[++i]);
     else targets.push(argv[i]);
   }
-  if (targets.length === 0) throw new Error('usage: tsx bench/profile-summary.ts <file.cpuprofile | folder>... [--top 20] [--from <ISO time>] [--to <ISO time>] [--bundle <workflow-bundle.js>]');
+  if (targets.length === 0)
+    throw new Error(
+      'usage: tsx bench/profile-summary.ts <file.cpuprofile | folder>... [--top 20] [--from <ISO time>] [--to <ISO time>] [--bundle <workflow-bundle.js>]',
+    );
   const top = Number(flags.get('--top') ?? 20);
   const from = flags.get('--from');
   const to = flags.get('--to');

@@ -23,7 +23,14 @@ export interface References {
 export async function startReferences(system: System): Promise<References> {
   const minimalQueue = `bench-minimal-${randomUUID().slice(0, 8)}`;
   const port = await freePort();
-  system.spawn('minimal-worker', 'bench/minimal-worker.ts', ['--address', system.temporalAddress, '--namespace', system.namespace, '--task-queue', minimalQueue]);
+  system.spawn('minimal-worker', 'bench/minimal-worker.ts', [
+    '--address',
+    system.temporalAddress,
+    '--namespace',
+    system.namespace,
+    '--task-queue',
+    minimalQueue,
+  ]);
   const trivial = system.spawn('trivial-koa', 'bench/trivial-server.ts', ['--port', String(port)]);
   await waitForPort(port, 60_000, trivial);
   await waitForQueuePollers(system, minimalQueue, 120_000);

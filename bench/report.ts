@@ -89,15 +89,42 @@ export class ScenarioBuilder {
 
   done(): ScenarioResult {
     const comparison = this.comparison.length ? { comparison: this.comparison } : {};
-    return { id: this.id, title: this.title, status: 'ok', notes: this.notes, shortfalls: this.shortfalls, figures: this.figures, seconds: this.elapsed(), ...comparison };
+    return {
+      id: this.id,
+      title: this.title,
+      status: 'ok',
+      notes: this.notes,
+      shortfalls: this.shortfalls,
+      figures: this.figures,
+      seconds: this.elapsed(),
+      ...comparison,
+    };
   }
 
   skipped(reason: string): ScenarioResult {
-    return { id: this.id, title: this.title, status: 'skipped', reason, notes: this.notes, shortfalls: this.shortfalls, figures: this.figures, seconds: this.elapsed() };
+    return {
+      id: this.id,
+      title: this.title,
+      status: 'skipped',
+      reason,
+      notes: this.notes,
+      shortfalls: this.shortfalls,
+      figures: this.figures,
+      seconds: this.elapsed(),
+    };
   }
 
   failed(reason: string): ScenarioResult {
-    return { id: this.id, title: this.title, status: 'failed', reason, notes: this.notes, shortfalls: this.shortfalls, figures: this.figures, seconds: this.elapsed() };
+    return {
+      id: this.id,
+      title: this.title,
+      status: 'failed',
+      reason,
+      notes: this.notes,
+      shortfalls: this.shortfalls,
+      figures: this.figures,
+      seconds: this.elapsed(),
+    };
   }
 
   private elapsed(): number {
@@ -122,9 +149,13 @@ export function toMarkdown(report: BenchReport): string {
   const lines: string[] = [];
   lines.push(`# Orchestra benchmark, ${report.startedAt} (${report.mode})`);
   lines.push('');
-  lines.push(`${fp.cpuModel}, ${fp.cores} cores; Node ${fp.node}; Temporal TypeScript SDK ${fp.sdk}; ${fp.cli}; load average ${fp.loadBefore.join(' ')} before, ${fp.loadAfter.join(' ')} after; ${report.target}; ${report.totalSeconds} s in all.`);
+  lines.push(
+    `${fp.cpuModel}, ${fp.cores} cores; Node ${fp.node}; Temporal TypeScript SDK ${fp.sdk}; ${fp.cli}; load average ${fp.loadBefore.join(' ')} before, ${fp.loadAfter.join(' ')} after; ${report.target}; ${report.totalSeconds} s in all.`,
+  );
   lines.push('');
-  lines.push('Each figure is the median over rounds, with the spread (min–max) of the rounds; a ratio is computed per round from two things measured in that round, interleaved.');
+  lines.push(
+    'Each figure is the median over rounds, with the spread (min–max) of the rounds; a ratio is computed per round from two things measured in that round, interleaved.',
+  );
   lines.push('');
   lines.push('## Headline ratios');
   lines.push('');
@@ -172,7 +203,7 @@ export function toMarkdown(report: BenchReport): string {
   }
   if (report.reductions.length) {
     lines.push('');
-    lines.push('## Reduced from the issue\'s counts to fit about five minutes');
+    lines.push("## Reduced from the issue's counts to fit about five minutes");
     lines.push('');
     for (const r of report.reductions) lines.push(`- ${r}`);
   }

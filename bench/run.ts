@@ -51,7 +51,10 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const log = (line: string) => console.log(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${line}`);
   const startedAt = new Date();
-  const stamp = startedAt.toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
+  const stamp = startedAt
+    .toISOString()
+    .replace(/:/g, '-')
+    .replace(/\.\d+Z$/, 'Z');
   let temporalBinary: string | undefined;
   try {
     temporalBinary = provision('temporal');
@@ -64,10 +67,12 @@ async function main(): Promise<void> {
 
   const profileDir = args.profile.length ? mkdtempSync(path.join(os.tmpdir(), `orchestra-bench-profiles-`)) : undefined;
   const nodeFlags = Object.fromEntries(args.profile.map((name) => [name, ['--cpu-prof', `--cpu-prof-dir=${path.join(profileDir!, name)}`]]));
-  const system: System = args.url
-    ? attachSystem(args.url, args.temporal, args.namespace)
-    : await startSystem({ temporalDb: args.temporalDb, nodeFlags, log });
-  log(args.url ? `using the running system at ${system.apiUrl} (Temporal ${system.temporalAddress})` : `system up: API ${system.apiUrl}, Temporal ${system.temporalAddress}`);
+  const system: System = args.url ? attachSystem(args.url, args.temporal, args.namespace) : await startSystem({ temporalDb: args.temporalDb, nodeFlags, log });
+  log(
+    args.url
+      ? `using the running system at ${system.apiUrl} (Temporal ${system.temporalAddress})`
+      : `system up: API ${system.apiUrl}, Temporal ${system.temporalAddress}`,
+  );
 
   let failed = false;
   const scenarios: ScenarioResult[] = [];
@@ -139,7 +144,10 @@ async function main(): Promise<void> {
     const summaryFile = path.join(RESULTS_DIR, `${stamp}-profile.md`);
     mkdirSync(RESULTS_DIR, { recursive: true });
     const window = `${new Date(measured.from).toISOString()} to ${Number.isFinite(measured.to) ? new Date(measured.to).toISOString() : 'the end'}`;
-    writeFileSync(summaryFile, `# CPU profiles, ${report.startedAt} (scenarios ${args.only.join(', ')}; samples from ${window}, after warm-up)\n\n${summaries.join('\n')}`);
+    writeFileSync(
+      summaryFile,
+      `# CPU profiles, ${report.startedAt} (scenarios ${args.only.join(', ')}; samples from ${window}, after warm-up)\n\n${summaries.join('\n')}`,
+    );
     console.log(`\n${summaries.join('\n')}\nprofiles in ${profileDir}; summary in ${path.relative(process.cwd(), summaryFile)}`);
   }
   if (failed) console.log(`logs kept in ${system.dataDir}`);

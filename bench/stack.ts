@@ -11,7 +11,7 @@ import path from 'node:path';
 import { loadConfig, type Config } from '../src/config';
 import { freePorts, ManagedProcess, provision, tsEntry, waitForPort } from '../src/devservices/processes';
 import { appEnv, ferretDb, smtpSink, temporalDevServer, waitForPollers, waitForTemporal, type StackLayout } from '../src/devservices/stack';
-import { POOL_NAMES } from '../src/tasks/pools';
+import { POOL_NAMES } from '../src/workflows/tasks/pools';
 import { quietLogger } from '../src/devservices/quiet-logger';
 
 export interface System {
@@ -103,9 +103,7 @@ export async function startSystem(options: StartOptions): Promise<System> {
 
   try {
     options.log(`starting the system in ${dataDir}${shm ? ` (the dev server's SQLite file on tmpfs, ${shm})` : ''}`);
-    const bundling = bundleWorkflows(quietLogger).then(({ code }) =>
-      writeFileSync(config.workflowBundlePath!, code),
-    );
+    const bundling = bundleWorkflows(quietLogger).then(({ code }) => writeFileSync(config.workflowBundlePath!, code));
     add(temporalDevServer(provision('temporal'), config, layout));
     const db = add(ferretDb(provision('ferretdb'), ferretdbPort, layout));
     const sink = add(smtpSink(config, layout));

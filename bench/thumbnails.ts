@@ -24,7 +24,7 @@ import { freePort, ManagedProcess, provision, waitForPort } from '../src/devserv
 import { devServerDynamicConfigArgs, ferretDb, waitForPollers, workerPool, type StackLayout } from '../src/devservices/stack';
 import { putFile } from '../src/app/avatars/store';
 import { originalFileId } from '../src/app/ids';
-import { POOLS, WORKFLOW_TASK_QUEUE } from '../src/tasks/pools';
+import { POOLS, WORKFLOW_TASK_QUEUE } from '../src/workflows/tasks/pools';
 import { WorkflowKindKey, TasksKey } from '../src/temporal/search-attributes';
 
 function arg(name: string, fallback: number): number {
@@ -34,20 +34,27 @@ function arg(name: string, fallback: number): number {
 
 /** A photo-like JPEG (smooth gradients plus noise, so it neither compresses to nothing nor is pure noise). */
 async function photo(width: number, height: number, seed: number): Promise<Buffer> {
-  const noise = await sharp({ create: { width, height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).png().toBuffer();
+  const noise = await sharp({ create: { width, height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } })
+    .png()
+    .toBuffer();
   const gradient = Buffer.from(
     `<svg width="${width}" height="${height}"><defs><linearGradient id="g" x2="1" y2="1"><stop offset="0" stop-color="hsl(${seed * 37},80%,50%)"/><stop offset="1" stop-color="hsl(${seed * 37 + 120},80%,40%)"/></linearGradient></defs><rect width="100%" height="100%" fill="url(#g)"/></svg>`,
   );
-  return sharp(gradient).composite([{ input: noise, blend: 'soft-light' }]).jpeg({ quality: 85 }).toBuffer();
+  return sharp(gradient)
+    .composite([{ input: noise, blend: 'soft-light' }])
+    .jpeg({ quality: 85 })
+    .toBuffer();
 }
 
 /** Runs `jobs` with at most `lanes` at once; answers the wall time in ms. */
 async function timed(count: number, lanes: number, job: (i: number) => Promise<unknown>): Promise<number> {
   let next = 0;
   const started = performance.now();
-  await Promise.all(Array.from({ length: lanes }, async () => {
-    while (next < count) await job(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: lanes }, async () => {
+      while (next < count) await job(next++);
+    }),
+  );
   return performance.now() - started;
 }
 
@@ -57,7 +64,12 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'orchestra-thumbs-'));
   const layout: StackLayout = { dataDir, logDir: path.join(dataDir, 'logs'), echo: false };
   const env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: provision('temporal') }, searchAttributes: [WorkflowKindKey, TasksKey], ui: false, extraArgs: ['--log-level', 'error', ...devServerDynamicConfigArgs()] },
+    server: {
+      executable: { type: 'existing-path', path: provision('temporal') },
+      searchAttributes: [WorkflowKindKey, TasksKey],
+      ui: false,
+      extraArgs: ['--log-level', 'error', ...devServerDynamicConfigArgs()],
+    },
   });
   const ferretPort = await freePort();
   Object.assign(process.env, {
@@ -92,7 +104,9 @@ async function main(): Promise<void> {
       originals.push({ userId, originalId, bytes });
     }
     const kib = Math.round(originals.reduce((s, o) => s + o.bytes.length, 0) / originals.length / 1024);
-    console.log(`${images} images of ${width}×${height} (${megapixels} MP JPEG, ~${kib} KiB; ${distinct} distinct, reused), sizes ${sizes.join('/')}, ${lanes} at a time, ${os.cpus().length} cores`);
+    console.log(
+      `${images} images of ${width}×${height} (${megapixels} MP JPEG, ~${kib} KiB; ${distinct} distinct, reused), sizes ${sizes.join('/')}, ${lanes} at a time, ${os.cpus().length} cores`,
+    );
 
     // The same work the activity does, without Temporal or GridFS (sharp's cache is off in both).
     const { avatarActivities, render } = await import('../src/app/avatars/activities');
@@ -134,16 +148,24 @@ async function main(): Promise<void> {
       totals.direct += directMs;
       totals.pool += poolMs;
       ratios.push(rate(perRound, poolMs) / rate(perRound, directMs));
-      console.log(`round ${r + 1}: direct ${rate(perRound, directMs).toFixed(2)}, activity code in-process ${rate(perRound, inProcessMs).toFixed(2)}, pool ${rate(perRound, poolMs).toFixed(2)} images/s`);
+      console.log(
+        `round ${r + 1}: direct ${rate(perRound, directMs).toFixed(2)}, activity code in-process ${rate(perRound, inProcessMs).toFixed(2)}, pool ${rate(perRound, poolMs).toFixed(2)} images/s`,
+      );
     }
     console.log(`where a pool run's time goes (means over the last round's runs): ${await breakdown(client, runIds.slice(-perRound))}`);
     await client.connection.close();
     const total = perRound * rounds;
-    console.log(`sharp directly, in this process: ${rate(total, totals.direct).toFixed(2)} images/s (${(rate(total, totals.direct) * sizes.length).toFixed(1)} thumbnails/s)`);
+    console.log(
+      `sharp directly, in this process: ${rate(total, totals.direct).toFixed(2)} images/s (${(rate(total, totals.direct) * sizes.length).toFixed(1)} thumbnails/s)`,
+    );
     console.log(`activity code in this process:   ${rate(total, totals.inProcess).toFixed(2)} images/s (GridFS on FerretDB + sharp, no Temporal)`);
-    console.log(`through the media pool:           ${rate(total, totals.pool).toFixed(2)} images/s (${(rate(total, totals.pool) * sizes.length).toFixed(1)} thumbnails/s)`);
-    console.log(`pool / direct: ${(rate(total, totals.pool) / rate(total, totals.direct)).toFixed(2)} (per round: ${ratios.map((x) => x.toFixed(2)).join(', ')}); ` +
-      `activity code / direct: ${(rate(total, totals.inProcess) / rate(total, totals.direct)).toFixed(2)}; pool / activity code: ${(rate(total, totals.pool) / rate(total, totals.inProcess)).toFixed(2)}`);
+    console.log(
+      `through the media pool:           ${rate(total, totals.pool).toFixed(2)} images/s (${(rate(total, totals.pool) * sizes.length).toFixed(1)} thumbnails/s)`,
+    );
+    console.log(
+      `pool / direct: ${(rate(total, totals.pool) / rate(total, totals.direct)).toFixed(2)} (per round: ${ratios.map((x) => x.toFixed(2)).join(', ')}); ` +
+        `activity code / direct: ${(rate(total, totals.inProcess) / rate(total, totals.direct)).toFixed(2)}; pool / activity code: ${(rate(total, totals.pool) / rate(total, totals.inProcess)).toFixed(2)}`,
+    );
   } finally {
     await disconnectDatabase().catch(() => undefined);
     for (const p of processes.reverse()) await p.stop(10_000);

@@ -11,6 +11,9 @@ export async function warmUp(ctx: BenchContext): Promise<void> {
   await runL2(ctx.refs, 500);
   await closedLoop({ concurrency: 8, count: canvases }, async () => void (await rawRun(ctx.client, noop)));
   await closedLoop({ concurrency: 8, count: canvases }, async () => void (await ctx.api.run(noop)));
-  await closedLoop({ concurrency: 8, count: canvases / 2 }, async () => void (await ctx.api.run({ canvas: { chain: [{ task: 'noop' }, { task: 'noop' }, { task: 'noop' }] } })));
+  await closedLoop(
+    { concurrency: 8, count: canvases / 2 },
+    async () => void (await ctx.api.run({ canvas: { chain: [{ task: 'noop' }, { task: 'noop' }, { task: 'noop' }] } })),
+  );
   await ctx.api.run({ canvas: { group: Array.from({ length: 100 }, () => ({ task: 'noop' })) } });
 }

@@ -4,8 +4,8 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { DEFAULT_AVATAR_SIZES } from './app/task-inputs';
-import { RATE_LIMITED_TASKS } from './tasks/catalog';
+import { DEFAULT_AVATAR_SIZES } from './tasks/inputs';
+import { RATE_LIMITED_TASKS } from './workflows/tasks/catalog';
 
 function str(name: string, fallback: string): string {
   const value = process.env[name];
@@ -70,7 +70,8 @@ function taskRateLimits(name: string): Record<string, number> {
     if (!(task in limits)) {
       throw new Error(`${name}: ${task} declares no maxPerSecond in the task catalog; rate-limited tasks are ${Object.keys(limits).join(', ')}`);
     }
-    if (typeof value !== 'number' || !(value > 0) || value > 100_000) throw new Error(`${name}: ${task} must be a number of activities per second above 0, got ${JSON.stringify(value)}`);
+    if (typeof value !== 'number' || !(value > 0) || value > 100_000)
+      throw new Error(`${name}: ${task} must be a number of activities per second above 0, got ${JSON.stringify(value)}`);
     limits[task] = value;
   }
   return limits;
@@ -104,7 +105,10 @@ function flag(name: string): boolean | undefined {
 
 /** "a, b,c": trimmed, non-empty entries. */
 function list(name: string): string[] {
-  return (process.env[name] ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  return (process.env[name] ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
 }
 
 /**
@@ -122,7 +126,8 @@ function proxyHops(name: string): number {
     }
     return raw === 'true' ? 1 : 0;
   }
-  if (!/^\d{1,2}$/.test(raw)) throw new Error(`${name} must be the number of trusted proxies in front of the API (an integer from 0 to 99), got ${JSON.stringify(raw)}`);
+  if (!/^\d{1,2}$/.test(raw))
+    throw new Error(`${name} must be the number of trusted proxies in front of the API (an integer from 0 to 99), got ${JSON.stringify(raw)}`);
   return Number(raw);
 }
 
@@ -170,7 +175,7 @@ export interface Config {
     firstKeyFile: string | undefined;
     apiKeysInline: string | undefined;
     publicMetrics: boolean;
-    /** Host names development mode answers besides loopback ones (src/api/host-check.ts). */
+    /** Host names development mode answers besides loopback ones (src/http/host-check.ts). */
     allowedHosts: string[];
     /** Reverse proxies in front of the API whose X-Forwarded-For entries are trusted (0: none). */
     trustProxyHops: number;

@@ -32,7 +32,10 @@ export function celeryAvailability(): Availability {
   const redisServer = which('redis-server');
   const missing = [python3 ? undefined : 'python3', redisServer ? undefined : 'redis-server'].filter(Boolean);
   if (python3 && redisServer) return { ok: true, python3, redisServer };
-  return { ok: false, reason: `${missing.join(' and ')} not on PATH (Debian: apt-get install -y ${missing.map((m) => (m === 'python3' ? 'python3 python3-venv' : 'redis-server')).join(' ')})` };
+  return {
+    ok: false,
+    reason: `${missing.join(' and ')} not on PATH (Debian: apt-get install -y ${missing.map((m) => (m === 'python3' ? 'python3 python3-venv' : 'redis-server')).join(' ')})`,
+  };
 }
 
 /** The exact Celery version requirements.txt pins (the venv's folder is named after it). */
@@ -150,7 +153,23 @@ export async function startCelery(options: { python3: string; redisServer: strin
     await waitForPort(port, 20_000);
     const worker = guarded(
       python3,
-      [venvPython, '-m', 'celery', '-A', 'tasks', 'worker', '--pool', 'prefork', '--concurrency', '2', '--loglevel', 'WARNING', '--without-gossip', '--without-mingle', '--without-heartbeat'],
+      [
+        venvPython,
+        '-m',
+        'celery',
+        '-A',
+        'tasks',
+        'worker',
+        '--pool',
+        'prefork',
+        '--concurrency',
+        '2',
+        '--loglevel',
+        'WARNING',
+        '--without-gossip',
+        '--without-mingle',
+        '--without-heartbeat',
+      ],
       path.join(dir, 'celery-worker.log'),
       env,
       HERE,
@@ -158,16 +177,27 @@ export async function startCelery(options: { python3: string; redisServer: strin
     started.push(worker);
     const run = async <T>(workload: string, args: Array<string | number> = []): Promise<T> => {
       const stdout = await new Promise<string>((resolve, reject) =>
-        execFile(venvPython, [path.join(HERE, 'driver.py'), workload, ...args.map(String)], { cwd: HERE, env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 }, (error, out, err) =>
-          error ? reject(new Error(`celery driver ${workload}: ${(err || error.message).trim().split('\n').slice(-3).join(' | ')}`)) : resolve(out),
+        execFile(
+          venvPython,
+          [path.join(HERE, 'driver.py'), workload, ...args.map(String)],
+          { cwd: HERE, env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 },
+          (error, out, err) =>
+            error ? reject(new Error(`celery driver ${workload}: ${(err || error.message).trim().split('\n').slice(-3).join(' | ')}`)) : resolve(out),
         ),
       );
       return JSON.parse(stdout.trim().split('\n').pop() ?? 'null') as T;
     };
     await run('ping', ['--timeout', 60]);
-    const versions = execFileSync(venvPython, ['-c', 'import celery, kombu, redis, billiard; print(f"Celery {celery.__version__}, kombu {kombu.__version__}, redis-py {redis.__version__}, billiard {billiard.__version__}")'], {
-      encoding: 'utf8',
-    }).trim();
+    const versions = execFileSync(
+      venvPython,
+      [
+        '-c',
+        'import celery, kombu, redis, billiard; print(f"Celery {celery.__version__}, kombu {kombu.__version__}, redis-py {redis.__version__}, billiard {billiard.__version__}")',
+      ],
+      {
+        encoding: 'utf8',
+      },
+    ).trim();
     const serverVersion = execFileSync(redisServer, ['--version'], { encoding: 'utf8' }).match(/v=(\S+)/)?.[1] ?? '?';
     log(`Celery up: ${versions}, Redis ${serverVersion} on ${port} (no persistence, ${dir}), prefork concurrency 2, acks_late`);
     return {

@@ -37,7 +37,10 @@ function record(into: Stats, r: LoadResult, what: string): void {
 export async function apiLatency(ctx: BenchContext): Promise<ScenarioResult> {
   const { rounds, seconds } = ctx.plan.f;
   const roundMs = (seconds * 1000) / rounds;
-  const out = new ScenarioBuilder('f', `API start latency: POST /workflows (start only) at concurrency 32, ${rounds} × ${roundMs / 1000} s, vs L2 and vs raw client starts`);
+  const out = new ScenarioBuilder(
+    'f',
+    `API start latency: POST /workflows (start only) at concurrency 32, ${rounds} × ${roundMs / 1000} s, vs L2 and vs raw client starts`,
+  );
   const l2 = stats();
   const api = stats();
   const raw = stats();
@@ -55,14 +58,22 @@ export async function apiLatency(ctx: BenchContext): Promise<ScenarioResult> {
         {
           name: 'POST /workflows',
           run: async () => {
-            record(api, await closedLoop({ concurrency: 32, durationMs: roundMs }, async () => void started.push(await ctx.api.start(DELAYED_NOOP))), 'POST /workflows');
+            record(
+              api,
+              await closedLoop({ concurrency: 32, durationMs: roundMs }, async () => void started.push(await ctx.api.start(DELAYED_NOOP))),
+              'POST /workflows',
+            );
             await settle();
           },
         },
         {
           name: 'raw client start',
           run: async () => {
-            record(raw, await closedLoop({ concurrency: 32, durationMs: roundMs }, async () => void started.push(await rawStart(ctx.client, DELAYED_NOOP))), 'raw start');
+            record(
+              raw,
+              await closedLoop({ concurrency: 32, durationMs: roundMs }, async () => void started.push(await rawStart(ctx.client, DELAYED_NOOP))),
+              'raw start',
+            );
             await settle();
           },
         },
@@ -93,7 +104,10 @@ export async function apiLatency(ctx: BenchContext): Promise<ScenarioResult> {
   );
   if (!ctx.system.owned) {
     // Not our system: do not leave thousands of sleeping runs in it.
-    await closedLoop({ concurrency: 32, count: started.length }, async (i) => void (await ctx.client.workflow.getHandle(started[i]).terminate('orchestra benchmark cleanup')));
+    await closedLoop(
+      { concurrency: 32, count: started.length },
+      async (i) => void (await ctx.client.workflow.getHandle(started[i]).terminate('orchestra benchmark cleanup')),
+    );
     out.note('the started runs were terminated afterwards (--url).');
   }
   return out.done();

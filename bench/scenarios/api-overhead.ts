@@ -23,13 +23,18 @@ export async function apiOverhead(ctx: BenchContext): Promise<ScenarioResult> {
   const parallelRuns = { raw: 0, api: 0 };
   /** CPU ms per run at concurrency 32, by process, per round: what the API's way costs each process. */
   const cpu: Record<'raw' | 'api', Record<string, Series>> = { raw: {}, api: {} };
-  const watched = Object.fromEntries(Object.entries(ctx.system.pids()).filter(([name]) => ['temporal', 'worker-orchestrator', 'worker-default', 'api'].includes(name)));
+  const watched = Object.fromEntries(
+    Object.entries(ctx.system.pids()).filter(([name]) => ['temporal', 'worker-orchestrator', 'worker-default', 'api'].includes(name)),
+  );
   const check = (what: string, r: LoadResult): LoadResult => {
     if (r.errors) throw new Error(`${what}: ${r.errors} errors, e.g. ${r.errorSamples[0]}`);
     return r;
   };
   const serially = async (variant: 'raw' | 'api', run: () => Promise<unknown>, p50: Series, p99: Series) => {
-    const r = check(`${variant} serial`, await closedLoop({ concurrency: 1, count: serialPerRound, durationMs: capMs(serialCapS) }, async () => void (await run())));
+    const r = check(
+      `${variant} serial`,
+      await closedLoop({ concurrency: 1, count: serialPerRound, durationMs: capMs(serialCapS) }, async () => void (await run())),
+    );
     p50.push(percentile(r.latenciesMs, 50));
     p99.push(percentile(r.latenciesMs, 99));
     samples[variant].push(...r.latenciesMs);
@@ -37,7 +42,8 @@ export async function apiOverhead(ctx: BenchContext): Promise<ScenarioResult> {
   const at32 = async (variant: 'raw' | 'api', run: () => Promise<unknown>, rate: Series) => {
     const before = cpuSnapshot(watched);
     const r = check(`${variant} at 32`, await closedLoop({ concurrency: 32, count: parallelPerRound }, async () => void (await run())));
-    for (const [name, ms] of Object.entries(cpuDelta(before, cpuSnapshot(watched)))) if (ms !== undefined) (cpu[variant][name] ??= new Series()).push(ms / r.completed);
+    for (const [name, ms] of Object.entries(cpuDelta(before, cpuSnapshot(watched))))
+      if (ms !== undefined) (cpu[variant][name] ??= new Series()).push(ms / r.completed);
     rate.push(r.perSecond);
     parallelRuns[variant] += r.completed;
   };

@@ -9,7 +9,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { loadConfig, poolConcurrency } from '../../src/config';
-import { POOLS } from '../../src/tasks/pools';
+import { POOLS } from '../../src/workflows/tasks/pools';
 import type { BenchContext } from '../context';
 import { closedLoop } from '../load';
 import { ScenarioBuilder, type ScenarioResult } from '../report';
@@ -20,9 +20,12 @@ const FULL = { comments: 100_000, users: 10_000, avatars: 1_000 };
 const SAMPLES = 100;
 
 export async function appScale(ctx: BenchContext): Promise<ScenarioResult> {
-  const out = new ScenarioBuilder('i', 'the application at scale: reads at 1% and 100% of 100,000 comments, 10,000 users, 1,000 avatars; comment workflow at concurrency 32; one-pass thumbnails');
+  const out = new ScenarioBuilder(
+    'i',
+    'the application at scale: reads at 1% and 100% of 100,000 comments, 10,000 users, 1,000 avatars; comment workflow at concurrency 32; one-pass thumbnails',
+  );
   const mongodbUri = process.env.MONGODB_URI;
-  if (!mongodbUri) return out.skipped('the loader writes to the database: set MONGODB_URI to the running system\'s database');
+  if (!mongodbUri) return out.skipped("the loader writes to the database: set MONGODB_URI to the running system's database");
   const mongoose = (await import('mongoose')).default;
   const { connectDatabase, disconnectDatabase } = await import('../../src/db/mongo');
   const { Comment, User, initModels } = await import('../../src/app/models');
@@ -41,7 +44,9 @@ export async function appScale(ctx: BenchContext): Promise<ScenarioResult> {
     const commentIds: string[] = [];
     const published: string[] = [];
     const avatarUsers: string[] = [];
-    const thumbBytes = await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 10, g: 120, b: 200 } } }).webp().toBuffer();
+    const thumbBytes = await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 10, g: 120, b: 200 } } })
+      .webp()
+      .toBuffer();
 
     /** Loads up to the given counts (continuing from what is loaded). */
     const loadTo = async (target: typeof FULL) => {
@@ -50,13 +55,21 @@ export async function appScale(ctx: BenchContext): Promise<ScenarioResult> {
       for (let i = userIds.length; i < target.users; i++) {
         const _id = new mongoose.Types.ObjectId();
         userIds.push(_id);
-        newUsers.push({ _id, name: `load${tag}${i % 5000}`, nameKey: `load${tag}${i % 5000}`, email: `load${tag}${i}@bench.test`, createdAt: new Date(), updatedAt: new Date() });
+        newUsers.push({
+          _id,
+          name: `load${tag}${i % 5000}`,
+          nameKey: `load${tag}${i % 5000}`,
+          email: `load${tag}${i}@bench.test`,
+          createdAt: new Date(),
+          updatedAt: new Date(),
+        });
       }
       for (let i = 0; i < newUsers.length; i += 1000) await User.collection.insertMany(newUsers.slice(i, i + 1000));
       // Two users share each name (i and i + 5000): what a mention of a common name finds.
       const names = new Map<string, InstanceType<typeof mongoose.Types.ObjectId>[]>();
       userIds.forEach((id, i) => names.set(`load${tag}${i % 5000}`, [...(names.get(`load${tag}${i % 5000}`) ?? []), id]));
-      for (const u of newUsers) await db.collection(USER_NAMES_COLLECTION).replaceOne({ _id: u.nameKey as never }, { users: names.get(u.nameKey) }, { upsert: true });
+      for (const u of newUsers)
+        await db.collection(USER_NAMES_COLLECTION).replaceOne({ _id: u.nameKey as never }, { users: names.get(u.nameKey) }, { upsert: true });
       const newComments = [];
       for (let i = commentIds.length; i < target.comments; i++) {
         const _id = new mongoose.Types.ObjectId();
@@ -64,7 +77,18 @@ export async function appScale(ctx: BenchContext): Promise<ScenarioResult> {
         commentIds.push(String(_id));
         if (status === 'published') published.push(String(_id));
         const at = new Date();
-        newComments.push({ _id, author: userIds[i % userIds.length], text: `loaded comment ${i} about the roadmap`, mentions: [], status, workflowId: `loaded-${_id}`, requestKey: `load:${tag}:${i}`, publishedAt: at, createdAt: at, updatedAt: at });
+        newComments.push({
+          _id,
+          author: userIds[i % userIds.length],
+          text: `loaded comment ${i} about the roadmap`,
+          mentions: [],
+          status,
+          workflowId: `loaded-${_id}`,
+          requestKey: `load:${tag}:${i}`,
+          publishedAt: at,
+          createdAt: at,
+          updatedAt: at,
+        });
       }
       for (let i = 0; i < newComments.length; i += 1000) await Comment.collection.insertMany(newComments.slice(i, i + 1000));
       const lists = [...listDocuments('all', commentIds), ...listDocuments('published', published)];
@@ -113,7 +137,9 @@ export async function appScale(ctx: BenchContext): Promise<ScenarioResult> {
     const atSmall = await reads();
     const loadFull = await loadTo(FULL);
     const atFull = await reads();
-    out.note(`loader: 1% in ${loadSmall.toFixed(0)} s, the other 99% in ${loadFull.toFixed(0)} s (straight into the database); ${SAMPLES} sequential samples per read.`);
+    out.note(
+      `loader: 1% in ${loadSmall.toFixed(0)} s, the other 99% in ${loadFull.toFixed(0)} s (straight into the database); ${SAMPLES} sequential samples per read.`,
+    );
     for (const [name, p50] of Object.entries(atFull)) {
       const base = atSmall[name as keyof typeof atSmall];
       out.add(`${name}: p50 at 100% ÷ p50 at 1% (goal ≤ 1.5)`, '×', [p50 / base], true);
@@ -149,22 +175,31 @@ export async function appScale(ctx: BenchContext): Promise<ScenarioResult> {
     const flowCpuText = flowCpu.describe(0.5, 0);
     if (flowCpuText) out.note(`comment workflow: CPU per comment by process: ${flowCpuText}.`);
     if (unavailable > 0) out.note(`comment workflow: ${unavailable} POST /comments answered 503 (database busy) and were retried after Retry-After.`);
-    if (ctx.shared.l1WorkflowsPerSecond) out.add('comment workflow ÷ L1 minimal workflows/s (goal ≥ 0.5)', '×', [flow.perSecond / ctx.shared.l1WorkflowsPerSecond], true);
+    if (ctx.shared.l1WorkflowsPerSecond)
+      out.add('comment workflow ÷ L1 minimal workflows/s (goal ≥ 0.5)', '×', [flow.perSecond / ctx.shared.l1WorkflowsPerSecond], true);
 
     // One pass per image: media.thumbnails through the pool against sharp direct.
     const { sizes, maxInputPixels } = loadConfig().domain.avatar;
     const lanes = poolConcurrency('media', POOLS.media.concurrency);
     const originals: Array<{ userId: string; originalId: string; bytes: Buffer }> = [];
     for (let i = 0; i < 6; i++) {
-      const noise = await sharp({ create: { width: 48, height: 36, channels: 3, background: { r: 90, g: 140, b: 200 }, noise: { type: 'gaussian', mean: 128, sigma: 80 } } }).png().toBuffer();
-      const bytes = await sharp(noise).resize(1200 + i * 50, 1000, { kernel: 'cubic', fit: 'fill' }).jpeg({ quality: 90 }).toBuffer();
+      const noise = await sharp({
+        create: { width: 48, height: 36, channels: 3, background: { r: 90, g: 140, b: 200 }, noise: { type: 'gaussian', mean: 128, sigma: 80 } },
+      })
+        .png()
+        .toBuffer();
+      const bytes = await sharp(noise)
+        .resize(1200 + i * 50, 1000, { kernel: 'cubic', fit: 'fill' })
+        .jpeg({ quality: 90 })
+        .toBuffer();
       const userId = randomBytes(12).toString('hex');
       const originalId = originalFileId(userId, createHash('sha256').update(bytes).digest('hex'));
       await putFile(originalId, `${originalId}.jpg`, bytes, { userId, contentType: 'image/jpeg' });
       originals.push({ userId, originalId, bytes });
     }
     const images = 24;
-    const viaPool = (o: (typeof originals)[number]) => ctx.api.run({ canvas: { task: 'media.thumbnails', args: [{ userId: o.userId, originalId: o.originalId, sizes }] } });
+    const viaPool = (o: (typeof originals)[number]) =>
+      ctx.api.run({ canvas: { task: 'media.thumbnails', args: [{ userId: o.userId, originalId: o.originalId, sizes }] } });
     await viaPool(originals[0]);
     // Interleaved rounds (pool, direct, then direct, pool), CPU by process for the pool's.
     const rates = { pooled: [] as number[], direct: [] as number[] };

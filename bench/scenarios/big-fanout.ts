@@ -14,7 +14,8 @@ export async function bigFanOut(ctx: BenchContext): Promise<ScenarioResult> {
   const items = sized(asked, budgetS, ctx.shared.fanOutActivitiesPerSecond);
   const out = new ScenarioBuilder('g', `big fan-out: a map of ${items.toLocaleString('en-US')} no-op items through the API`);
   out.ran('map items', items, asked);
-  if (items < asked) out.note(`sized to about ${budgetS} s at the fan-out rate (c) measured, ${ctx.shared.fanOutActivitiesPerSecond?.toFixed(0)} activities/s.`);
+  if (items < asked)
+    out.note(`sized to about ${budgetS} s at the fan-out rate (c) measured, ${ctx.shared.fanOutActivitiesPerSecond?.toFixed(0)} activities/s.`);
   const workers = Object.entries(ctx.system.pids()).filter(([name]) => name.startsWith('worker-'));
   const wholeRunPeak = Object.fromEntries(workers.map(([name, pid]) => [name, peakRssMiB(pid)]));
   const reset = workers.every(([, pid]) => resetPeakRss(pid));
@@ -23,7 +24,8 @@ export async function bigFanOut(ctx: BenchContext): Promise<ScenarioResult> {
   const workflowId = await ctx.api.start({ canvas: { map: { task: 'noop', items: Array.from({ length: items }, (_, i) => i) } } });
   const result = await ctx.api.result(workflowId, 300);
   const totalMs = performance.now() - started;
-  if (!Array.isArray(result) || result.length !== items) throw new Error(`the map returned ${Array.isArray(result) ? result.length : typeof result} results, not ${items}`);
+  if (!Array.isArray(result) || result.length !== items)
+    throw new Error(`the map returned ${Array.isArray(result) ? result.length : typeof result} results, not ${items}`);
 
   out.add('total time', 's', [totalMs / 1000]);
   out.add('activities/s', 'activities/s', [items / (totalMs / 1000)]);

@@ -19,7 +19,15 @@ import { ScenarioBuilder, type ScenarioResult } from '../report';
 import { interleave, Series } from '../rounds';
 import { median, ratios, spread } from '../stats';
 
-const CHAIN: CanvasRequestJson = { canvas: { chain: [{ task: 'add', args: [4, 5] }, { task: 'add', args: [6] }, { task: 'mul', args: [7] }] } };
+const CHAIN: CanvasRequestJson = {
+  canvas: {
+    chain: [
+      { task: 'add', args: [4, 5] },
+      { task: 'add', args: [6] },
+      { task: 'mul', args: [7] },
+    ],
+  },
+};
 const CHAIN_RESULT = 105;
 const CONCURRENCY = 32;
 
@@ -58,7 +66,12 @@ export function chunksShape(items: number, size: number): Shape {
       label: '',
       request: chunks,
       check: (result) => {
-        if (!Array.isArray(result) || result.length !== Math.ceil(items / size) || !result.every(Array.isArray) || (result as unknown[][]).flat().some((v, i) => v !== i)) {
+        if (
+          !Array.isArray(result) ||
+          result.length !== Math.ceil(items / size) ||
+          !result.every(Array.isArray) ||
+          (result as unknown[][]).flat().some((v, i) => v !== i)
+        ) {
           throw new Error(`expected ${Math.ceil(items / size)} lists of results in order`);
         }
       },
@@ -69,7 +82,11 @@ export function chunksShape(items: number, size: number): Shape {
   };
   const batched = { canvas: { map: { task: 'noop', items: values, batchSize: size } } };
   if (accepts(batched)) return { label: `map with batchSize ${size} (no \`chunks\` yet)`, request: batched, check: flat };
-  return { label: 'map, one activity per item (not available yet: `chunks`, `batchSize`)', request: { canvas: { map: { task: 'noop', items: values } } }, check: flat };
+  return {
+    label: 'map, one activity per item (not available yet: `chunks`, `batchSize`)',
+    request: { canvas: { map: { task: 'noop', items: values } } },
+    check: flat,
+  };
 }
 
 export async function celery(ctx: BenchContext): Promise<ScenarioResult> {
@@ -94,7 +111,9 @@ async function compare(ctx: BenchContext, celery: CelerySide, out: ScenarioBuild
   const p = ctx.plan.h;
   const group = groupShape(p.group);
   const chunked = chunksShape(p.chunkItems, p.chunkSize);
-  out.note(`Celery: ${celery.versions}; worker: prefork, concurrency 2, acks_late, prefetch multiplier 4 (Celery's default); without gossip, mingle and heartbeat.`);
+  out.note(
+    `Celery: ${celery.versions}; worker: prefork, concurrency 2, acks_late, prefetch multiplier 4 (Celery's default); without gossip, mingle and heartbeat.`,
+  );
   const s = {
     serial: { o: new Series(), c: new Series() },
     chains: { o: new Series(), c: new Series() },
@@ -123,7 +142,14 @@ async function compare(ctx: BenchContext, celery: CelerySide, out: ScenarioBuild
       {
         name: 'Celery chain of 3, serial',
         run: async () => {
-          const r = await celery.run<{ latenciesMs: number[] }>('chain-serial', ['--warmup', 3, '--count', p.serial, '--cap-seconds', Number.isFinite(p.serialCapS) ? p.serialCapS : 1e9]);
+          const r = await celery.run<{ latenciesMs: number[] }>('chain-serial', [
+            '--warmup',
+            3,
+            '--count',
+            p.serial,
+            '--cap-seconds',
+            Number.isFinite(p.serialCapS) ? p.serialCapS : 1e9,
+          ]);
           s.serial.c.push(median(r.latenciesMs));
         },
       },
@@ -179,7 +205,8 @@ async function compare(ctx: BenchContext, celery: CelerySide, out: ScenarioBuild
       },
       {
         name: `Celery ${p.chunkItems} items in chunks of ${p.chunkSize}`,
-        run: async () => void s.chunks.c.push((await celery.run<{ itemsPerSecond: number }>('chunks', ['--items', p.chunkItems, '--size', p.chunkSize])).itemsPerSecond),
+        run: async () =>
+          void s.chunks.c.push((await celery.run<{ itemsPerSecond: number }>('chunks', ['--items', p.chunkItems, '--size', p.chunkSize])).itemsPerSecond),
       },
       {
         name: `Orchestra ${p.chunkItems} items, ${chunked.label || `chunks of ${p.chunkSize}`}`,
@@ -208,13 +235,31 @@ async function compare(ctx: BenchContext, celery: CelerySide, out: ScenarioBuild
     });
     return perRound;
   };
-  out.add('chain of 3 serial p50, Orchestra ÷ Celery', '×', row('chain(add(4,5), add(6), mul(7)), serial p50', '', 'ms', s.serial, { text: '≤ 3×', test: (x) => x <= 3 }), true);
-  out.add(`chains of 3 per second at ${CONCURRENCY}, Orchestra ÷ Celery`, '×', row(`${p.chains} chains of 3 at concurrency ${CONCURRENCY}`, '', 'chains/s', s.chains, { text: '≥ 0.5×', test: (x) => x >= 0.5 }), true);
-  out.add(`${p.group} no-ops items/s, Orchestra ÷ Celery`, '×', row(`group of ${p.group.toLocaleString('en-US')} no-ops`, group.label === 'group' ? '' : group.label, 'items/s', s.group), true);
+  out.add(
+    'chain of 3 serial p50, Orchestra ÷ Celery',
+    '×',
+    row('chain(add(4,5), add(6), mul(7)), serial p50', '', 'ms', s.serial, { text: '≤ 3×', test: (x) => x <= 3 }),
+    true,
+  );
+  out.add(
+    `chains of 3 per second at ${CONCURRENCY}, Orchestra ÷ Celery`,
+    '×',
+    row(`${p.chains} chains of 3 at concurrency ${CONCURRENCY}`, '', 'chains/s', s.chains, { text: '≥ 0.5×', test: (x) => x >= 0.5 }),
+    true,
+  );
+  out.add(
+    `${p.group} no-ops items/s, Orchestra ÷ Celery`,
+    '×',
+    row(`group of ${p.group.toLocaleString('en-US')} no-ops`, group.label === 'group' ? '' : group.label, 'items/s', s.group),
+    true,
+  );
   out.add(
     `${p.chunkItems} items in chunks of ${p.chunkSize}, items/s, Orchestra ÷ Celery`,
     '×',
-    row(`${p.chunkItems.toLocaleString('en-US')} no-op items in chunks of ${p.chunkSize}`, chunked.label, 'items/s', s.chunks, { text: '≥ 1.0×', test: (x) => x >= 1 }),
+    row(`${p.chunkItems.toLocaleString('en-US')} no-op items in chunks of ${p.chunkSize}`, chunked.label, 'items/s', s.chunks, {
+      text: '≥ 1.0×',
+      test: (x) => x >= 1,
+    }),
     true,
   );
   out.add('Orchestra chain of 3, serial p50', 'ms', s.serial.o.values);
@@ -237,7 +282,9 @@ async function compare(ctx: BenchContext, celery: CelerySide, out: ScenarioBuild
     `Orchestra through POST /workflows + GET /workflows/:id/result (what a user does); Celery through apply_async().get() from a Python client in its own process, ` +
       `${CONCURRENCY} client threads for the concurrent chains. Serial p50 over up to ${p.serial} chains a round after ${p.warmUp} warm-up chains on each side.`,
   );
-  out.note(`serial chain p50 per round: Orchestra ${s.serial.o.values.map((v) => v.toFixed(0)).join(', ')} ms (Celery ${s.serial.c.values.map((v) => v.toFixed(1)).join(', ')} ms).`);
+  out.note(
+    `serial chain p50 per round: Orchestra ${s.serial.o.values.map((v) => v.toFixed(0)).join(', ')} ms (Celery ${s.serial.c.values.map((v) => v.toFixed(1)).join(', ')} ms).`,
+  );
   return out.done();
 }
 
@@ -252,8 +299,14 @@ async function bigBatchedMap(ctx: BenchContext, out: ScenarioBuilder): Promise<v
   const started = performance.now();
   const result = await ctx.api.result(await ctx.api.start({ canvas: { map: { task: 'noop', items, batchSize: BIG_MAP.batchSize } } }), 600);
   const seconds = (performance.now() - started) / 1000;
-  if (!Array.isArray(result) || result.length !== BIG_MAP.items) throw new Error(`the big map returned ${Array.isArray(result) ? result.length : typeof result} items`);
-  out.add(`Orchestra map of ${BIG_MAP.items.toLocaleString('en-US')} no-op items, batchSize ${BIG_MAP.batchSize} (goal ≥ 3,000 items/s)`, 'items/s', [BIG_MAP.items / seconds], true);
+  if (!Array.isArray(result) || result.length !== BIG_MAP.items)
+    throw new Error(`the big map returned ${Array.isArray(result) ? result.length : typeof result} items`);
+  out.add(
+    `Orchestra map of ${BIG_MAP.items.toLocaleString('en-US')} no-op items, batchSize ${BIG_MAP.batchSize} (goal ≥ 3,000 items/s)`,
+    'items/s',
+    [BIG_MAP.items / seconds],
+    true,
+  );
   const peak = orchestrator === undefined ? undefined : peakRssMiB(orchestrator);
   if (peak !== undefined) out.add('orchestrator peak RSS during that map (goal < 600 MiB)', 'MiB', [peak], true);
 }

@@ -88,7 +88,7 @@ export async function chains(ctx: BenchContext): Promise<ScenarioResult> {
     for (const name of SYSTEM_PROCESSES) if (cpuPerChain[name]) out.add(`CPU per chain: ${name}`, 'ms/workflow', cpuPerChain[name].values);
     out.add('CPU per L1 workflow: all processes', 'ms/workflow', l1Total);
     for (const name of Object.keys(cpuPerL1)) out.add(`CPU per L1 workflow: ${name}`, 'ms/workflow', cpuPerL1[name].values);
-    out.note('CPU is utime+stime from /proc/<pid>/stat over each round, divided by the round\'s workflows (a chain: 3 activities; L1: 1).');
+    out.note("CPU is utime+stime from /proc/<pid>/stat over each round, divided by the round's workflows (a chain: 3 activities; L1: 1).");
   } else {
     out.note('CPU per workflow: not measured (--url: the processes are not ours).');
   }

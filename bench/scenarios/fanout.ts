@@ -54,7 +54,11 @@ export async function fanOut(ctx: BenchContext): Promise<ScenarioResult> {
   out.add(`group of ${SIZE}, latency`, 'ms', s.group.values);
   out.add(`chain of ${SIZE}, latency`, 'ms', s.chain.values);
   out.add(`${SIZE} × L1 per-workflow cost`, 'ms', hundredL1);
-  out.add(`chain of ${SIZE}, per step`, 'ms', s.chain.values.map((ms) => ms / SIZE));
+  out.add(
+    `chain of ${SIZE}, per step`,
+    'ms',
+    s.chain.values.map((ms) => ms / SIZE),
+  );
   out.note(
     `each round's figure is the median of its groups; ${s.chain.values.length} chains of ${SIZE}; all through POST /workflows + GET result; ` +
       `p50 over every group: ${median(groupSamples).toFixed(0)} ms. L1's per-workflow cost is 1 / (L1 workflows/s at concurrency 32), measured in each round.`,

@@ -120,7 +120,9 @@ export async function spam(ctx: BenchContext): Promise<ScenarioResult> {
     out.add(`ml pool, ${BATCH} per task ÷ 1 per task`, '×', ratios(s.poolBatch.values, s.pool.values));
     out.add('ml pool, 1 per task (spam.detect)', 'messages/s', s.pool.values);
     out.add(`ml pool, ${BATCH} per task (spam.detectBatch)`, 'messages/s', s.poolBatch.values);
-    out.note(`${mismatches === 0 ? 'every' : `${mismatches} of the`} pool verdict${mismatches === 0 ? ' matched' : 's differed from'} the direct classifier's probability.`);
+    out.note(
+      `${mismatches === 0 ? 'every' : `${mismatches} of the`} pool verdict${mismatches === 0 ? ' matched' : 's differed from'} the direct classifier's probability.`,
+    );
     out.note(`pool runs: canvases of ${BATCH} messages through the API: a map of spam.detect, 2 at a time; one spam.detectBatch each, 4 at a time.`);
     out.ran('messages one per task through the ml pool', done.single, onePerTask);
     out.ran(`messages ${BATCH} per task through the ml pool`, done.batched, batched);

@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type sharpConstructor from 'sharp';
 import { loadConfig, poolConcurrency } from '../../src/config';
-import { POOLS } from '../../src/tasks/pools';
+import { POOLS } from '../../src/workflows/tasks/pools';
 import { getTask } from '../../src/tasks/registry';
 import type { BenchContext } from '../context';
 import { closedLoop } from '../load';
@@ -29,7 +29,7 @@ export async function thumbnails(ctx: BenchContext): Promise<ScenarioResult> {
   const out = new ScenarioBuilder('d', `thumbnails: ${images} images of 1–2 MP to the three sizes, media pool vs sharp in one process`);
   if (!getTask('media.thumbnail')) return out.skipped('no media.thumbnail task in src/tasks/registry.ts');
   const mongodbUri = process.env.MONGODB_URI;
-  if (!mongodbUri) return out.skipped('the originals go to GridFS first: set MONGODB_URI to the running system\'s database');
+  if (!mongodbUri) return out.skipped("the originals go to GridFS first: set MONGODB_URI to the running system's database");
   let media: typeof import('../../src/app/avatars/activities');
   let sharpModule: typeof sharpConstructor;
   try {
@@ -63,7 +63,9 @@ export async function thumbnails(ctx: BenchContext): Promise<ScenarioResult> {
     const cpuPerImage: Record<string, Series> = {};
     let pooled = 0;
     const pick = (round: number, i: number) => originals[(round * perRound + i) % originals.length];
-    const watched = Object.fromEntries(Object.entries(ctx.system.pids()).filter(([name]) => ['temporal', 'ferretdb', 'worker-media', 'worker-orchestrator', 'api'].includes(name)));
+    const watched = Object.fromEntries(
+      Object.entries(ctx.system.pids()).filter(([name]) => ['temporal', 'ferretdb', 'worker-media', 'worker-orchestrator', 'api'].includes(name)),
+    );
     const viaPool = (o: Original) =>
       ctx.api.run({ canvas: { group: sizes.map((size) => ({ task: 'media.thumbnail', args: [{ userId: o.userId, originalId: o.originalId, size }] })) } });
     const direct1 = async (o: Original) => {
@@ -80,7 +82,8 @@ export async function thumbnails(ctx: BenchContext): Promise<ScenarioResult> {
             const before = cpuSnapshot(watched);
             // Two images at a time keep the pool's two slots busy (each image is three tasks).
             const r = await closedLoop({ concurrency: 2, count: perRound }, async (i) => void (await viaPool(pick(round, i))));
-            for (const [name, ms] of Object.entries(cpuDelta(before, cpuSnapshot(watched)))) if (ms !== undefined) (cpuPerImage[name] ??= new Series()).push(ms / r.completed);
+            for (const [name, ms] of Object.entries(cpuDelta(before, cpuSnapshot(watched))))
+              if (ms !== undefined) (cpuPerImage[name] ??= new Series()).push(ms / r.completed);
             if (r.errors) throw new Error(`media pool: ${r.errors} failed, e.g. ${r.errorSamples[0]}`);
             pool.push(r.perSecond);
             pooled += r.completed;
@@ -114,7 +117,9 @@ async function makeOriginal(sharp: typeof sharpConstructor, index: number, origi
   const width = 1200 + ((index * 97) % 500);
   const megapixels = 1 + ((index * 37) % 100) / 100;
   const height = Math.round((megapixels * 1e6) / width);
-  const small = await sharp({ create: { width: 48, height: 36, channels: 3, background: { r: 90, g: 140, b: 200 }, noise: { type: 'gaussian', mean: 128, sigma: 80 } } })
+  const small = await sharp({
+    create: { width: 48, height: 36, channels: 3, background: { r: 90, g: 140, b: 200 }, noise: { type: 'gaussian', mean: 128, sigma: 80 } },
+  })
     .png()
     .toBuffer();
   const bytes = await sharp(small).resize(width, height, { kernel: 'cubic', fit: 'fill' }).jpeg({ quality: 90 }).toBuffer();

@@ -5,9 +5,9 @@
  * batch again (tasks are idempotent). A remote batch heartbeats its item count.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { itemArgs, placeKwargs, type BatchInput } from '../canvas/arguments';
-import type { Json } from '../canvas/types';
-import { ErrorType, permanentFailure } from '../errors';
+import { itemArgs, placeKwargs, type BatchInput } from '../workflows/language/arguments';
+import type { Json } from '../workflows/language/types';
+import { ErrorType, permanentFailure } from '../workflows/errors';
 import { getTask } from '../tasks/registry';
 
 type Task = (...args: unknown[]) => Promise<unknown>;
@@ -27,7 +27,8 @@ export function batchRunner(tasks: Readonly<Record<string, Task>>): (input: Batc
       } catch (error) {
         throw itemFailure(error, offset + i);
       }
-      if (!ctx.info.isLocal) ctx.heartbeat({ progress: Math.floor(((i + 1) / items.length) * 100), message: `${i + 1} of ${items.length} items`, completed: i + 1 });
+      if (!ctx.info.isLocal)
+        ctx.heartbeat({ progress: Math.floor(((i + 1) / items.length) * 100), message: `${i + 1} of ${items.length} items`, completed: i + 1 });
     }
     return results;
   };
@@ -38,5 +39,11 @@ function itemFailure(error: unknown, index: number): ApplicationFailure {
   const message = error instanceof Error ? error.message : String(error);
   const type = error instanceof ApplicationFailure ? (error.type ?? 'Error') : error instanceof Error ? error.name : 'Error';
   const nonRetryable = error instanceof ApplicationFailure && error.nonRetryable === true;
-  return ApplicationFailure.create({ type, message: `item ${index}: ${message}`, nonRetryable, details: [{ item: index }], cause: error instanceof Error ? error : undefined });
+  return ApplicationFailure.create({
+    type,
+    message: `item ${index}: ${message}`,
+    nonRetryable,
+    details: [{ item: index }],
+    cause: error instanceof Error ? error : undefined,
+  });
 }

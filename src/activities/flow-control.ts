@@ -4,10 +4,17 @@
  */
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { CONCURRENCY_SIGNALS, concurrencyWorkflowId, FLOW_ACTIVITIES, type CoordinatorState, type RunRef, type SlotRequest } from '../canvas/flow-control';
+import {
+  CONCURRENCY_SIGNALS,
+  concurrencyWorkflowId,
+  FLOW_ACTIVITIES,
+  type CoordinatorState,
+  type RunRef,
+  type SlotRequest,
+} from '../workflows/language/flow-control';
 import { runPlacement } from '../temporal/start';
-import { APP_TENANT } from '../temporal/tenants';
-import { WORKFLOW_TYPES } from '../temporal/workflow-types';
+import { APP_TENANT } from '../workflows/tenants';
+import { WORKFLOW_TYPES } from '../workflows/workflow-types';
 
 /** Signal-with-start: the key's coordinator is started by its first run and ends when idle. */
 async function enqueue(key: string, request: SlotRequest): Promise<void> {

@@ -3,7 +3,7 @@
  * makes once (createActivities(deps), as Temporal's samples do). Every task is wrapped so
  * that its arguments are checked against the registry's schema and its result is JSON.
  */
-import { ErrorType, permanentFailure } from '../errors';
+import { ErrorType, permanentFailure } from '../workflows/errors';
 import { TASKS, type TaskDefinition, type TaskName } from '../tasks/registry';
 import * as math from './math';
 import { spamActivities } from './spam';
@@ -15,7 +15,7 @@ import { emailActivities } from '../app/email/activities';
 import { checkArgs, checkJson } from './contract';
 import { batchRunner } from './batch';
 import { lightChainRunner } from './light-chain';
-import { BATCH_ACTIVITY, LIGHT_CHAIN_ACTIVITY } from '../canvas/arguments';
+import { BATCH_ACTIVITY, LIGHT_CHAIN_ACTIVITY } from '../workflows/language/arguments';
 import type { ActivityDeps } from './deps';
 
 export { closeActivityDeps, createActivityDeps, type ActivityDeps } from './deps';

@@ -5,9 +5,9 @@
  * far it got; the workflow then runs that step, and the rest, one by one as usual, so
  * retries, errors and the state tree are what they would have been (docs/canvas.md).
  */
-import { chainArgs, placeKwargs, type LightChainInput, type LightChainOutcome } from '../canvas/arguments';
-import type { Json } from '../canvas/types';
-import { ErrorType, permanentFailure } from '../errors';
+import { chainArgs, placeKwargs, type LightChainInput, type LightChainOutcome } from '../workflows/language/arguments';
+import type { Json } from '../workflows/language/types';
+import { ErrorType, permanentFailure } from '../workflows/errors';
 import { getTask } from '../tasks/registry';
 
 type Task = (...args: unknown[]) => Promise<unknown>;

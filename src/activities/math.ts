@@ -1,6 +1,6 @@
 /** The demo tasks of the default pool (Celery's add, mul, xsum, and friends). */
 import { Context } from '@temporalio/activity';
-import { ErrorType, permanentFailure, transientFailure } from '../errors';
+import { ErrorType, permanentFailure, transientFailure } from '../workflows/errors';
 
 export async function add(x: number, y: number): Promise<number> {
   return x + y;

@@ -1,7 +1,7 @@
 /** Spam scoring on the ml pool: the model is loaded once per process (the pool awaits it before it polls). */
 import mongoose from 'mongoose';
 import { Comment } from '../app/comments/model';
-import { ErrorType, permanentFailure } from '../errors';
+import { ErrorType, permanentFailure } from '../workflows/errors';
 import type { SpamModel } from '../spam/model';
 import { loadOrTrainModel } from '../spam/train';
 

@@ -5,16 +5,16 @@
  */
 import type { Router } from '@koa/router';
 import Koa from 'koa';
-import { identify } from './auth';
-import { dependencyAvailability } from './availability';
-import { requireBodyType } from './body';
+import { identify } from '../http/auth';
+import { dependencyAvailability } from '../http/availability';
+import { requireBodyType } from '../http/body';
 import type { AppContext } from './context';
-import { loopbackHostsOnly } from './host-check';
+import { loopbackHostsOnly } from '../http/host-check';
 import { docsRoutes } from './openapi';
-import { problemDetails } from './problem';
-import { rateLimit } from './rate-limit';
-import { requestLog } from './request-log';
-import { securityHeaders } from './security-headers';
+import { problemDetails } from '../http/problem';
+import { rateLimit } from '../http/rate-limit';
+import { requestLog } from '../http/request-log';
+import { securityHeaders } from '../http/security-headers';
 import { codecRoutes } from './routes/codec';
 import { commentRoutes } from '../app/comments/routes';
 import { healthRoutes } from './routes/health';

@@ -4,16 +4,20 @@
  * with the key answers the debouncer's id, the run that will carry the last canvas.
  */
 import type { Client } from '@temporalio/client';
-import { parseDuration } from '../canvas/duration';
-import { DEBOUNCE_SIGNAL, debounceWorkflowId } from '../canvas/flow-control';
-import { taskNamesOf, type CanvasRequest, type DebounceSpec } from '../canvas/types';
-import { isTaskName } from '../tasks/catalog';
+import { parseDuration } from '../workflows/language/duration';
+import { DEBOUNCE_SIGNAL, debounceWorkflowId } from '../workflows/language/flow-control';
+import { taskNamesOf, type CanvasRequest, type DebounceSpec } from '../workflows/language/types';
+import { isTaskName } from '../workflows/tasks/catalog';
 import { runPlacement } from '../temporal/start';
-import { tenantFlowKey } from '../temporal/tenants';
-import { WORKFLOW_TYPES } from '../temporal/workflow-types';
+import { tenantFlowKey } from '../workflows/tenants';
+import { WORKFLOW_TYPES } from '../workflows/workflow-types';
 import type { DebounceStart } from '../workflows/debounce';
 
-export async function startDebounced(client: Client, request: CanvasRequest & { debounce: DebounceSpec }, tenant: string): Promise<{ workflowId: string; runId: string }> {
+export async function startDebounced(
+  client: Client,
+  request: CanvasRequest & { debounce: DebounceSpec },
+  tenant: string,
+): Promise<{ workflowId: string; runId: string }> {
   // The key is the tenant's own: another tenant's equal key is another debouncer.
   const workflowId = debounceWorkflowId(tenantFlowKey(request.debounce.key, tenant));
   const start: DebounceStart = { key: request.debounce.key, period: request.debounce.period };

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { hashKey } from './auth';
+import { hashKey } from '../http/auth';
 
 export const FIRST_KEY_ID = 'first-admin';
 

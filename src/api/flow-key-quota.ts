@@ -5,13 +5,13 @@
  * live ones, a request with a key that is not live yet is a 429; a live key costs nothing new.
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { concurrencyWorkflowId, debounceWorkflowId } from '../canvas/flow-control';
-import type { CanvasRequest } from '../canvas/types';
+import { concurrencyWorkflowId, debounceWorkflowId } from '../workflows/language/flow-control';
+import type { CanvasRequest } from '../workflows/language/types';
 import type { Config } from '../config';
 import { TenantKey } from '../temporal/search-attributes';
-import { tenantFlowKey } from '../temporal/tenants';
-import { WORKFLOW_TYPES } from '../temporal/workflow-types';
-import { HttpProblem } from './problem';
+import { tenantFlowKey } from '../workflows/tenants';
+import { WORKFLOW_TYPES } from '../workflows/workflow-types';
+import { HttpProblem } from '../http/problem';
 
 const RETRY_AFTER_SECONDS = 30;
 

@@ -7,9 +7,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { WorkflowExecutionDescription } from '@temporalio/client';
-import type { CanvasRequest } from '../canvas/types';
+import type { CanvasRequest } from '../workflows/language/types';
 import { canonicalJson } from '../schedules/definition';
-import { conflict, HttpProblem } from './problem';
+import { conflict, HttpProblem } from '../http/problem';
 
 /** The memo field holding the request's hash. */
 export const REQUEST_HASH_MEMO = 'orchestraRequestHash';

@@ -10,9 +10,9 @@ import { API_DATABASE_USE, connectDatabase, databaseConnected, disconnectDatabas
 import { initModels } from '../app/models';
 import { logger } from '../logging';
 import { connectClient, payloadCodec } from '../temporal/clients';
-import { ApiKeys, assertSafeToListen } from './auth';
+import { ApiKeys, assertSafeToListen } from '../http/auth';
 import { ensureFirstKey } from './first-key';
-import { ApiMetrics } from './http-metrics';
+import { ApiMetrics } from '../http/metrics';
 import { createApp } from './app';
 import { Runs } from './runs';
 import { syncBuiltinSchedulesAtStart } from '../schedules/startup';
@@ -38,7 +38,16 @@ async function main(): Promise<void> {
     );
   }
   const apiKeys = new ApiKeys({ file: config.security.apiKeysFile, inline: config.security.apiKeysInline });
-  const app = createApp({ config, client, runs: new Runs(client, config), pingDatabase, databaseAvailable, apiKeys, metrics: new ApiMetrics(), codec: payloadCodec(config) });
+  const app = createApp({
+    config,
+    client,
+    runs: new Runs(client, config),
+    pingDatabase,
+    databaseAvailable,
+    apiKeys,
+    metrics: new ApiMetrics(),
+    codec: payloadCodec(config),
+  });
   const server = app.listen(config.api.port, config.api.host, () => {
     const access = config.security.devMode
       ? 'development mode: no API keys checked'
@@ -85,7 +94,8 @@ async function connectTemporal(config: Config): Promise<Client> {
 
 /** Connects (retrying until the database answers), builds the indexes, then resumes comments a crash left without a run. */
 async function prepareDatabase(config: Config, client: Client): Promise<void> {
-  const retrying = (error: Error, delayMs: number) => logger().warn({ err: error }, `database not reachable; routes that need it answer 503; trying again in ${delayMs} ms`);
+  const retrying = (error: Error, delayMs: number) =>
+    logger().warn({ err: error }, `database not reachable; routes that need it answer 503; trying again in ${delayMs} ms`);
   await connectDatabase(config.mongodbUri, retrying, API_DATABASE_USE);
   for (let attempt = 1; ; attempt++) {
     try {

@@ -10,14 +10,14 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { CanvasRequestSchema } from '../canvas/schemas';
-import { LIMITS } from '../canvas/limits';
+import { LIMITS } from '../workflows/language/limits';
 import { RUN_STATUSES } from './runs';
 import './retry'; // RetryStarted
 // Imported for their schemas' registration (.meta ids) in zod's global registry.
 import '../schedules/definition';
 import '../schedules/action';
-import { declaredAccess, declaredDoc, requires, type RouteAccess } from './auth';
-import type { ResponseDoc, RouteDoc, SchemaDoc } from './route-docs';
+import { declaredAccess, declaredDoc, requires, type RouteAccess } from '../http/auth';
+import type { ResponseDoc, RouteDoc, SchemaDoc } from '../http/route-docs';
 
 function schemas(): JsonObject {
   // Every schema registered with .meta({id}) becomes a component; refs point at components.
@@ -43,17 +43,38 @@ function responseComponents(): Record<string, unknown> {
         status: { type: 'integer' },
         detail: { type: 'string' },
         instance: { type: 'string' },
-        errors: { type: 'array', items: { type: 'object', properties: { path: { type: 'string', example: 'canvas.chain[2].args[0]' }, message: { type: 'string' } } } },
+        errors: {
+          type: 'array',
+          items: { type: 'object', properties: { path: { type: 'string', example: 'canvas.chain[2].args[0]' }, message: { type: 'string' } } },
+        },
       },
     },
-    ScheduleAction: { oneOf: [ref('CanvasRequest'), ref('WorkflowAction')], description: 'A canvas request, as POST /workflows takes it, or a named code workflow.' },
+    ScheduleAction: {
+      oneOf: [ref('CanvasRequest'), ref('WorkflowAction')],
+      description: 'A canvas request, as POST /workflows takes it, or a named code workflow.',
+    },
     Schedule: {
       type: 'object',
       required: ['id', 'spec', 'action'],
-      properties: { id: { type: 'string' }, spec: ref('ScheduleSpec'), action: ref('ScheduleAction'), policies: ref('SchedulePolicies'), state: ref('ScheduleState'), memo: { type: 'object' } },
+      properties: {
+        id: { type: 'string' },
+        spec: ref('ScheduleSpec'),
+        action: ref('ScheduleAction'),
+        policies: ref('SchedulePolicies'),
+        state: ref('ScheduleState'),
+        memo: { type: 'object' },
+      },
     },
     Started: { type: 'object', properties: { workflowId: { type: 'string' }, runId: { type: 'string' }, links: ref('Links') } },
-    Links: { type: 'object', properties: { self: { type: 'string' }, result: { type: 'string' }, events: { type: 'string' }, ui: { type: 'string', description: 'The run in the Temporal Web UI.' } } },
+    Links: {
+      type: 'object',
+      properties: {
+        self: { type: 'string' },
+        result: { type: 'string' },
+        events: { type: 'string' },
+        ui: { type: 'string', description: 'The run in the Temporal Web UI.' },
+      },
+    },
     Run: {
       type: 'object',
       properties: {
@@ -92,7 +113,10 @@ function rewriteRefs(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(rewriteRefs);
   if (typeof value !== 'object' || value === null) return value;
   return Object.fromEntries(
-    Object.entries(value).map(([key, inner]) => [key, key === '$ref' && typeof inner === 'string' ? inner.replace('#/$defs/', '#/components/schemas/') : rewriteRefs(inner)]),
+    Object.entries(value).map(([key, inner]) => [
+      key,
+      key === '$ref' && typeof inner === 'string' ? inner.replace('#/$defs/', '#/components/schemas/') : rewriteRefs(inner),
+    ]),
   );
 }
 
@@ -109,7 +133,7 @@ export function openApiPath(routerPath: string): { path: string; params: string[
   return { path, params };
 }
 
-const PARAM_DESCRIPTIONS: Record<string, string> = { id: 'The resource\'s id (a workflow id, a user id, a schedule id…).' };
+const PARAM_DESCRIPTIONS: Record<string, string> = { id: "The resource's id (a workflow id, a user id, a schedule id…)." };
 
 function operation(doc: RouteDoc, access: RouteAccess, pathParams: string[], components: JsonObject): JsonObject {
   const parameters: JsonObject[] = pathParams.map((name) => {
@@ -130,12 +154,21 @@ function operation(doc: RouteDoc, access: RouteAccess, pathParams: string[], com
     }
   }
   for (const [name, header] of Object.entries(doc.headers ?? {})) {
-    parameters.push({ name, in: 'header', required: header.required ?? false, schema: header.schema ? schemaOf(header.schema, components, 'input') : { type: 'string' }, description: header.description });
+    parameters.push({
+      name,
+      in: 'header',
+      required: header.required ?? false,
+      schema: header.schema ? schemaOf(header.schema, components, 'input') : { type: 'string' },
+      description: header.description,
+    });
   }
   const responses: JsonObject = {};
   for (const [status, response] of Object.entries(doc.responses)) {
     const r: ResponseDoc = typeof response === 'string' ? { description: response } : response;
-    responses[status] = { description: r.description, ...(r.schema ? { content: { [r.contentType ?? 'application/json']: { schema: schemaOf(r.schema, components) } } } : {}) };
+    responses[status] = {
+      description: r.description,
+      ...(r.schema ? { content: { [r.contentType ?? 'application/json']: { schema: schemaOf(r.schema, components) } } } : {}),
+    };
   }
   if (access !== 'public') {
     responses['401'] ??= { description: 'No API key, or one that matches none.', content: { 'application/problem+json': { schema: ref('Problem') } } };
@@ -144,7 +177,9 @@ function operation(doc: RouteDoc, access: RouteAccess, pathParams: string[], com
   let requestBody: JsonObject | undefined;
   if (doc.body) {
     const isZod = typeof (doc.body as z.ZodType).safeParse === 'function';
-    const body = isZod ? { contentType: 'application/json', schema: doc.body as z.ZodType, required: true, description: undefined } : (doc.body as Exclude<RouteDoc['body'], z.ZodType | undefined>);
+    const body = isZod
+      ? { contentType: 'application/json', schema: doc.body as z.ZodType, required: true, description: undefined }
+      : (doc.body as Exclude<RouteDoc['body'], z.ZodType | undefined>);
     requestBody = {
       required: body.required ?? true,
       ...(body.description ? { description: body.description } : {}),
@@ -165,7 +200,9 @@ function operation(doc: RouteDoc, access: RouteAccess, pathParams: string[], com
 /** The routes of these routers that are operations: a method other than HEAD (router.use middleware has none). */
 export function routeOperations(routers: Router[]): Array<{ method: string; path: string; layer: Layer }> {
   return routers.flatMap((router) =>
-    router.stack.flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((method) => ({ method: method.toLowerCase(), path: String(layer.path), layer }))),
+    router.stack.flatMap((layer) =>
+      layer.methods.filter((m) => m !== 'HEAD').map((method) => ({ method: method.toLowerCase(), path: String(layer.path), layer })),
+    ),
   );
 }
 
@@ -201,7 +238,13 @@ export function buildOpenApi(routers: Router[]): JsonObject {
     paths,
     components: {
       schemas: components,
-      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: Authorization: Bearer <key>. Each operation names the scope it needs (x-required-scope).' } },
+      securitySchemes: {
+        apiKey: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'An API key: Authorization: Bearer <key>. Each operation names the scope it needs (x-required-scope).',
+        },
+      },
     },
   };
 }
@@ -222,21 +265,41 @@ const DOCS_INIT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '
 export function docsRoutes(routers: () => Router[]): Router {
   const router = new Router();
   let document: JsonObject | undefined;
-  router.get('/openapi.json', requires('public', { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1, built from the routes\' own declarations.', schema: { json: { type: 'object' } } } } }), (ctx) => {
-    document ??= buildOpenApi(routers());
-    ctx.body = document;
-  });
-  router.get('/docs', requires('public', { summary: 'Swagger UI over /openapi.json', asset: true, responses: { 200: { description: 'An HTML page.', contentType: 'text/html', schema: { json: { type: 'string' } } } } }), (ctx) => {
-    ctx.type = 'html';
-    ctx.body = DOCS_PAGE;
-  });
-  router.get('/docs/init.js', requires('public', { summary: 'The docs page\'s script', asset: true, responses: { 200: 'JavaScript.' } }), (ctx) => {
+  router.get(
+    '/openapi.json',
+    requires('public', {
+      summary: 'This document',
+      responses: { 200: { description: "OpenAPI 3.1, built from the routes' own declarations.", schema: { json: { type: 'object' } } } },
+    }),
+    (ctx) => {
+      document ??= buildOpenApi(routers());
+      ctx.body = document;
+    },
+  );
+  router.get(
+    '/docs',
+    requires('public', {
+      summary: 'Swagger UI over /openapi.json',
+      asset: true,
+      responses: { 200: { description: 'An HTML page.', contentType: 'text/html', schema: { json: { type: 'string' } } } },
+    }),
+    (ctx) => {
+      ctx.type = 'html';
+      ctx.body = DOCS_PAGE;
+    },
+  );
+  router.get('/docs/init.js', requires('public', { summary: "The docs page's script", asset: true, responses: { 200: 'JavaScript.' } }), (ctx) => {
     ctx.type = 'application/javascript';
     ctx.body = DOCS_INIT;
   });
   router.get(
     '/docs/assets/:file',
-    requires('public', { summary: 'Swagger UI\'s files, from the installed package', asset: true, params: { file: { description: 'swagger-ui.css, swagger-ui-bundle.js, …' } }, responses: { 200: 'The file.', 404: 'Not one of them.' } }),
+    requires('public', {
+      summary: "Swagger UI's files, from the installed package",
+      asset: true,
+      params: { file: { description: 'swagger-ui.css, swagger-ui-bundle.js, …' } },
+      responses: { 200: 'The file.', 404: 'Not one of them.' },
+    }),
     async (ctx) => {
       if (!SWAGGER_ASSETS.has(ctx.params.file)) return;
       ctx.type = path.extname(ctx.params.file);

@@ -16,17 +16,18 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { z } from 'zod';
-import { parseDuration } from '../canvas/duration';
-import { RETRY_QUERY, type Resume } from '../canvas/events';
-import { taskNamesOf } from '../canvas/types';
-import { isTaskName } from '../tasks/catalog';
+import { parseDuration } from '../workflows/language/duration';
+import { RETRY_QUERY, type Resume } from '../workflows/language/events';
+import { taskNamesOf } from '../workflows/language/types';
+import { isTaskName } from '../workflows/tasks/catalog';
 import { startWorkflow } from '../temporal/start';
-import { WORKFLOW_TYPES, type WorkflowArgs } from '../temporal/workflow-types';
-import { badRequest, conflict, HttpProblem } from './problem';
+import type { WorkflowArgs } from '../workflows/signatures';
+import { WORKFLOW_TYPES } from '../workflows/workflow-types';
+import { badRequest, conflict, HttpProblem } from '../http/problem';
 import { validateCanvasRequest } from '../canvas/validate';
 import type { TaskVisibility } from '../tasks/registry';
 import { TenantKey } from '../temporal/search-attributes';
-import { APP_TENANT, type TenantReach } from '../temporal/tenants';
+import { APP_TENANT, type TenantReach } from '../workflows/tenants';
 
 /** The memo field of a retry run. */
 export const RETRY_MEMO = 'orchestraRetry';
@@ -88,7 +89,11 @@ export async function retryRun(client: Client, workflowId: string, reach: RetryR
   try {
     state = await client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query<RetryState>(RETRY_QUERY));
   } catch (error) {
-    throw new HttpProblem(503, 'Service Unavailable', `the completed steps of ${workflowId} could not be read (no orchestrator worker answered in time): ${(error as Error).message}`);
+    throw new HttpProblem(
+      503,
+      'Service Unavailable',
+      `the completed steps of ${workflowId} could not be read (no orchestrator worker answered in time): ${(error as Error).message}`,
+    );
   }
   const { resume: _earlier, placement, tenant: _owner, ...request } = state.request;
   if (placement) throw conflict(`workflow ${workflowId} is a chunk of a larger fan-out; retry the run that started it`);
@@ -131,7 +136,11 @@ export async function retryRun(client: Client, workflowId: string, reach: RetryR
 }
 
 /** The runs a canvas run is linked to by retries: the run it retries, the run that retried it. */
-export async function retryLinks(client: Client, workflowId: string, description: WorkflowExecutionDescription): Promise<{ retryOf?: RunRef; retriedBy?: RunRef }> {
+export async function retryLinks(
+  client: Client,
+  workflowId: string,
+  description: WorkflowExecutionDescription,
+): Promise<{ retryOf?: RunRef; retriedBy?: RunRef }> {
   if (description.type !== WORKFLOW_TYPES.canvas) return {};
   const lineage = readRetryMemo(description.memo);
   const links: { retryOf?: RunRef; retriedBy?: RunRef } = {};

@@ -7,11 +7,11 @@
  * the bytes written to it and not yet taken pass `maxBufferedBytes`, instead of being
  * buffered without limit.
  */
-import { EVERY_TENANT, type TenantReach } from '../temporal/tenants';
+import { EVERY_TENANT, type TenantReach } from '../workflows/tenants';
 import { DEFAULT_SSE_MAX_BUFFERED_BYTES, type Config } from '../config';
-import { CallerSlots } from './caller-slots';
-import type { ApiMetrics } from './http-metrics';
-import { HttpProblem, tooManyRequests } from './problem';
+import { CallerSlots } from '../http/caller-slots';
+import type { ApiMetrics } from '../http/metrics';
+import { HttpProblem, tooManyRequests } from '../http/problem';
 import type { RunView } from './runs';
 
 /** Where a stream's frames go: the response body. */
@@ -91,12 +91,21 @@ export class RunEvents {
   private admit(caller: string): () => void {
     if (this.open >= this.options.maxStreams) {
       this.metrics.eventRefusals.inc({ cap: 'total' });
-      throw new HttpProblem(503, 'Service Unavailable', 'the server has as many event streams open as it serves (SSE_MAX_STREAMS); try again later or poll GET /workflows/:id', undefined, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
+      throw new HttpProblem(
+        503,
+        'Service Unavailable',
+        'the server has as many event streams open as it serves (SSE_MAX_STREAMS); try again later or poll GET /workflows/:id',
+        undefined,
+        { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+      );
     }
     const releaseSlot = this.perCaller.take(caller);
     if (!releaseSlot) {
       this.metrics.eventRefusals.inc({ cap: 'caller' });
-      throw tooManyRequests(`this key has ${this.perCaller.of(caller)} event streams open, the most one may (SSE_MAX_STREAMS_PER_KEY); close one or poll GET /workflows/:id`, RETRY_AFTER_SECONDS);
+      throw tooManyRequests(
+        `this key has ${this.perCaller.of(caller)} event streams open, the most one may (SSE_MAX_STREAMS_PER_KEY); close one or poll GET /workflows/:id`,
+        RETRY_AFTER_SECONDS,
+      );
     }
     this.open++;
     this.metrics.eventStreams.inc();

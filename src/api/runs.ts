@@ -2,19 +2,26 @@
  * Reading workflow runs from Temporal into the API's view: status, result or failure,
  * the canvas's live node tree, and each running task's own heartbeat progress.
  */
-import { isGrpcServiceError, WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
+import {
+  isGrpcServiceError,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  type Client,
+  type WorkflowExecutionDescription,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import type { LoadedDataConverter, Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { describeFailure, readCanvasFailure } from '../canvas/failures';
-import { FINAL_STATE_MEMO } from '../canvas/final-state';
-import type { CanvasFailure, CanvasState, Json, NodeState } from '../canvas/types';
+import { describeFailure, readCanvasFailure } from '../workflows/language/failures';
+import { FINAL_STATE_MEMO } from '../workflows/language/final-state';
+import type { CanvasFailure, CanvasState, Json, NodeState } from '../workflows/language/types';
 import type { Config } from '../config';
 import { ClosedRunCache } from './closed-run-cache';
 import { runLinks, type RunLinks } from '../temporal/links';
 import { GrpcStatus } from '../temporal/grpc-status';
 import { TasksKey, TenantKey, WorkflowKindKey } from '../temporal/search-attributes';
-import { withinReach, type TenantReach } from '../temporal/tenants';
-import { badRequest, conflict, notFound } from './problem';
+import { withinReach, type TenantReach } from '../workflows/tenants';
+import { badRequest, conflict, notFound } from '../http/problem';
 import { retryLinks, type RunRef } from './retry';
 
 export const RUN_STATUSES = ['RUNNING', 'COMPLETED', 'FAILED', 'CANCELED', 'TERMINATED', 'TIMED_OUT', 'CONTINUED_AS_NEW'] as const;
@@ -78,9 +85,11 @@ export class Runs {
    */
   async describeWithin(workflowId: string, reach: TenantReach, purpose: 'read' | 'act' = 'read'): Promise<WorkflowExecutionDescription> {
     const missing = () => notFound(`no workflow with id ${workflowId}`);
-    const description = await this.handle(workflowId).describe().catch((error: unknown) => {
-      throw error instanceof WorkflowNotFoundError ? missing() : error;
-    });
+    const description = await this.handle(workflowId)
+      .describe()
+      .catch((error: unknown) => {
+        throw error instanceof WorkflowNotFoundError ? missing() : error;
+      });
     if (!reach.all && !withinReach(reach, await this.ownerOf(description), purpose)) throw missing();
     return description;
   }
@@ -91,10 +100,12 @@ export class Runs {
    */
   async assertIdAvailable(workflowId: string, reach: TenantReach): Promise<void> {
     if (reach.all) return;
-    const description = await this.handle(workflowId).describe().catch((error: unknown) => {
-      if (error instanceof WorkflowNotFoundError) return undefined;
-      throw error;
-    });
+    const description = await this.handle(workflowId)
+      .describe()
+      .catch((error: unknown) => {
+        if (error instanceof WorkflowNotFoundError) return undefined;
+        throw error;
+      });
     // Taken, and nothing said of whose or in what state.
     if (description && !withinReach(reach, await this.ownerOf(description), 'act')) throw conflict(`the workflow id ${workflowId} is taken; choose another`);
   }
@@ -104,7 +115,10 @@ export class Runs {
     const own = description.typedSearchAttributes.get(TenantKey);
     const parentId = description.parentExecution?.workflowId;
     if (own !== undefined || !parentId || depth >= 3) return own;
-    const parent = await this.client.workflow.getHandle(parentId).describe().catch(() => undefined);
+    const parent = await this.client.workflow
+      .getHandle(parentId)
+      .describe()
+      .catch(() => undefined);
     return parent && this.ownerOf(parent, depth + 1);
   }
 
@@ -210,7 +224,8 @@ export class Runs {
       .catch((error: unknown) => {
         // The server answers a page token it cannot read with UNKNOWN (not retried, ../temporal/clients).
         const refused = isGrpcServiceError(error) && (error.code === GrpcStatus.UNKNOWN || error.code === GrpcStatus.INVALID_ARGUMENT);
-        if (filter.cursor && refused) throw badRequest([{ path: 'query.cursor', message: 'is not a cursor this API gave; start again without one' }], 'The query is not valid.');
+        if (filter.cursor && refused)
+          throw badRequest([{ path: 'query.cursor', message: 'is not a cursor this API gave; start again without one' }], 'The query is not valid.');
         throw error;
       });
     const runs = (response.executions ?? []).map((info) => summary(this.config, info));

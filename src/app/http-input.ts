@@ -3,8 +3,8 @@ import type { Context } from 'koa';
 import type { z } from 'zod';
 import { parseWith } from '../validation/issues';
 import { unsafeKeys } from './safe-keys';
-import { readJson } from '../api/body';
-import { badRequest } from '../api/problem';
+import { readJson } from '../http/body';
+import { badRequest } from '../http/problem';
 
 export async function readBody<S extends z.ZodType>(ctx: Context, schema: S, maxBytes: number): Promise<z.infer<S>> {
   const body = await readJson(ctx, maxBytes);

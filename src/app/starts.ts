@@ -6,8 +6,9 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { startWorkflow, type WorkflowStart } from '../temporal/start';
-import { APP_TENANT } from '../temporal/tenants';
-import { WORKFLOW_TYPES, type WorkflowArgs, type WorkflowType } from '../temporal/workflow-types';
+import { APP_TENANT } from '../workflows/tenants';
+import type { WorkflowArgs } from '../workflows/signatures';
+import { WORKFLOW_TYPES, type WorkflowType } from '../workflows/workflow-types';
 
 export interface Started {
   workflowId: string;

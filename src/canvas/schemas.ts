@@ -3,11 +3,28 @@
  * schema of its kind; OpenAPI is generated from the same schemas.
  */
 import { z } from 'zod';
-import { ACTIVITY_POOL_NAMES } from '../tasks/pools';
-import { MAX_DURATION, parseDuration } from './duration';
-import { LIMITS } from './limits';
-import { EVENT_NAME_PATTERN } from './events';
-import type { CanvasRequest, ChainNode, ConcurrencySpec, DebounceSpec, Priority, ChordNode, ChunksNode, ChunksSpec, GroupNode, MapNode, MapSpec, RetryOptions, StepOptions, TaskNode, WaitNode, WaitSpec } from './types';
+import { ACTIVITY_POOL_NAMES } from '../workflows/tasks/pools';
+import { MAX_DURATION, parseDuration } from '../workflows/language/duration';
+import { LIMITS } from '../workflows/language/limits';
+import { EVENT_NAME_PATTERN } from '../workflows/language/events';
+import type {
+  CanvasRequest,
+  ChainNode,
+  ConcurrencySpec,
+  DebounceSpec,
+  Priority,
+  ChordNode,
+  ChunksNode,
+  ChunksSpec,
+  GroupNode,
+  MapNode,
+  MapSpec,
+  RetryOptions,
+  StepOptions,
+  TaskNode,
+  WaitNode,
+  WaitSpec,
+} from '../workflows/language/types';
 
 const DURATION_MESSAGE = `must be a duration like "500ms", "30s", "5m", "1h" or integer milliseconds, at most "${MAX_DURATION}"`;
 
@@ -44,7 +61,7 @@ export const StepOptionsSchema = z
     delay: DurationSchema.optional(),
     local: z
       .boolean()
-      .meta({ description: 'Run as a local activity inside the orchestrator pool (true), or on the task\'s pool (false). Light tasks default to true.' })
+      .meta({ description: "Run as a local activity inside the orchestrator pool (true), or on the task's pool (false). Light tasks default to true." })
       .optional(),
   })
   .meta({ id: 'StepOptions' });
@@ -74,7 +91,7 @@ export const TaskNodeSchema = z
 
 export const ChainNodeSchema = z
   .strictObject({ chain: Members, id: NodeId.optional(), options: StepOptionsSchema.optional() })
-  .meta({ id: 'ChainNode', description: 'Runs nodes in order; each result is prepended to the next node\'s args.' });
+  .meta({ id: 'ChainNode', description: "Runs nodes in order; each result is prepended to the next node's args." });
 
 export const GroupNodeSchema = z
   .strictObject({
@@ -92,7 +109,7 @@ export const ChordNodeSchema = z
     id: NodeId.optional(),
     options: StepOptionsSchema.optional(),
   })
-  .meta({ id: 'ChordNode', description: 'A group (header) whose array of results is the body\'s first argument.' });
+  .meta({ id: 'ChordNode', description: "A group (header) whose array of results is the body's first argument." });
 
 export const MapNodeSchema = z
   .strictObject({
@@ -110,7 +127,7 @@ export const MapNodeSchema = z
     id: NodeId.optional(),
     options: StepOptionsSchema.optional(),
   })
-  .meta({ id: 'MapNode', description: 'One task per item, from `items` or from the node\'s input.' });
+  .meta({ id: 'MapNode', description: "One task per item, from `items` or from the node's input." });
 
 export const ChunksNodeSchema = z
   .strictObject({
@@ -128,7 +145,8 @@ export const ChunksNodeSchema = z
   })
   .meta({
     id: 'ChunksNode',
-    description: "Celery's chunks: items (lists of arguments) split into chunks of `size`, one activity per chunk; the result is a list of per-chunk result lists.",
+    description:
+      "Celery's chunks: items (lists of arguments) split into chunks of `size`, one activity per chunk; the result is a list of per-chunk result lists.",
   });
 
 export const EventNameSchema = z
@@ -153,7 +171,8 @@ export const WaitNodeSchema = z
   })
   .meta({
     id: 'WaitNode',
-    description: 'Waits for an event sent with POST /workflows/{id}/events/{name}; the event\'s payload is the result. An event that arrived earlier is used at once.',
+    description:
+      "Waits for an event sent with POST /workflows/{id}/events/{name}; the event's payload is the result. An event that arrived earlier is used at once.",
   });
 
 export const WorkflowIdSchema = z
@@ -176,7 +195,8 @@ export const ConcurrencySchema = z
   })
   .meta({
     id: 'Concurrency',
-    description: 'At most `limit` runs with this key run their canvas at once, across the system; the others wait in arrival order (their state shows `queue`). Hatchet concurrency keys, Inngest `concurrency`.',
+    description:
+      'At most `limit` runs with this key run their canvas at once, across the system; the others wait in arrival order (their state shows `queue`). Hatchet concurrency keys, Inngest `concurrency`.',
   });
 
 /** Short enough that a debounced caller still gets its run in reasonable time. */
@@ -191,12 +211,16 @@ export const DebounceSchema = z
   })
   .meta({
     id: 'Debounce',
-    description: 'Requests with this key within `period` collapse into one run (workflow id `debounce-<key>`), started once the key has been quiet for `period`, with the last request\'s canvas. Inngest `debounce`.',
+    description:
+      "Requests with this key within `period` collapse into one run (workflow id `debounce-<key>`), started once the key has been quiet for `period`, with the last request's canvas. Inngest `debounce`.",
   });
 
 export const PrioritySchema = z
   .union([z.literal(1), z.literal(2), z.literal(3), z.literal(4), z.literal(5)], { error: 'must be an integer from 1 (first) to 5 (last)' })
-  .meta({ id: 'Priority', description: "The run's tasks' priority in the task queues: 1 first, 5 last, 3 when not given (Temporal task priority, server 1.29+)." });
+  .meta({
+    id: 'Priority',
+    description: "The run's tasks' priority in the task queues: 1 first, 5 last, 3 when not given (Temporal task priority, server 1.29+).",
+  });
 
 export const CanvasRequestSchema = z
   .strictObject({
@@ -219,7 +243,7 @@ export const CanvasRequestSchema = z
 /** True when A and B have the same keys and each is assignable to the other. */
 type Same<A, B> = [keyof A, A] extends [keyof B, B] ? ([keyof B, B] extends [keyof A, A] ? true : false) : false;
 type SameKeys<A, B> = [keyof A] extends [keyof B] ? ([keyof B] extends [keyof A] ? true : false) : false;
-function assertTrue<T extends true>(): void {}
+function assertTrue<_T extends true>(): void {}
 
 assertTrue<Same<z.infer<typeof RetrySchema>, RetryOptions>>();
 assertTrue<Same<z.infer<typeof StepOptionsSchema>, StepOptions>>();

@@ -8,9 +8,9 @@
  *   another pool, and batches (`chunks`, map `batchSize`: many items in one activity, which
  *   the limit would count once) are refused.
  */
-import { getTaskSpec, type TaskVisibility } from '../tasks/catalog';
+import { getTaskSpec, type TaskVisibility } from '../workflows/tasks/catalog';
 import type { Issues } from '../validation/issues';
-import type { CanvasNode, CanvasRequest, StepOptions } from './types';
+import type { CanvasNode, CanvasRequest, StepOptions } from '../workflows/language/types';
 
 /** The innermost `queue` set on the way down to a node, and where it was set. */
 type QueueAt = { queue: string; path: string } | undefined;
@@ -41,7 +41,12 @@ export function checkStepRouting(issues: Issues, request: CanvasRequest, reach: 
     const at = queueWith(outer, node.options, `${path}.options`);
     if ('task' in node) return check(node.task, at, path, undefined);
     if ('map' in node) {
-      return check(node.map.task, queueWith(at, node.map.options, `${path}.map.options`), path, node.map.batchSize === undefined ? undefined : `${path}.map.batchSize`);
+      return check(
+        node.map.task,
+        queueWith(at, node.map.options, `${path}.map.options`),
+        path,
+        node.map.batchSize === undefined ? undefined : `${path}.map.batchSize`,
+      );
     }
     if ('chunks' in node) return check(node.chunks.task, queueWith(at, node.chunks.options, `${path}.chunks.options`), path, `${path}.chunks`);
     if ('chain' in node) return node.chain.forEach((child, i) => visit(child, `${path}.chain[${i}]`, at));

@@ -7,7 +7,7 @@
 import type { z } from 'zod';
 import { Issues, type Validation } from '../validation/issues';
 import { getTask, isReachable, TASK_NAMES, whyNotLocal, type TaskDefinition, type TaskVisibility } from '../tasks/registry';
-import { LIMITS } from './limits';
+import { LIMITS } from '../workflows/language/limits';
 import { checkStepRouting } from './step-routing';
 import {
   ChainNodeSchema,
@@ -25,11 +25,10 @@ import {
   WaitNodeSchema,
   WorkflowIdSchema,
 } from './schemas';
-import { childNodes, type CanvasNode, type CanvasRequest, type Json, type StepOptions } from './types';
+import { type CanvasNode, type CanvasRequest, type Json, type StepOptions } from '../workflows/language/types';
 
 // The issue types live in ./issues; re-exported for the validator's callers.
 export { joinPath, type Issue, type Validation } from '../validation/issues';
-
 
 /** Each kind's own fields, without its members (which are walked one by one). */
 const CHAIN_FIELDS = ChainNodeSchema.omit({ chain: true });
@@ -81,11 +80,25 @@ class Walker extends Issues {
     if (!definition) return;
     const receivesInput = hasInput && node.immutable !== true;
     const args = ((node.args as Json[] | undefined) ?? []).map((arg, i): Arg => [arg, `${path}.args[${i}]`]);
-    this.taskArgs(definition, { path, offset: receivesInput ? 1 : 0, leading: 'the previous result', args, kwargs: node.kwargs as Record<string, Json> | undefined, arity: true });
+    this.taskArgs(definition, {
+      path,
+      offset: receivesInput ? 1 : 0,
+      leading: 'the previous result',
+      args,
+      kwargs: node.kwargs as Record<string, Json> | undefined,
+      arity: true,
+    });
   }
 
   /** Chains and groups: check the node's own fields, then each member. */
-  private members(fields: z.ZodType, node: Record<string, unknown>, key: 'chain' | 'group', path: string, memberInput: (i: number) => boolean, depth: number): void {
+  private members(
+    fields: z.ZodType,
+    node: Record<string, unknown>,
+    key: 'chain' | 'group',
+    path: string,
+    memberInput: (i: number) => boolean,
+    depth: number,
+  ): void {
     const list = node[key];
     this.check(fields, omitKey(node, key), path);
     if (!Array.isArray(list)) return this.add(`${path}.${key}`, 'must be an array of nodes');
@@ -108,8 +121,17 @@ class Walker extends Issues {
   }
 
   private mapNode(node: Record<string, unknown>, path: string, hasInput: boolean): void {
-    if (!this.check(MapNodeSchema, node, path) && !(isObject(node.map) && isCall(node.map) && (node.map.items === undefined || Array.isArray(node.map.items)))) return;
-    const spec = node.map as { task: string; items?: Json[]; spread?: boolean; args?: Json[]; kwargs?: Record<string, Json>; batchSize?: number; settle?: boolean };
+    if (!this.check(MapNodeSchema, node, path) && !(isObject(node.map) && isCall(node.map) && (node.map.items === undefined || Array.isArray(node.map.items))))
+      return;
+    const spec = node.map as {
+      task: string;
+      items?: Json[];
+      spread?: boolean;
+      args?: Json[];
+      kwargs?: Record<string, Json>;
+      batchSize?: number;
+      settle?: boolean;
+    };
     const definition = this.knownTask(spec.task, `${path}.map.task`);
     if (!definition) return;
     const mapPath = `${path}.map`;
@@ -144,7 +166,14 @@ class Walker extends Issues {
   }
 
   /** Items that are each a task's leading positional arguments, followed by the spec's own args. */
-  private spreadItems(definition: TaskDefinition, specPath: string, items: Json[], args: Json[] | undefined, kwargs: Record<string, Json> | undefined, why: string): void {
+  private spreadItems(
+    definition: TaskDefinition,
+    specPath: string,
+    items: Json[],
+    args: Json[] | undefined,
+    kwargs: Record<string, Json> | undefined,
+    why: string,
+  ): void {
     const own = (args ?? []).map((arg, i): Arg => [arg, `${specPath}.args[${i}]`]);
     items.forEach((item, i) => {
       const itemPath = `${specPath}.items[${i}]`;
@@ -264,12 +293,12 @@ export function validateCanvasRequest(body: unknown, options: ValidateOptions = 
 function validateFlowControl(walker: Walker, request: Record<string, unknown>): void {
   if (request.concurrency !== undefined) walker.check(ConcurrencySchema, request.concurrency, 'concurrency');
   if (request.priority !== undefined && walker.check(PrioritySchema, request.priority, 'priority') && request.priority === 1 && walker.reach !== 'internal') {
-    walker.add('priority', 'cannot be 1 without an admin key: priority 1 goes before every team\'s work, so it is reserved (2 to 5 are anyone\'s)');
+    walker.add('priority', "cannot be 1 without an admin key: priority 1 goes before every team's work, so it is reserved (2 to 5 are anyone's)");
   }
   if (request.debounce === undefined) return;
   walker.check(DebounceSchema, request.debounce, 'debounce');
   // A debounced run is named after its key, and a later request replaces an earlier one.
-  if (request.workflowId !== undefined) walker.add('workflowId', 'cannot be combined with debounce: the run\'s id is debounce-<key>');
+  if (request.workflowId !== undefined) walker.add('workflowId', "cannot be combined with debounce: the run's id is debounce-<key>");
   if (request.exclusive !== undefined) walker.add('exclusive', 'cannot be combined with debounce: requests with one key always collapse into one run');
 }
 

@@ -49,7 +49,9 @@ async function main(): Promise<void> {
     await stopAll(1);
     return;
   }
-  console.log(`\nOrchestra is up after ${elapsed(startedAt)} (logs in ${layout.logDir}):\n${system.lines.map((l) => `  ${l}`).join('\n')}\n\nCtrl-C stops everything.`);
+  console.log(
+    `\nOrchestra is up after ${elapsed(startedAt)} (logs in ${layout.logDir}):\n${system.lines.map((l) => `  ${l}`).join('\n')}\n\nCtrl-C stops everything.`,
+  );
   if (process.argv.includes('--watch')) watchSources(system.apps);
 }
 
@@ -83,7 +85,10 @@ async function checkPorts(config: Config): Promise<void> {
   }
   if (!config.external.mongodb) wanted.push([config.dev.ferretdbPort, 'FerretDB', 'FERRETDB_PORT (or set MONGODB_URI to a MongoDB you run)']);
   if (!config.external.smtp) {
-    wanted.push([config.dev.smtpPort, 'the SMTP sink', 'SMTP_SINK_PORT (or set SMTP_URL)'], [config.dev.smtpHttpPort, 'the SMTP sink inbox', 'SMTP_SINK_HTTP_PORT']);
+    wanted.push(
+      [config.dev.smtpPort, 'the SMTP sink', 'SMTP_SINK_PORT (or set SMTP_URL)'],
+      [config.dev.smtpHttpPort, 'the SMTP sink inbox', 'SMTP_SINK_HTTP_PORT'],
+    );
   }
   const problems = (await Promise.all(wanted.map(([port, what, env]) => freePortOrExplain(port, what, env)))).filter(Boolean);
   if (problems.length) throw new Error(`\n  ${problems.join('\n  ')}\n(is another \`npm start\` running?)`);

@@ -50,7 +50,10 @@ export async function ensureEmbeddedIdIndexes(dataDir: string): Promise<number> 
   if (!file) return 0;
   try {
     const { stdout } = await run('sqlite3', ['-readonly', file, 'SELECT table_name FROM _ferretdb_collections;']);
-    const tables = stdout.split('\n').map((t) => t.trim()).filter(Boolean);
+    const tables = stdout
+      .split('\n')
+      .map((t) => t.trim())
+      .filter(Boolean);
     if (tables.length === 0) return 0;
     // .timeout: FerretDB may be writing; wait for its lock rather than fail.
     await run('sqlite3', [file, '.timeout 10000', ...idIndexStatements(tables)]);

@@ -65,7 +65,11 @@ export const API_DATABASE_USE: DatabaseUse = { answerTimeoutMs: DATABASE_REQUEST
  * Resolves once connected, retrying for as long as it takes (each failure is passed to
  * `onRetry`, for the log). Safe to call more than once: every caller shares one attempt.
  */
-export function connectDatabase(uri: string, onRetry: (error: Error, delayMs: number) => void = defaultRetryLog, use: DatabaseUse = WORKER_DATABASE_USE): Promise<typeof mongoose> {
+export function connectDatabase(
+  uri: string,
+  onRetry: (error: Error, delayMs: number) => void = defaultRetryLog,
+  use: DatabaseUse = WORKER_DATABASE_USE,
+): Promise<typeof mongoose> {
   connecting ??= (async () => {
     for (let attempt = 1; ; attempt++) {
       try {

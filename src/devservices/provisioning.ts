@@ -87,7 +87,9 @@ export async function provisionAll(tools: Tool[], options: ProvisionOptions): Pr
   const interval = options.intervalMs ?? 10_000;
   mkdirSync(options.logDir, { recursive: true });
   const { parallel, reason } = parallelBuilds();
-  const states = new Map<Tool, BuildState>(tools.map((tool) => [tool, { tool, phase: 'waiting', building: false, downloads: 0, lastDownloadAt: 0, startedAt: Date.now() }]));
+  const states = new Map<Tool, BuildState>(
+    tools.map((tool) => [tool, { tool, phase: 'waiting', building: false, downloads: 0, lastDownloadAt: 0, startedAt: Date.now() }]),
+  );
   let announced = false;
 
   const line = () => {
@@ -159,7 +161,10 @@ export async function provisionAll(tools: Tool[], options: ProvisionOptions): Pr
         log.end();
         state.phase = 'done';
         state.finishedAt = Date.now();
-        if (code !== 0) return reject(new Error(`could not provision ${tool}: ${SCRIPTS[tool]} failed; its output is in ${logFile}${buffered ? ` (last: ${buffered.trim()})` : ''}`));
+        if (code !== 0)
+          return reject(
+            new Error(`could not provision ${tool}: ${SCRIPTS[tool]} failed; its output is in ${logFile}${buffered ? ` (last: ${buffered.trim()})` : ''}`),
+          );
         if (state.building) options.report(`[${elapsed(startedAt)}] ${describe(state, Date.now())}`);
         resolve(stdout.trim().split('\n').pop() ?? '');
       });

@@ -94,9 +94,16 @@ export async function startSmtpSink({ dir, smtpPort, httpPort, host = '127.0.0.1
       if (url.pathname === '/') {
         const rows = (await listMessages(dir))
           .reverse()
-          .map((m) => `<tr><td>${escapeHtml(m.receivedAt)}</td><td>${escapeHtml(m.to.join(', '))}</td><td><a href="/messages/${m.id}">${escapeHtml(m.subject ?? '(no subject)')}</a></td></tr>`)
+          .map(
+            (m) =>
+              `<tr><td>${escapeHtml(m.receivedAt)}</td><td>${escapeHtml(m.to.join(', '))}</td><td><a href="/messages/${m.id}">${escapeHtml(m.subject ?? '(no subject)')}</a></td></tr>`,
+          )
           .join('');
-        return send(200, 'text/html; charset=utf-8', `<!doctype html><title>Orchestra inbox</title><h1>Inbox</h1><table><tr><th>received</th><th>to</th><th>subject</th></tr>${rows}</table>`);
+        return send(
+          200,
+          'text/html; charset=utf-8',
+          `<!doctype html><title>Orchestra inbox</title><h1>Inbox</h1><table><tr><th>received</th><th>to</th><th>subject</th></tr>${rows}</table>`,
+        );
       }
       send(404, 'text/plain', 'not found');
     } catch (error) {

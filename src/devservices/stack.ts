@@ -7,7 +7,7 @@ import { temporal } from '@temporalio/proto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config';
-import { POOL_NAMES, POOLS, type PoolName } from '../tasks/pools';
+import { POOL_NAMES, POOLS, type PoolName } from '../workflows/tasks/pools';
 import { SEARCH_ATTRIBUTES } from '../temporal/search-attributes';
 import { ManagedProcess, tsEntry, waitForPort, type ServiceSpec } from './processes';
 
@@ -29,20 +29,31 @@ export const DEV_SERVER_DYNAMIC_CONFIG: readonly string[] = [
   'matching.useNewMatcher=true',
 ];
 
-export const devServerDynamicConfigArgs = (): string[] =>
-  DEV_SERVER_DYNAMIC_CONFIG.flatMap((value) => ['--dynamic-config-value', value]);
+export const devServerDynamicConfigArgs = (): string[] => DEV_SERVER_DYNAMIC_CONFIG.flatMap((value) => ['--dynamic-config-value', value]);
 
 /** `dynamicConfig` replaces DEV_SERVER_DYNAMIC_CONFIG (bench/dispatch.ts measures with and without it). */
-export function temporalDevServer(binary: string, config: Config, layout: StackLayout, dynamicConfig: readonly string[] = DEV_SERVER_DYNAMIC_CONFIG): ManagedProcess {
+export function temporalDevServer(
+  binary: string,
+  config: Config,
+  layout: StackLayout,
+  dynamicConfig: readonly string[] = DEV_SERVER_DYNAMIC_CONFIG,
+): ManagedProcess {
   mkdirSync(path.join(layout.dataDir, 'temporal'), { recursive: true });
   const args = [
-    'server', 'start-dev',
-    '--db-filename', path.join(layout.dataDir, 'temporal', 'temporal.db'),
-    '--ip', '127.0.0.1',
-    '--port', String(config.dev.temporalPort),
-    '--ui-port', String(config.dev.temporalUiPort),
-    '--namespace', config.temporal.namespace,
-    '--log-level', 'warn',
+    'server',
+    'start-dev',
+    '--db-filename',
+    path.join(layout.dataDir, 'temporal', 'temporal.db'),
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(config.dev.temporalPort),
+    '--ui-port',
+    String(config.dev.temporalUiPort),
+    '--namespace',
+    config.temporal.namespace,
+    '--log-level',
+    'warn',
     ...dynamicConfig.flatMap((value) => ['--dynamic-config-value', value]),
     ...SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', `${a.name}=${a.type}`]),
   ];
@@ -151,7 +162,9 @@ export async function waitForPollers(config: Config, timeoutMs: number, pools: r
   try {
     for (const pool of pools) {
       const taskQueueType =
-        POOLS[pool].runs === 'workflows' ? temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW : temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY;
+        POOLS[pool].runs === 'workflows'
+          ? temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW
+          : temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY;
       for (;;) {
         const response = await connection.workflowService.describeTaskQueue({
           namespace: config.temporal.namespace,

@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import type { Config } from '../config';
-import { POOL_NAMES, POOLS } from '../tasks/pools';
+import { POOL_NAMES, POOLS } from '../workflows/tasks/pools';
 import { waitForPort, type ManagedProcess, type RestartEvent } from './processes';
 import { elapsed, provisionAll } from './provisioning';
 import { api, ferretDb, smtpSink, temporalDevServer, waitForPollers, waitForTemporal, workerPool, type StackLayout } from './stack';
@@ -94,13 +94,21 @@ export function startSystem(config: Config, layout: StackLayout, options: System
     }
     if (!config.external.mongodb) {
       const db = add(infra, ferretDb(binaries.ferretdb, config.dev.ferretdbPort, layout));
-      servers.push(waitForPort(config.dev.ferretdbPort, 30_000, db).then(() => readyLine(`mongodb     ${config.mongodbUri}  (FerretDB on SQLite in ${path.join(layout.dataDir, 'ferretdb')})`)));
+      servers.push(
+        waitForPort(config.dev.ferretdbPort, 30_000, db).then(() =>
+          readyLine(`mongodb     ${config.mongodbUri}  (FerretDB on SQLite in ${path.join(layout.dataDir, 'ferretdb')})`),
+        ),
+      );
     } else {
       readyLine(`mongodb     ${config.mongodbUri}  (MONGODB_URI)`);
     }
     if (!config.external.smtp) {
       const sink = add(infra, smtpSink(config, layout));
-      servers.push(waitForPort(config.dev.smtpPort, 30_000, sink).then(() => readyLine(`smtp        ${config.smtpUrl}  (sink; inbox at http://127.0.0.1:${config.dev.smtpHttpPort})`)));
+      servers.push(
+        waitForPort(config.dev.smtpPort, 30_000, sink).then(() =>
+          readyLine(`smtp        ${config.smtpUrl}  (sink; inbox at http://127.0.0.1:${config.dev.smtpHttpPort})`),
+        ),
+      );
     } else {
       readyLine(`smtp        ${config.smtpUrl}  (SMTP_URL)`);
     }

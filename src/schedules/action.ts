@@ -5,15 +5,15 @@
  */
 import type { ScheduleOptionsAction } from '@temporalio/client';
 import { z } from 'zod';
-import { durationMs } from '../canvas/duration';
+import { durationMs } from '../workflows/language/duration';
 import { DurationSchema, WorkflowIdSchema } from '../canvas/schemas';
-import { taskNamesOf, type CanvasRequest, type Duration, type Json } from '../canvas/types';
+import { taskNamesOf, type CanvasRequest, type Duration, type Json } from '../workflows/language/types';
 import { validateCanvasRequest } from '../canvas/validate';
 import { getTask, isReachable, type TaskVisibility } from '../tasks/registry';
-import { isTaskName } from '../tasks/catalog';
+import { isTaskName } from '../workflows/tasks/catalog';
 import { runPlacement } from '../temporal/start';
-import { WORKFLOW_TYPES, type WorkflowType } from '../temporal/workflow-types';
-import { RUN_ID_PREFIXES } from '../app/run-ids';
+import { WORKFLOW_TYPES, type WorkflowType } from '../workflows/workflow-types';
+import { RUN_ID_PREFIXES } from '../workflows/app/run-ids';
 import { CODE_WORKFLOWS, getCodeWorkflow } from './code-workflows';
 import { Issues } from '../validation/issues';
 import { at } from './paths';
@@ -35,12 +35,14 @@ export function isWorkflowAction(action: ScheduleAction): action is WorkflowActi
   return 'workflow' in action;
 }
 
-const WorkflowActionSchema = z.strictObject({
-  workflow: z.string().min(1).max(200),
-  args: z.array(z.json()).max(100).optional(),
-  workflowId: WorkflowIdSchema.optional(),
-  timeout: DurationSchema.optional(),
-}).meta({ id: 'WorkflowAction', description: 'A named code workflow of the project, with its args.' });
+const WorkflowActionSchema = z
+  .strictObject({
+    workflow: z.string().min(1).max(200),
+    args: z.array(z.json()).max(100).optional(),
+    workflowId: WorkflowIdSchema.optional(),
+    timeout: DurationSchema.optional(),
+  })
+  .meta({ id: 'WorkflowAction', description: 'A named code workflow of the project, with its args.' });
 
 const SHAPES = '{"canvas": …} (as POST /workflows takes) or {"workflow": "<name>", "args": […]}';
 
@@ -61,7 +63,10 @@ export function validateAction(value: unknown, path: string, issues: Issues, rea
 function validateCanvasAction(value: Record<string, unknown>, path: string, issues: Issues, reach: TaskVisibility): CanvasAction | undefined {
   const before = issues.list.length;
   if ('exclusive' in value) {
-    issues.add(at(path, 'exclusive'), 'does not apply to a schedule: policies.overlap decides whether runs may overlap ("SKIP", the default, allows one at a time)');
+    issues.add(
+      at(path, 'exclusive'),
+      'does not apply to a schedule: policies.overlap decides whether runs may overlap ("SKIP", the default, allows one at a time)',
+    );
   }
   if ('debounce' in value) issues.add(at(path, 'debounce'), 'does not apply to a schedule: the schedule decides when runs start');
   const validation = validateCanvasRequest(value, { reach });
@@ -75,7 +80,10 @@ function validateWorkflowAction(value: object, path: string, issues: Issues, rea
   const known = getCodeWorkflow(action.workflow);
   if (!known) {
     const names = CODE_WORKFLOWS.map((w) => w.name);
-    issues.add(at(path, 'workflow'), `unknown workflow "${action.workflow}"; a schedule can start ${names.length ? names.join(', ') : 'no code workflow yet'}, or a canvas with {"canvas": …}`);
+    issues.add(
+      at(path, 'workflow'),
+      `unknown workflow "${action.workflow}"; a schedule can start ${names.length ? names.join(', ') : 'no code workflow yet'}, or a canvas with {"canvas": …}`,
+    );
     return undefined;
   }
   // A code workflow is as internal as the most internal task it runs.
@@ -84,7 +92,10 @@ function validateWorkflowAction(value: object, path: string, issues: Issues, rea
     return definition !== undefined && !isReachable(definition, reach);
   });
   if (internal.length) {
-    issues.add(at(path, 'workflow'), `workflow "${action.workflow}" is internal (it runs ${internal.join(', ')}): the application schedules it itself, API schedules may not (with an admin key they may)`);
+    issues.add(
+      at(path, 'workflow'),
+      `workflow "${action.workflow}" is internal (it runs ${internal.join(', ')}): the application schedules it itself, API schedules may not (with an admin key they may)`,
+    );
     return undefined;
   }
   return issues.check(known.args, action.args ?? [], at(path, 'args')) ? action : undefined;
@@ -92,7 +103,7 @@ function validateWorkflowAction(value: object, path: string, issues: Issues, rea
 
 /** The workflow type the action starts, which is also its OrchestraWorkflowKind. */
 export function actionKind(action: ScheduleAction): WorkflowType {
-  return isWorkflowAction(action) ? getCodeWorkflow(action.workflow)?.name ?? WORKFLOW_TYPES.canvas : WORKFLOW_TYPES.canvas;
+  return isWorkflowAction(action) ? (getCodeWorkflow(action.workflow)?.name ?? WORKFLOW_TYPES.canvas) : WORKFLOW_TYPES.canvas;
 }
 
 export interface ActionContext {
@@ -106,7 +117,7 @@ export interface ActionContext {
 /** A valid action as Temporal's startWorkflow action. */
 export function toTemporalAction(action: ScheduleAction, { scheduleId, memo, tenant }: ActionContext): ScheduleOptionsAction {
   const kind = actionKind(action);
-  const tasks = isWorkflowAction(action) ? getCodeWorkflow(action.workflow)?.tasks ?? [] : taskNamesOf(action.canvas).filter(isTaskName);
+  const tasks = isWorkflowAction(action) ? (getCodeWorkflow(action.workflow)?.tasks ?? []) : taskNamesOf(action.canvas).filter(isTaskName);
   const { workflowId, timeout } = action;
   return {
     type: 'startWorkflow',
@@ -114,7 +125,7 @@ export function toTemporalAction(action: ScheduleAction, { scheduleId, memo, ten
     ...runPlacement(kind, tasks, tenant),
     // Temporal appends the scheduled time: schedule-nightly-2030-01-01T07:00:00Z.
     workflowId: workflowId ?? `${RUN_ID_PREFIXES.schedule}${scheduleId}`,
-    args: isWorkflowAction(action) ? action.args ?? [] : [{ ...canvasRun(action), tenant }],
+    args: isWorkflowAction(action) ? (action.args ?? []) : [{ ...canvasRun(action), tenant }],
     workflowExecutionTimeout: timeout === undefined ? undefined : durationMs(timeout),
     ...(!isWorkflowAction(action) && action.priority !== undefined ? { priority: { priorityKey: action.priority } } : {}),
     memo,
@@ -128,4 +139,3 @@ function canvasRun(action: CanvasAction): CanvasRequest {
   const { workflowId: _prefix, ...run } = action;
   return run;
 }
-

@@ -34,7 +34,7 @@ export function builtinSchedules(config: Pick<Config, 'schedules'>): ScheduleDef
       // Files no user references, older than an hour (uploads in flight are younger).
       action: { canvas: { task: 'files.cleanupOrphans' } },
       policies: { overlap: 'SKIP' },
-      memo: { description: 'Hourly cleanup of orphaned GridFS files (avatar originals and thumbnails no user references)' },
+      memo: { description: 'Hourly cleanup of orphaned avatar files (avatar originals and thumbnails no user references)' },
     },
   ];
 }

@@ -5,9 +5,9 @@
  * A unit test checks that every entry is exported by src/workflows/index.ts.
  */
 import { z } from 'zod';
-import type { Json } from '../canvas/types';
-import type { TaskName } from '../tasks/catalog';
-import { WORKFLOW_TYPES, type WorkflowType } from '../temporal/workflow-types';
+import type { Json } from '../workflows/language/types';
+import type { TaskName } from '../workflows/tasks/catalog';
+import { WORKFLOW_TYPES, type WorkflowType } from '../workflows/workflow-types';
 
 export interface CodeWorkflow {
   /** The workflow type, as exported from src/workflows/index.ts. */
@@ -24,7 +24,7 @@ const num = z.number().finite();
 export const CODE_WORKFLOWS: readonly CodeWorkflow[] = [
   {
     name: WORKFLOW_TYPES.digest,
-    description: 'One email per user with the mentions since their last digest (src/app/digest/workflow.ts).',
+    description: 'One email per user with the mentions since their last digest (src/workflows/app/digest.ts).',
     args: z.array(z.json()).max(0, { message: 'takes no arguments' }),
     tasks: ['digest.plan', 'email.send', 'users.markDigested'],
   },

@@ -126,11 +126,15 @@ export function parseCron(expression: string): Parsed<CronExpression> {
   if (/^(CRON_)?TZ=/i.test(text)) return fail('put the time zone in spec.timezone, not in the expression');
   if (/^@every\b/i.test(text)) return fail('write "@every" schedules as "intervals": [{"every": "15m"}]');
   if (text.startsWith('@')) {
-    return SHORTHANDS.has(text.toLowerCase()) ? { ok: true, value: { temporal: text.toLowerCase() } } : fail(`unknown shorthand ${text}; known: ${[...SHORTHANDS].join(', ')}`);
+    return SHORTHANDS.has(text.toLowerCase())
+      ? { ok: true, value: { temporal: text.toLowerCase() } }
+      : fail(`unknown shorthand ${text}; known: ${[...SHORTHANDS].join(', ')}`);
   }
   const parts = text.split(/\s+/);
   if (parts.length !== 5 && parts.length !== 6) {
-    return fail(`has ${parts.length} field${parts.length === 1 ? '' : 's'}; a cron expression has 5 (minute hour day-of-month month day-of-week) or 6 (second first)`);
+    return fail(
+      `has ${parts.length} field${parts.length === 1 ? '' : 's'}; a cron expression has 5 (minute hour day-of-month month day-of-week) or 6 (second first)`,
+    );
   }
   const names = parts.length === 6 ? SIX : FIVE;
   const fields: Partial<Record<CalendarField, FieldRange[]>> = {};

@@ -6,9 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { parseDuration } from '../canvas/duration';
+import { parseDuration } from '../workflows/language/duration';
 import { DurationSchema, WorkflowIdSchema } from '../canvas/schemas';
-import type { Duration, Json } from '../canvas/types';
+import type { Duration, Json } from '../workflows/language/types';
 import type { Issue, Validation } from '../canvas/validate';
 import type { TaskVisibility } from '../tasks/registry';
 import { validateAction, type ScheduleAction } from './action';
@@ -57,17 +57,21 @@ const MAX_MEMO_BYTES = 16 * 1024;
 
 export const OverlapSchema = z.enum(OVERLAP_POLICIES, { message: `must be one of ${OVERLAP_POLICIES.join(', ')}` });
 
-const PoliciesSchema = z.strictObject({
-  overlap: OverlapSchema.optional(),
-  catchupWindow: DurationSchema.refine((v) => (parseDuration(v) ?? 0) >= 10_000, { message: 'must be at least "10s" (Temporal\'s minimum)' }).optional(),
-  pauseOnFailure: z.boolean().optional(),
-}).meta({ id: 'SchedulePolicies' });
+const PoliciesSchema = z
+  .strictObject({
+    overlap: OverlapSchema.optional(),
+    catchupWindow: DurationSchema.refine((v) => (parseDuration(v) ?? 0) >= 10_000, { message: 'must be at least "10s" (Temporal\'s minimum)' }).optional(),
+    pauseOnFailure: z.boolean().optional(),
+  })
+  .meta({ id: 'SchedulePolicies' });
 
-const StateSchema = z.strictObject({
-  paused: z.boolean().optional(),
-  note: z.string().max(1000).optional(),
-  remainingActions: z.number().int().min(1).max(1_000_000).optional(),
-}).meta({ id: 'ScheduleState' });
+const StateSchema = z
+  .strictObject({
+    paused: z.boolean().optional(),
+    note: z.string().max(1000).optional(),
+    remainingActions: z.number().int().min(1).max(1_000_000).optional(),
+  })
+  .meta({ id: 'ScheduleState' });
 
 const MemoSchema = z
   .record(z.string().min(1).max(200), z.json())
@@ -97,7 +101,7 @@ export function validateScheduleDefinition(body: unknown, reach: TaskVisibility 
 const PATCH_HINTS: Record<string, string> = {
   id: 'cannot change; create a schedule with the new id and delete this one',
   state: 'changes with POST /schedules/:id/pause and /unpause',
-  memo: 'stays as created (Temporal keeps a schedule\'s memo as it was created)',
+  memo: "stays as created (Temporal keeps a schedule's memo as it was created)",
 };
 
 /** Validates a PATCH /schedules/:id body: any of spec, action, policies. */

@@ -9,9 +9,9 @@
  * memo as it was created (the 1.29 server ignores a new one), so only the action's memo
  * can follow a change.
  */
-import type { Json } from '../canvas/types';
+import type { Json } from '../workflows/language/types';
 import type { ScheduleSpecInput } from './spec';
-import { APP_TENANT } from '../temporal/tenants';
+import { APP_TENANT } from '../workflows/tenants';
 
 /** Who made a schedule, in its memo and its runs' memo. */
 export const CREATED_BY_API = 'orchestra-api';

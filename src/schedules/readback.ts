@@ -3,13 +3,13 @@
  * took and PATCH can merge into it.
  */
 import type { CalendarSpecDescription, Range, ScheduleDescription, ScheduleSpecDescription } from '@temporalio/client';
-import type { CanvasRequest, Json } from '../canvas/types';
+import type { CanvasRequest, Json } from '../workflows/language/types';
 import type { ScheduleAction } from './action';
 import type { ScheduleDefinition } from './definition';
 import { RESERVED_KEYS, type OrchestraMemo } from './memo';
 import type { CalendarInput, ScheduleSpecInput } from './spec';
-import { RUN_ID_PREFIXES } from '../app/run-ids';
-import { WORKFLOW_TYPES } from '../temporal/workflow-types';
+import { RUN_ID_PREFIXES } from '../workflows/app/run-ids';
+import { WORKFLOW_TYPES } from '../workflows/workflow-types';
 
 /**
  * The definition as written: the spec from the runs' memo (Temporal keeps cron only as
@@ -19,7 +19,7 @@ import { WORKFLOW_TYPES } from '../temporal/workflow-types';
 export function definitionOf(description: ScheduleDescription): Pick<ScheduleDefinition, 'spec' | 'action'> & { memo: Record<string, unknown> } {
   const runMemo = (description.action.memo ?? {}) as Record<string, unknown>;
   const own = runMemo.orchestraSchedule as OrchestraMemo | undefined;
-  const source = Object.keys(runMemo).length ? runMemo : description.memo ?? {};
+  const source = Object.keys(runMemo).length ? runMemo : (description.memo ?? {});
   const memo = Object.fromEntries(Object.entries(source).filter(([key]) => !(RESERVED_KEYS as readonly string[]).includes(key)));
   return { spec: own?.spec ?? specFromTemporal(description.spec), action: actionFromTemporal(description), memo };
 }
@@ -42,7 +42,8 @@ function actionFromTemporal(description: ScheduleDescription): ScheduleAction {
 export function specFromTemporal(spec: ScheduleSpecDescription): ScheduleSpecInput {
   const out: ScheduleSpecInput = {};
   if (spec.calendars?.length) out.calendars = spec.calendars.map(calendarFromTemporal);
-  if (spec.intervals?.length) out.intervals = spec.intervals.map((i) => ({ every: formatDuration(i.every), ...(i.offset ? { offset: formatDuration(i.offset) } : {}) }));
+  if (spec.intervals?.length)
+    out.intervals = spec.intervals.map((i) => ({ every: formatDuration(i.every), ...(i.offset ? { offset: formatDuration(i.offset) } : {}) }));
   if (spec.skip?.length) out.skip = spec.skip.map(calendarFromTemporal);
   if (spec.timezone) out.timezone = spec.timezone;
   if (spec.startAt) out.startAt = spec.startAt.toISOString();
@@ -78,8 +79,12 @@ function formatRange(range: Range<number | string>): string {
 
 /** 900000 → "15m": the largest unit that divides evenly. */
 export function formatDuration(ms: number): string {
-  const units: Array<[string, number]> = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]];
+  const units: Array<[string, number]> = [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ];
   for (const [unit, size] of units) if (ms > 0 && ms % size === 0) return `${ms / size}${unit}`;
   return `${ms}ms`;
 }
-

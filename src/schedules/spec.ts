@@ -6,9 +6,9 @@
  */
 import type { CalendarSpec, DayOfWeek, Month, Range, ScheduleSpec } from '@temporalio/client';
 import { z } from 'zod';
-import { parseDuration } from '../canvas/duration';
+import { parseDuration } from '../workflows/language/duration';
 import { DurationSchema } from '../canvas/schemas';
-import type { Duration } from '../canvas/types';
+import type { Duration } from '../workflows/language/types';
 import { DAYS_OF_WEEK, MONTHS, parseCron, parseField, type CalendarField, type FieldRange } from './cron';
 import { Issues } from '../validation/issues';
 import { at } from './paths';
@@ -43,16 +43,21 @@ const CalendarSchema = z.strictObject({
 const Timestamp = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with an offset, like "2030-01-01T07:00:00Z"' });
 const MAX_ENTRIES = 50;
 
-const SpecSchema = z.strictObject({
-  cron: z.array(z.string().max(300)).max(MAX_ENTRIES).optional(),
-  intervals: z.array(z.strictObject({ every: DurationSchema, offset: DurationSchema.optional() })).max(MAX_ENTRIES).optional(),
-  calendars: z.array(CalendarSchema).max(MAX_ENTRIES).optional(),
-  timezone: z.string().min(1).max(100).optional(),
-  startAt: Timestamp.optional(),
-  endAt: Timestamp.optional(),
-  skip: z.array(CalendarSchema).max(MAX_ENTRIES).optional(),
-  jitter: DurationSchema.optional(),
-}).meta({ id: 'ScheduleSpec', description: 'When runs happen: any mix of cron strings, intervals and calendars, in a time zone.' });
+const SpecSchema = z
+  .strictObject({
+    cron: z.array(z.string().max(300)).max(MAX_ENTRIES).optional(),
+    intervals: z
+      .array(z.strictObject({ every: DurationSchema, offset: DurationSchema.optional() }))
+      .max(MAX_ENTRIES)
+      .optional(),
+    calendars: z.array(CalendarSchema).max(MAX_ENTRIES).optional(),
+    timezone: z.string().min(1).max(100).optional(),
+    startAt: Timestamp.optional(),
+    endAt: Timestamp.optional(),
+    skip: z.array(CalendarSchema).max(MAX_ENTRIES).optional(),
+    jitter: DurationSchema.optional(),
+  })
+  .meta({ id: 'ScheduleSpec', description: 'When runs happen: any mix of cron strings, intervals and calendars, in a time zone.' });
 
 /** Checks a spec, recording problems under `path`; answers the spec when it is valid. */
 export function validateSpec(value: unknown, path: string, issues: Issues): ScheduleSpecInput | undefined {

@@ -9,7 +9,7 @@
  * declaration write the same thing. An update keeps the schedule's state, so a built-in
  * paused by an operator stays paused across restarts.
  */
-import { APP_TENANT } from '../temporal/tenants';
+import { APP_TENANT } from '../workflows/tenants';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client } from '@temporalio/client';
 import type { Issue } from '../canvas/validate';
 import { definitionHash, validateScheduleDefinition, type ScheduleDefinition } from './definition';

@@ -1,6 +1,6 @@
 /** A schedule definition as Temporal's ScheduleOptions (create) and ScheduleUpdateOptions (update). */
 import type { ScheduleOptions, ScheduleUpdateOptions } from '@temporalio/client';
-import { durationMs } from '../canvas/duration';
+import { durationMs } from '../workflows/language/duration';
 import { toTemporalAction } from './action';
 import { definitionHash, type ScheduleDefinition, type SchedulePolicies } from './definition';
 import { runMemo, type ScheduleOwner } from './memo';

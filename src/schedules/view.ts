@@ -92,7 +92,12 @@ export async function scheduleView(client: Client, config: Config, description: 
 }
 
 /** The status right now; the schedule's own copy of it is only eventually consistent. */
-async function runStatus(client: Client, workflowId: string, runId: string, cached: temporal.api.enums.v1.WorkflowExecutionStatus | null | undefined): Promise<string> {
+async function runStatus(
+  client: Client,
+  workflowId: string,
+  runId: string,
+  cached: temporal.api.enums.v1.WorkflowExecutionStatus | null | undefined,
+): Promise<string> {
   try {
     const name = (await client.workflow.getHandle(workflowId, runId).describe()).status.name;
     return name === 'CANCELLED' ? 'CANCELED' : name;
@@ -115,7 +120,12 @@ export interface ScheduleListItem {
 }
 
 /** Schedules from Temporal's visibility store (eventually consistent, like GET /workflows). */
-export async function listSchedules(client: Client, config: Config, limit: number, visible: (memo: Record<string, unknown>) => boolean = () => true): Promise<ScheduleListItem[]> {
+export async function listSchedules(
+  client: Client,
+  config: Config,
+  limit: number,
+  visible: (memo: Record<string, unknown>) => boolean = () => true,
+): Promise<ScheduleListItem[]> {
   const items: ScheduleListItem[] = [];
   for await (const summary of client.schedule.list({ pageSize: Math.min(limit, 100) })) {
     const memo = summary.memo ?? {};

@@ -65,11 +65,7 @@ export function seededShuffle<T>(items: readonly T[], seed: number): T[] {
 }
 
 /** Shuffles with `seed`, then puts the last `testFraction` of the items in the test set. */
-export function splitTrainTest<T>(
-  items: readonly T[],
-  seed: number = DEFAULT_SEED,
-  testFraction: number = DEFAULT_TEST_FRACTION,
-): { train: T[]; test: T[] } {
+export function splitTrainTest<T>(items: readonly T[], seed: number = DEFAULT_SEED, testFraction: number = DEFAULT_TEST_FRACTION): { train: T[]; test: T[] } {
   if (!(testFraction > 0 && testFraction < 1)) throw new Error('testFraction must be in (0, 1)');
   const shuffled = seededShuffle(items, seed);
   const cut = shuffled.length - Math.round(shuffled.length * testFraction);

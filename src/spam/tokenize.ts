@@ -38,8 +38,7 @@ export function splitEmail(text: string): { subject: string; contentType: string
   const body = match ? text.slice(match.index + match[0].length) : '';
   // Unfold continuation lines (RFC 5322 §2.2.3) before picking fields out.
   const unfolded = head.replace(/\r?\n[ \t]+/g, ' ');
-  const field = (name: string): string =>
-    new RegExp(`^${name}:[ \\t]*(.*)$`, 'im').exec(unfolded)?.[1] ?? '';
+  const field = (name: string): string => new RegExp(`^${name}:[ \\t]*(.*)$`, 'im').exec(unfolded)?.[1] ?? '';
   return { subject: field('Subject'), contentType: field('Content-Type'), body };
 }
 
@@ -61,9 +60,7 @@ function cleanBody(body: string, out: string[]): string {
   // Base64 blocks (attachments, encoded parts) are not words; drop them whole.
   text = text.replace(/^[A-Za-z0-9+/]{40,}={0,2}[ \t]*$/gm, ' ');
   // Quoted-printable: soft line breaks and =XX escapes.
-  text = text.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) =>
-    String.fromCharCode(Number.parseInt(hex, 16)),
-  );
+  text = text.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
   if (looksLikeHtml(text)) {
     out.push('__html__');
     text = stripMarkup(text)

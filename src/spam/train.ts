@@ -27,14 +27,8 @@ export function defaultModelPath(): string {
 }
 
 /** Trains on the seeded split's training part and scores the held-out part. */
-export function trainAndEvaluate(
-  options: { seed?: number; testFraction?: number; train?: Partial<TrainOptions> } = {},
-): TrainReport {
-  const { train, test } = splitTrainTest(
-    loadCorpus(),
-    options.seed ?? DEFAULT_SEED,
-    options.testFraction ?? DEFAULT_TEST_FRACTION,
-  );
+export function trainAndEvaluate(options: { seed?: number; testFraction?: number; train?: Partial<TrainOptions> } = {}): TrainReport {
+  const { train, test } = splitTrainTest(loadCorpus(), options.seed ?? DEFAULT_SEED, options.testFraction ?? DEFAULT_TEST_FRACTION);
   const started = performance.now();
   const model = SpamModel.train(train, options.train);
   const trainMs = performance.now() - started;

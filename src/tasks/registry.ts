@@ -5,10 +5,10 @@
  * workflow code: workflows read the catalog.
  */
 import { z } from 'zod';
-import * as inputs from '../app/task-inputs';
-import { CATALOG, type TaskName, type TaskParamName, type TaskSpec } from './catalog';
+import * as inputs from './inputs';
+import { CATALOG, type TaskName, type TaskParamName, type TaskSpec } from '../workflows/tasks/catalog';
 
-export { isReachable, runsLocally, TASK_NAMES, whyNotLocal, type TaskName, type TaskVisibility } from './catalog';
+export { isReachable, runsLocally, TASK_NAMES, whyNotLocal, type TaskName, type TaskVisibility } from '../workflows/tasks/catalog';
 
 export interface TaskParam {
   name: string;
@@ -38,7 +38,13 @@ const PARAM_SCHEMAS: { [N in TaskName]: Record<TaskParamName<N>, z.ZodType> } = 
   'email.send': { message: inputs.EmailMessageSchema, idempotencyKey: inputs.IdempotencyKeySchema },
   'media.thumbnail': { input: inputs.ThumbnailInputSchema },
   'media.thumbnails': { input: inputs.ThumbnailsInputSchema },
-  'files.cleanupOrphans': { graceMs: z.number().int().min(0).max(30 * 86_400_000) },
+  'files.cleanupOrphans': {
+    graceMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(30 * 86_400_000),
+  },
   'comments.publish': { commentId: inputs.ObjectIdSchema },
   'comments.markSpam': { commentId: inputs.ObjectIdSchema },
   'comments.recordOutcome': { deliveries: inputs.SettledSchema, commentId: inputs.ObjectIdSchema },

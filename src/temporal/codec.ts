@@ -16,7 +16,10 @@ const TAG_BYTES = 16;
 export class AesGcmCodec implements PayloadCodec {
   private readonly keys: Map<string, Buffer>;
 
-  constructor(keys: Record<string, string>, private readonly currentKeyId: string) {
+  constructor(
+    keys: Record<string, string>,
+    private readonly currentKeyId: string,
+  ) {
     this.keys = new Map(Object.entries(keys).map(([id, b64]) => [id, Buffer.from(b64, 'base64')]));
     for (const [id, key] of this.keys) if (key.length !== 32) throw new Error(`encryption key ${id} is not 32 bytes of base64`);
     if (!this.keys.has(currentKeyId)) throw new Error(`ORCHESTRA_ENCRYPTION_KEY_ID ${currentKeyId} is not among the keys`);

@@ -6,10 +6,11 @@
  */
 import type { Client, WorkflowHandleWithFirstExecutionRunId, WorkflowStartOptions } from '@temporalio/client';
 import { TypedSearchAttributes, type WorkflowIdReusePolicy } from '@temporalio/common';
-import type { TaskName } from '../tasks/catalog';
-import { WORKFLOW_TASK_QUEUE } from '../tasks/pools';
+import type { TaskName } from '../workflows/tasks/catalog';
+import { WORKFLOW_TASK_QUEUE } from '../workflows/tasks/pools';
 import { TasksKey, TenantKey, WorkflowKindKey } from './search-attributes';
-import type { WorkflowArgs, WorkflowType } from './workflow-types';
+import type { WorkflowArgs } from '../workflows/signatures';
+import type { WorkflowType } from '../workflows/workflow-types';
 
 export interface WorkflowStart<T extends WorkflowType> {
   type: T;
@@ -28,7 +29,11 @@ export interface WorkflowStart<T extends WorkflowType> {
 }
 
 /** Queue and search attributes of every Orchestra run (schedule actions use these too). */
-export function runPlacement(type: WorkflowType, tasks: readonly TaskName[], tenant: string): { taskQueue: string; typedSearchAttributes: TypedSearchAttributes } {
+export function runPlacement(
+  type: WorkflowType,
+  tasks: readonly TaskName[],
+  tenant: string,
+): { taskQueue: string; typedSearchAttributes: TypedSearchAttributes } {
   return {
     taskQueue: WORKFLOW_TASK_QUEUE,
     typedSearchAttributes: new TypedSearchAttributes([

@@ -3,13 +3,9 @@
  * canvas validator, the schedule validator and the API's problem details all use these.
  */
 import type { z } from 'zod';
+import type { Issue, Validation } from '../workflows/language/issues';
 
-export interface Issue {
-  path: string;
-  message: string;
-}
-
-export type Validation<T> = { ok: true; value: T } | { ok: false; issues: Issue[] };
+export type { Issue, Validation };
 
 /** Enough to fix a request; a canvas with thousands of bad items need not list all. */
 const MAX_ISSUES = 100;

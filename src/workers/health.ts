@@ -30,7 +30,11 @@ export interface HealthTarget {
 }
 
 /** Checks each worker now: its SDK state, and the server's last poll from its identity. */
-export async function checkWorkers(connection: Pick<NativeConnection, 'workflowService' | 'withDeadline'>, targets: HealthTarget[], now = Date.now()): Promise<WorkerHealth> {
+export async function checkWorkers(
+  connection: Pick<NativeConnection, 'workflowService' | 'withDeadline'>,
+  targets: HealthTarget[],
+  now = Date.now(),
+): Promise<WorkerHealth> {
   const workers = await Promise.all(
     targets.map(async ({ worker, kind }) => {
       const { taskQueue, identity, namespace } = worker.options;
@@ -49,7 +53,12 @@ export async function checkWorkers(connection: Pick<NativeConnection, 'workflowS
         const lastPoll = seconds == null ? null : Number(seconds) * 1000 + (mine?.lastAccessTime?.nanos ?? 0) / 1e6;
         if (lastPoll === null) return { taskQueue, state, lastPollAgeSeconds: null, problem: `the server lists no poll from ${identity}` };
         const age = Math.max(0, now - lastPoll);
-        return { taskQueue, state, lastPollAgeSeconds: Math.round(age / 1000), ...(age > RECENT_POLL_MS ? { problem: `last poll ${Math.round(age / 1000)} s ago` } : {}) };
+        return {
+          taskQueue,
+          state,
+          lastPollAgeSeconds: Math.round(age / 1000),
+          ...(age > RECENT_POLL_MS ? { problem: `last poll ${Math.round(age / 1000)} s ago` } : {}),
+        };
       } catch (error) {
         return { taskQueue, state, lastPollAgeSeconds: null, problem: `Temporal did not answer: ${(error as Error).message}` };
       }

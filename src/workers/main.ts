@@ -5,7 +5,7 @@ import { closeActivityDeps, createActivityDeps } from '../activities';
 import { connectDatabase, disconnectDatabase } from '../db/mongo';
 import { initModels } from '../app/models';
 import { connectWorker } from '../temporal/clients';
-import { POOL_NAMES, POOLS, type PoolName } from '../tasks/pools';
+import { POOL_NAMES, POOLS, type PoolName } from '../workflows/tasks/pools';
 import { checkWorkers, serveWorkerHealth } from './health';
 import { logger } from '../logging';
 import { createPoolWorker, createRateLimitedWorkers } from './pool';
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   const metricsAddress = config.workerMetricsAddress(pool, POOL_NAMES.indexOf(pool));
   installRuntime(metricsAddress);
   {
-    // Activities read and write the domain's data (comments, the email log, GridFS images);
+    // Activities read and write the domain's data (comments, the email log, avatar images);
     // the orchestrator runs the light ones inline as local activities.
     await connectDatabase(config.mongodbUri);
     await initModels();
@@ -43,12 +43,17 @@ async function main(): Promise<void> {
   const worker = await createPoolWorker({ config, connection, pool, shutdownGraceTime: config.workerShutdownGrace as Duration, deps });
   const limited = await createRateLimitedWorkers({ config, connection, pool, shutdownGraceTime: config.workerShutdownGrace as Duration, deps });
   for (const w of limited) logger().info({ pool, taskQueue: w.options.taskQueue }, `worker pool ${pool} polling ${w.options.taskQueue} (rate-limited task)`);
-  logger().info({ pool, taskQueue: worker.options.taskQueue, metrics: metricsAddress ?? 'off' }, `worker pool ${pool} polling ${worker.options.taskQueue} at ${config.temporal.address}`);
+  logger().info(
+    { pool, taskQueue: worker.options.taskQueue, metrics: metricsAddress ?? 'off' },
+    `worker pool ${pool} polling ${worker.options.taskQueue} at ${config.temporal.address}`,
+  );
   // The orchestrator keeps the built-in schedules in step too (src/schedules/builtin.ts); in the background.
   if (pool === 'orchestrator') void syncBuiltinSchedulesWithOwnClient(config, 'worker-orchestrator');
   if (config.workerHealthAddress) {
     const targets = [worker, ...limited].map((w) => ({ worker: w, kind: w === worker ? POOLS[pool].runs : ('activities' as const) }));
-    serveWorkerHealth(config.workerHealthAddress, () => checkWorkers(connection, targets)).on('error', (error) => logger().warn({ err: error }, 'worker health endpoint not served'));
+    serveWorkerHealth(config.workerHealthAddress, () => checkWorkers(connection, targets)).on('error', (error) =>
+      logger().warn({ err: error }, 'worker health endpoint not served'),
+    );
     logger().info(`worker health at http://${config.workerHealthAddress}/healthz (SDK state RUNNING and a recent poll seen by the server)`);
   }
   // Worker.run stops polling on SIGINT/SIGTERM and lets running tasks finish within the grace time.

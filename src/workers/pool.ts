@@ -5,8 +5,8 @@ import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/w
 import { createActivities, createActivityDeps, type ActivityDeps } from '../activities';
 import { flowControlActivities } from '../activities/flow-control';
 import { poolConcurrency, type Config } from '../config';
-import { POOLS, type PoolName } from '../tasks/pools';
-import { limitedQueueOf, RATE_LIMITED_TASKS } from '../tasks/catalog';
+import { POOLS, type PoolName } from '../workflows/tasks/pools';
+import { limitedQueueOf, RATE_LIMITED_TASKS } from '../workflows/tasks/catalog';
 import { dataConverter } from '../temporal/clients';
 import { bundleWorkflows } from './workflow-bundle';
 import { withoutWorkflowStackTraces } from './workflow-stack-traces';
@@ -21,7 +21,13 @@ export interface PoolWorkerOptions {
   deps?: ActivityDeps;
 }
 
-export async function createPoolWorker({ config, connection, pool, shutdownGraceTime = '30s', deps = createActivityDeps(config) }: PoolWorkerOptions): Promise<Worker> {
+export async function createPoolWorker({
+  config,
+  connection,
+  pool,
+  shutdownGraceTime = '30s',
+  deps = createActivityDeps(config),
+}: PoolWorkerOptions): Promise<Worker> {
   const spec = POOLS[pool];
   const base: WorkerOptions = {
     connection,
@@ -58,7 +64,13 @@ export async function createPoolWorker({ config, connection, pool, shutdownGrace
  * the whole queue, whatever the number of workers polling it; every worker of the pool
  * reads the same TASK_RATE_LIMITS, so none resets the limit to another value.
  */
-export async function createRateLimitedWorkers({ config, connection, pool, shutdownGraceTime = '30s', deps = createActivityDeps(config) }: PoolWorkerOptions): Promise<Worker[]> {
+export async function createRateLimitedWorkers({
+  config,
+  connection,
+  pool,
+  shutdownGraceTime = '30s',
+  deps = createActivityDeps(config),
+}: PoolWorkerOptions): Promise<Worker[]> {
   if (POOLS[pool].runs !== 'activities') return [];
   const activities = createActivities(deps);
   return Promise.all(

@@ -17,7 +17,8 @@ const FORBIDDEN_IN_BUNDLE: ReadonlyArray<{ name: string; marker: RegExp }> = [{ 
 export async function bundleWorkflows(logger?: Logger): Promise<WorkflowBundleWithSourceMap> {
   const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger });
   for (const { name, marker } of FORBIDDEN_IN_BUNDLE) {
-    if (marker.test(bundle.code)) throw new Error(`${name} entered the workflow bundle: workflows may import only workflow-safe modules (see README, Architecture)`);
+    if (marker.test(bundle.code))
+      throw new Error(`${name} entered the workflow bundle: workflows may import only workflow-safe modules (see README, Architecture)`);
   }
   return bundle;
 }

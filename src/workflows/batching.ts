@@ -3,7 +3,7 @@
  * with `batchSize` as one Batching, and how many count units (items) a range of a fan-out's
  * members stands for. Pure, workflow-safe.
  */
-import type { CanvasNode, ChunksSpec, Json, MapSpec, StepOptions } from '../canvas/types';
+import type { CanvasNode, ChunksSpec, Json, MapSpec, StepOptions } from './language/types';
 
 /** A batched fan-out: a map with `batchSize` (one flat list) or a `chunks` node (a list per chunk). */
 export interface Batching {
@@ -36,7 +36,12 @@ export function chunksBatching(spec: ChunksSpec): Batching {
 export function mapBatching(spec: MapSpec, items: Json[]): Batching {
   const { task, args, kwargs, options, maxConcurrency } = spec;
   return {
-    task, args, kwargs, options, maxConcurrency, items,
+    task,
+    args,
+    kwargs,
+    options,
+    maxConcurrency,
+    items,
     size: spec.batchSize!,
     spread: spec.spread ?? false,
     shape: 'flat',

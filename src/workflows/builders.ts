@@ -6,7 +6,7 @@
  *   const product = await runCanvas<number>(chain(task('add', 4, 5), task('mul', 7)));
  */
 import { ApplicationFailure } from '@temporalio/workflow';
-import { ErrorType } from '../errors';
+import { ErrorType } from './errors';
 import type {
   CanvasNode,
   CanvasState,
@@ -21,9 +21,9 @@ import type {
   TaskNode,
   WaitNode,
   WaitSpec,
-} from '../canvas/types';
-import { invalidCanvas } from '../canvas/failures';
-import { checkStructure } from '../canvas/structure';
+} from './language/types';
+import { invalidCanvas } from './language/failures';
+import { checkStructure } from './language/structure';
 import { publishState } from './final-state';
 import { Interpreter } from './interpreter';
 
@@ -131,6 +131,9 @@ function combinedState(): CanvasState {
   if (interpreters.length === 1) return interpreters[0].state();
   const states = interpreters.map((i) => i.state());
   const root: NodeState = { path: 'workflow', kind: 'chain', status: states[states.length - 1].status, children: states.map((s) => s.root) };
-  const progress = states.reduce((sum, s) => ({ completed: sum.completed + s.progress.completed, known: sum.known + s.progress.known }), { completed: 0, known: 0 });
+  const progress = states.reduce((sum, s) => ({ completed: sum.completed + s.progress.completed, known: sum.known + s.progress.known }), {
+    completed: 0,
+    known: 0,
+  });
   return { status: root.status, progress, root };
 }

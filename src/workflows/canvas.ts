@@ -1,9 +1,9 @@
 /** The `canvas` workflow: runs a validated canvas request (POST /workflows). */
 import { CancellationScope, defineQuery, isCancellation, setHandler } from '@temporalio/workflow';
-import { RETRY_QUERY, type Resume } from '../canvas/events';
-import { describeFailure, invalidCanvas, readCanvasFailure } from '../canvas/failures';
-import type { CanvasFailure, CanvasRequest, Json } from '../canvas/types';
-import { checkStructure } from '../canvas/structure';
+import { RETRY_QUERY, type Resume } from './language/events';
+import { describeFailure, invalidCanvas, readCanvasFailure } from './language/failures';
+import type { CanvasFailure, CanvasRequest, Json } from './language/types';
+import { checkStructure } from './language/structure';
 import { publishState } from './final-state';
 import { Interpreter, type Placement } from './interpreter';
 import { ConcurrencySlot } from './concurrency-slot';

@@ -13,9 +13,9 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { concurrencyWorkflowId, FLOW_ACTIVITIES, type SlotRequest } from '../canvas/flow-control';
-import { tenantFlowKey } from '../temporal/tenants';
-import type { ConcurrencySpec, QueueState } from '../canvas/types';
+import { concurrencyWorkflowId, FLOW_ACTIVITIES, type SlotRequest } from './language/flow-control';
+import { tenantFlowKey } from './tenants';
+import type { ConcurrencySpec, QueueState } from './language/types';
 import { grantedSignal, releaseSignal } from './concurrency';
 
 /** Runs with a concurrency key mark their histories: the slot's commands came with it. */

@@ -15,7 +15,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { CONCURRENCY_QUERY, CONCURRENCY_SIGNALS, FLOW_ACTIVITIES, type CoordinatorState, type RunRef, type SlotRequest } from '../canvas/flow-control';
+import { CONCURRENCY_QUERY, CONCURRENCY_SIGNALS, FLOW_ACTIVITIES, type CoordinatorState, type RunRef, type SlotRequest } from './language/flow-control';
 
 export const acquireSignal = defineSignal<[SlotRequest]>(CONCURRENCY_SIGNALS.acquire);
 export const releaseSignal = defineSignal<[RunRef]>(CONCURRENCY_SIGNALS.release);

@@ -6,9 +6,9 @@
  * the canvas runs start the next period, in the next run of the same id (continue-as-new).
  */
 import { allHandlersFinished, condition, continueAsNew, defineSignal, setHandler } from '@temporalio/workflow';
-import { durationMs } from '../canvas/duration';
-import { DEBOUNCE_SIGNAL } from '../canvas/flow-control';
-import { nodeKind, type DebounceState, type Duration, type Json } from '../canvas/types';
+import { durationMs } from './language/duration';
+import { DEBOUNCE_SIGNAL } from './language/flow-control';
+import { nodeKind, type DebounceState, type Duration, type Json } from './language/types';
 import { canvas, type CanvasRun } from './canvas';
 import { publishState } from './final-state';
 import { showDebounce } from './flow-state';

@@ -5,7 +5,7 @@
  * replay unchanged.
  */
 import { condition, defineSignal, setHandler } from '@temporalio/workflow';
-import { EVENT_SIGNAL, isCanvasEvent, type CanvasEvent } from '../canvas/events';
+import { EVENT_SIGNAL, isCanvasEvent, type CanvasEvent } from './language/events';
 
 export const eventSignal = defineSignal<[CanvasEvent]>(EVENT_SIGNAL);
 

@@ -7,6 +7,12 @@ import { chain, runCanvas, starmap, task } from './builders';
  */
 export async function arithmeticDemo(x = 4, y = 5, factor = 7): Promise<{ product: number; squares: number[] }> {
   const product = await runCanvas<number>(chain(task('add', x, y), task('mul', factor)), { name: 'product' });
-  const squares = await runCanvas<number[]>(starmap('mul', [[product, product], [x, x]]), { name: 'squares' });
+  const squares = await runCanvas<number[]>(
+    starmap('mul', [
+      [product, product],
+      [x, x],
+    ]),
+    { name: 'squares' },
+  );
   return { product, squares };
 }

@@ -11,9 +11,9 @@ import {
   type WorkflowInboundCallsInterceptor,
   type WorkflowInterceptorsFactory,
 } from '@temporalio/workflow';
-import { FINAL_STATE_MEMO, trimStateForMemo } from '../canvas/final-state';
+import { FINAL_STATE_MEMO, trimStateForMemo } from './language/final-state';
 import { hasChange } from './patches';
-import type { CanvasState } from '../canvas/types';
+import type { CanvasState } from './language/types';
 import { stateQuery } from './state-query';
 
 /** Runs recorded before this patch close without the memo (and replay unchanged). */

@@ -3,7 +3,7 @@
  * debounce, its priority (docs/canvas.md, "Flow control").
  */
 import { workflowInfo } from '@temporalio/workflow';
-import type { CanvasState, DebounceState, QueueState } from '../canvas/types';
+import type { CanvasState, DebounceState, QueueState } from './language/types';
 
 // Module state is per workflow execution (the SDK isolates workflow modules).
 let debounce: (() => DebounceState) | undefined;

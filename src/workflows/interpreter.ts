@@ -14,11 +14,19 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import { durationMs } from '../canvas/duration';
-import { LIMITS } from '../canvas/limits';
-import { mergeOptions, toActivityOptions, toLocalActivityOptions } from '../canvas/step-options';
-import { BATCH_ACTIVITY, LIGHT_CHAIN_ACTIVITY, chainArgs, placeKwargs, type BatchInput, type LightChainInput, type LightChainOutcome } from '../canvas/arguments';
-import { describeFailure, readCanvasFailure, stepFailure } from '../canvas/failures';
+import { durationMs } from './language/duration';
+import { LIMITS } from './language/limits';
+import { mergeOptions, toActivityOptions, toLocalActivityOptions } from './language/step-options';
+import {
+  BATCH_ACTIVITY,
+  LIGHT_CHAIN_ACTIVITY,
+  chainArgs,
+  placeKwargs,
+  type BatchInput,
+  type LightChainInput,
+  type LightChainOutcome,
+} from './language/arguments';
+import { describeFailure, readCanvasFailure, stepFailure } from './language/failures';
 import {
   nodeKind,
   type CanvasNode,
@@ -30,16 +38,16 @@ import {
   type StepOptions,
   type TaskNode,
   type WaitNode,
-} from '../canvas/types';
-import { WORKFLOW_TASK_QUEUE } from '../tasks/pools';
-import { getTaskSpec, limitedQueueOf, runsLocally, type TaskSpec } from '../tasks/catalog';
-import { ErrorType } from '../errors';
+} from './language/types';
+import { WORKFLOW_TASK_QUEUE } from './tasks/pools';
+import { getTaskSpec, limitedQueueOf, runsLocally, type TaskSpec } from './tasks/catalog';
+import { ErrorType } from './errors';
 import { Semaphore } from './semaphore';
 import { takeEvent } from './events';
 import { hasChange } from './patches';
 import { chunksBatching, mapBatching, ONE_PER_MEMBER, type Batching, type FanOutUnits } from './batching';
 import { counts, countTasks, hasWait, nodeRef, settleState, typeName, type Settled } from './node-helpers';
-import { WORKFLOW_TYPES } from '../temporal/workflow-types';
+import { WORKFLOW_TYPES } from './workflow-types';
 
 /** A node's input: absent for the first node of a top-level chain, else the previous result. */
 type Input = { value: Json } | undefined;
@@ -57,7 +65,6 @@ export interface Placement {
 
 type ActivityFn = (...args: Json[]) => Promise<Json>;
 
-
 /** One step of a light run, with its merged options. */
 interface LightStep {
   node: TaskNode;
@@ -73,7 +80,7 @@ export class Interpreter {
   private readonly pending = new Semaphore(LIMITS.pendingActivitiesPerRun);
   private childCount = 0;
   private readonly localActivities: boolean;
-  /** Results of the steps that completed, by step id (see Resume in ../canvas/events), for a retry. */
+  /** Results of the steps that completed, by step id (see Resume in ./language/events), for a retry. */
   private readonly steps: Record<string, Json> = {};
   private readonly resume: Map<string, Json>;
 
@@ -122,7 +129,9 @@ export class Interpreter {
     } else if ('chain' in node) {
       st.children = node.chain.map((child, i) => this.buildState(child, `${path}.chain[${i}]`));
     } else if ('group' in node) {
-      st.children = this.fanOutState(node.group.length, (i) => this.buildState(node.group[i], `${path}.${this.segmentFor(isRoot, 'group')}[${i + this.offsetFor(isRoot)}]`));
+      st.children = this.fanOutState(node.group.length, (i) =>
+        this.buildState(node.group[i], `${path}.${this.segmentFor(isRoot, 'group')}[${i + this.offsetFor(isRoot)}]`),
+      );
       if (!st.children) this.known += countTasks(node.group);
       st.counts = counts(node.group.length);
     } else if ('chord' in node) {
@@ -382,7 +391,11 @@ export class Interpreter {
   private async runMap(spec: MapSpec, st: NodeState, input: Input, options: StepOptions): Promise<Json[]> {
     const items = spec.items ?? input?.value;
     if (!Array.isArray(items)) {
-      throw stepFailure({ type: ErrorType.InvalidArguments, message: `map over ${spec.task} needs an array of items, got ${typeName(items)}`, node: nodeRef(st) });
+      throw stepFailure({
+        type: ErrorType.InvalidArguments,
+        message: `map over ${spec.task} needs an array of items, got ${typeName(items)}`,
+        node: nodeRef(st),
+      });
     }
     if (spec.batchSize !== undefined) {
       if (!spec.items) this.expandMap(spec, st, items.length);
@@ -419,23 +432,42 @@ export class Interpreter {
     const { items, size } = batching;
     const batches = Math.ceil(items.length / size);
     if (batches > LIMITS.maxFanOut || items.length > LIMITS.maxBatchedItems) {
-      throw stepFailure({ type: ErrorType.FanOutLimit, message: `${items.length} items in ${batches} batches is over the limit of ${LIMITS.maxFanOut} batches or ${LIMITS.maxBatchedItems} items`, node: nodeRef(st) });
+      throw stepFailure({
+        type: ErrorType.FanOutLimit,
+        message: `${items.length} items in ${batches} batches is over the limit of ${LIMITS.maxFanOut} batches or ${LIMITS.maxBatchedItems} items`,
+        node: nodeRef(st),
+      });
     }
     const definition = getTaskSpec(batching.task);
     if (!definition) throw stepFailure({ type: ErrorType.UnknownTask, message: `unknown task ${batching.task}`, node: nodeRef(st) });
     const limit = batching.maxConcurrency ?? LIMITS.defaultConcurrency;
     const units: FanOutUnits = { count: (from, to) => Math.min(items.length, to * size) - from * size, first: (from) => from * size };
     if (this.shouldDelegate(batches, batches)) {
-      return this.delegate(batches, limit, false, st, batching.shape === 'chunks' ? 'chunks.items' : 'map.items', (from, to) => ({
-        request: { canvas: batching.slice(items.slice(from * size, to * size)), defaults: mergeOptions(this.defaults, inherited) },
-        tasks: units.count(from, to),
-      }), units);
+      return this.delegate(
+        batches,
+        limit,
+        false,
+        st,
+        batching.shape === 'chunks' ? 'chunks.items' : 'map.items',
+        (from, to) => ({
+          request: { canvas: batching.slice(items.slice(from * size, to * size)), defaults: mergeOptions(this.defaults, inherited) },
+          tasks: units.count(from, to),
+        }),
+        units,
+      );
     }
     // The batch's options are the task's, with its timeouts stretched to the batch's length.
     const options = mergeOptions(definition.defaults, this.defaults, inherited, batching.options);
     const parts = await this.fanOut(batches, limit, false, { ...st, counts: undefined }, async (k) => {
       const slice = items.slice(k * size, (k + 1) * size);
-      const input: BatchInput = { task: batching.task, items: slice, spread: batching.spread, args: batching.args, kwargs: batching.kwargs, offset: this.offsetOf(st) + k * size };
+      const input: BatchInput = {
+        task: batching.task,
+        items: slice,
+        spread: batching.spread,
+        args: batching.args,
+        kwargs: batching.kwargs,
+        offset: this.offsetOf(st) + k * size,
+      };
       const stepId = `${st.path}#${k}`;
       const reused = this.reusedStep(stepId);
       if (!reused) this.activitiesScheduled++;
@@ -561,16 +593,22 @@ export class Interpreter {
       const from = k * chunkSize;
       const to = Math.min(size, from + chunkSize);
       const { request, tasks } = chunk(from, to);
-      const placement: Placement = { basePath: st.path, indexOffset: this.offsetOf(st) + units.first(from), segment: this.segmentFor(st === this.root, segment) };
+      const placement: Placement = {
+        basePath: st.path,
+        indexOffset: this.offsetOf(st) + units.first(from),
+        segment: this.segmentFor(st === this.root, segment),
+      };
       const members = units.count(from, to);
       if (st.counts) st.counts.running += members;
       const stepId = `${st.path}/${k}`;
       try {
-        parts[k] = (this.reusedStep(stepId)?.value as Json[] | undefined) ?? await executeChild(canvasChildWorkflowType, {
-          args: [{ ...request, placement }],
-          workflowId: `${info.workflowId}/${st.path}/${k}-${this.childCount++}`,
-          taskQueue: WORKFLOW_TASK_QUEUE,
-        });
+        parts[k] =
+          (this.reusedStep(stepId)?.value as Json[] | undefined) ??
+          (await executeChild(canvasChildWorkflowType, {
+            args: [{ ...request, placement }],
+            workflowId: `${info.workflowId}/${st.path}/${k}-${this.childCount++}`,
+            taskQueue: WORKFLOW_TASK_QUEUE,
+          }));
         this.steps[stepId] = parts[k];
       } catch (error) {
         if (st.counts) st.counts.failed += members;

@@ -2,7 +2,7 @@
  * Small pure helpers over the canvas and its state tree for the interpreter: counts, node
  * references for failures, settled members, what a node contains. Workflow-safe.
  */
-import { childNodes, type CanvasFailure, type CanvasNode, type Json, type NodeState } from '../canvas/types';
+import { childNodes, type CanvasFailure, type CanvasNode, type Json, type NodeState } from './language/types';
 
 /** A settled member's outcome, as fanOut writes it. */
 export type Settled = { ok: true; value: Json } | { ok: false; error: CanvasFailure };

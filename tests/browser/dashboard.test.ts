@@ -14,8 +14,8 @@ import os from 'node:os';
 import path from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { createApp } from '../../src/api/app';
-import { ApiKeys, hashKey } from '../../src/api/auth';
-import { ApiMetrics } from '../../src/api/http-metrics';
+import { ApiKeys, hashKey } from '../../src/http/auth';
+import { ApiMetrics } from '../../src/http/metrics';
 import { Runs } from '../../src/api/runs';
 import { loadConfig, type Config } from '../../src/config';
 import { apiUrl, call, waitForEnd } from '../support/http';
@@ -92,11 +92,28 @@ withChromium('dashboard in headless Chromium', () => {
   test('start a canvas in the editor: the run page follows its tree to COMPLETED', async () => {
     await open('start');
     await page.waitForSelector('#canvas-json');
-    const request = { workflowId: `dash-chain-${suffix}`, canvas: { chain: [{ task: 'add', args: [4, 5] }, { group: [{ task: 'add', args: [6] }, { task: 'mul', args: [7] }] }] } };
-    await page.$eval('#canvas-json', (el, value) => {
-      (el as unknown as PageElement).value = value;
-      el.dispatchEvent(new Event('input'));
-    }, JSON.stringify(request, null, 2));
+    const request = {
+      workflowId: `dash-chain-${suffix}`,
+      canvas: {
+        chain: [
+          { task: 'add', args: [4, 5] },
+          {
+            group: [
+              { task: 'add', args: [6] },
+              { task: 'mul', args: [7] },
+            ],
+          },
+        ],
+      },
+    };
+    await page.$eval(
+      '#canvas-json',
+      (el, value) => {
+        (el as unknown as PageElement).value = value;
+        el.dispatchEvent(new Event('input'));
+      },
+      JSON.stringify(request, null, 2),
+    );
     await page.click('.editor-bar button.primary');
     await page.waitForFunction((id) => location.hash === `#/runs/${id}`, { timeout: WAIT_MS }, request.workflowId);
     await page.waitForSelector('.run-summary .pill.st-completed', { timeout: WAIT_MS });
@@ -114,7 +131,19 @@ withChromium('dashboard in headless Chromium', () => {
 
   test('a failed run shows the failing node and its error', async () => {
     const workflowId = `dash-fail-${suffix}`;
-    expect((await call('POST', '/workflows', { workflowId, canvas: { chain: [{ task: 'add', args: [1, 1] }, { task: 'divide', args: [0] }] } })).status).toBe(201);
+    expect(
+      (
+        await call('POST', '/workflows', {
+          workflowId,
+          canvas: {
+            chain: [
+              { task: 'add', args: [1, 1] },
+              { task: 'divide', args: [0] },
+            ],
+          },
+        })
+      ).status,
+    ).toBe(201);
     await waitForEnd(workflowId);
     await open(`runs/${workflowId}`);
     await page.waitForSelector('.failure', { timeout: WAIT_MS });
@@ -142,17 +171,25 @@ withChromium('dashboard in headless Chromium', () => {
     await shoot('runs');
   });
 
-  test('the editor shows the API\'s 400 at the line of each path', async () => {
+  test("the editor shows the API's 400 at the line of each path", async () => {
     await open('start');
     await page.waitForSelector('#canvas-json');
     const body = '{\n  "canvas": {\n    "chain": [\n      {"task": "add", "args": [1, 2]},\n      {"task": "nosuchtask"}\n    ]\n  }\n}';
-    await page.$eval('#canvas-json', (el, value) => {
-      (el as unknown as PageElement).value = value;
-      el.dispatchEvent(new Event('input'));
-    }, body);
+    await page.$eval(
+      '#canvas-json',
+      (el, value) => {
+        (el as unknown as PageElement).value = value;
+        el.dispatchEvent(new Event('input'));
+      },
+      body,
+    );
     await page.click('.editor-bar button.primary');
     await page.waitForSelector('#issues li[data-path]', { timeout: WAIT_MS });
-    const issue = await page.$eval('#issues li[data-path]', (li) => ({ path: (li as unknown as PageElement).dataset.path, line: (li as unknown as PageElement).dataset.line, text: li.textContent }));
+    const issue = await page.$eval('#issues li[data-path]', (li) => ({
+      path: (li as unknown as PageElement).dataset.path,
+      line: (li as unknown as PageElement).dataset.line,
+      text: li.textContent,
+    }));
     expect(issue.path).toBe('canvas.chain[1].task');
     expect(issue.line).toBe('5');
     expect(issue.text).toContain('unknown task "nosuchtask"');
@@ -163,7 +200,12 @@ withChromium('dashboard in headless Chromium', () => {
 
   test('schedules: listed with next runs; run now adds a recent action', async () => {
     const id = `dash-schedule-${suffix}`;
-    const created = await call('POST', '/schedules', { id, spec: { intervals: [{ every: '1h' }] }, action: { canvas: { task: 'add', args: [16, 16] } }, memo: { description: 'dashboard test' } });
+    const created = await call('POST', '/schedules', {
+      id,
+      spec: { intervals: [{ every: '1h' }] },
+      action: { canvas: { task: 'add', args: [16, 16] } },
+      memo: { description: 'dashboard test' },
+    });
     expect(created.status).toBe(201);
     try {
       await open('schedules');
@@ -200,7 +242,15 @@ withChromium('dashboard in headless Chromium', () => {
       const client = new Client({ connection });
       const keysFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'orchestra-ui-keys-')), 'keys.json');
       // The viewer belongs to the tenant of the runs started above in development mode.
-      writeFileSync(keysFile, JSON.stringify({ keys: [{ id: 'viewer', sha256: hashKey('view-secret'), scopes: ['read'], tenant: 'dev' }, { id: 'ops', sha256: hashKey('ops-secret'), scopes: ['admin'] }] }));
+      writeFileSync(
+        keysFile,
+        JSON.stringify({
+          keys: [
+            { id: 'viewer', sha256: hashKey('view-secret'), scopes: ['read'], tenant: 'dev' },
+            { id: 'ops', sha256: hashKey('ops-secret'), scopes: ['admin'] },
+          ],
+        }),
+      );
       const base = loadConfig();
       const config: Config = { ...base, security: { ...base.security, devMode: false, apiKeysFile: keysFile, apiKeysInline: undefined } };
       keys = new ApiKeys({ file: keysFile });

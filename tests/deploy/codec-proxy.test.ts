@@ -13,15 +13,17 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { createApp } from '../../src/api/app';
-import { ApiKeys, hashKey } from '../../src/api/auth';
-import { ApiMetrics } from '../../src/api/http-metrics';
+import { ApiKeys, hashKey } from '../../src/http/auth';
+import { ApiMetrics } from '../../src/http/metrics';
 import { Runs } from '../../src/api/runs';
 import { loadConfig, type Config } from '../../src/config';
 import { AesGcmCodec } from '../../src/temporal/codec';
 
 const root = path.resolve(__dirname, '..', '..');
 type Service = { environment?: Record<string, string>; ports?: string[] };
-const customTags = ['reset', 'override'].flatMap((kind) => (['seq', 'map'] as const).map((collection) => ({ tag: `!${kind}`, collection, resolve: (node: { toJSON(): unknown }) => node.toJSON() })));
+const customTags = ['reset', 'override'].flatMap((kind) =>
+  (['seq', 'map'] as const).map((collection) => ({ tag: `!${kind}`, collection, resolve: (node: { toJSON(): unknown }) => node.toJSON() })),
+);
 const prod = parse(fs.readFileSync(path.join(root, 'docker-compose.prod.yml'), 'utf8'), { merge: true, customTags }) as { services: Record<string, Service> };
 const base = parse(fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
 const caddyfile = fs.readFileSync(path.join(root, 'deploy', 'caddy', 'Caddyfile'), 'utf8');
@@ -65,20 +67,49 @@ test('the API accepts the header caddy sends: preflight allowed, payloads decode
   const defaults = loadConfig();
   const config: Config = {
     ...defaults,
-    security: { ...defaults.security, devMode: false, apiKeysFile: undefined, apiKeysInline: JSON.stringify({ keys: [{ id: 'codec', sha256: hashKey(secret), scopes: ['read'] }] }), uiOrigin: prod.services.api.environment!.TEMPORAL_UI_ORIGIN },
+    security: {
+      ...defaults.security,
+      devMode: false,
+      apiKeysFile: undefined,
+      apiKeysInline: JSON.stringify({ keys: [{ id: 'codec', sha256: hashKey(secret), scopes: ['read'] }] }),
+      uiOrigin: prod.services.api.environment!.TEMPORAL_UI_ORIGIN,
+    },
   };
   const client = new Client(); // lazy: /codec never calls Temporal
   const apiKeys = new ApiKeys({ inline: config.security.apiKeysInline });
-  const server = createApp({ config, client, runs: new Runs(client, config), pingDatabase: async () => undefined, apiKeys, metrics: new ApiMetrics(), codec }).listen(0, '127.0.0.1');
+  const server = createApp({
+    config,
+    client,
+    runs: new Runs(client, config),
+    pingDatabase: async () => undefined,
+    apiKeys,
+    metrics: new ApiMetrics(),
+    codec,
+  }).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/codec/decode`;
   try {
     const origin = config.security.uiOrigin;
-    const preflight = await fetch(url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-namespace' } });
+    const preflight = await fetch(url, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-namespace' },
+    });
     expect([preflight.status, preflight.headers.get('access-control-allow-origin')]).toEqual([204, origin]);
     const [encrypted] = await codec.encode([{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('{"secret":42}') }]);
-    const body = JSON.stringify({ payloads: [{ metadata: Object.fromEntries(Object.entries(encrypted.metadata!).map(([k, v]) => [k, Buffer.from(v!).toString('base64')])), data: Buffer.from(encrypted.data!).toString('base64') }] });
-    const send = (authorization?: string) => fetch(url, { method: 'POST', headers: { origin, 'content-type': 'application/json', 'x-namespace': 'default', ...(authorization ? { authorization } : {}) }, body });
+    const body = JSON.stringify({
+      payloads: [
+        {
+          metadata: Object.fromEntries(Object.entries(encrypted.metadata!).map(([k, v]) => [k, Buffer.from(v!).toString('base64')])),
+          data: Buffer.from(encrypted.data!).toString('base64'),
+        },
+      ],
+    });
+    const send = (authorization?: string) =>
+      fetch(url, {
+        method: 'POST',
+        headers: { origin, 'content-type': 'application/json', 'x-namespace': 'default', ...(authorization ? { authorization } : {}) },
+        body,
+      });
     expect((await send()).status).toBe(401); // what the UI alone would get
     const reply = await send(header);
     expect(reply.status).toBe(200);

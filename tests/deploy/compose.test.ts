@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { POOLS, POOL_NAMES } from '../../src/tasks/pools';
+import { POOLS, POOL_NAMES } from '../../src/workflows/tasks/pools';
 
 const root = path.resolve(__dirname, '..', '..');
 const composePath = path.join(root, 'docker-compose.yml');
@@ -100,7 +100,8 @@ describe('docker-compose.yml', () => {
     expect(server).not.toBeNull();
     expect(Number(server![1]) * 1000 + Number(server![2])).toBeGreaterThanOrEqual(1031);
     expect(servicesWithImage('temporalio/auto-setup')).toEqual([]);
-    for (const name of servicesWithImage('temporalio/admin-tools')) expect([name, services[name].image]).toEqual([name, `temporalio/admin-tools:${server![1]}.${server![2]}.${server![3]}`]);
+    for (const name of servicesWithImage('temporalio/admin-tools'))
+      expect([name, services[name].image]).toEqual([name, `temporalio/admin-tools:${server![1]}.${server![2]}.${server![3]}`]);
     const ui = /^temporalio\/ui:(\d+)\.(\d+)\.\d+$/.exec(services['temporal-ui'].image ?? '');
     expect(Number(ui![1]) * 1000 + Number(ui![2])).toBeGreaterThanOrEqual(2049);
     expect(services.postgres.image).toMatch(/^postgres:\d+/);
@@ -182,11 +183,7 @@ describe('docker-compose.yml', () => {
     });
 
     it('only names hosts that are services of this file', () => {
-      const hosts = [
-        hostPort(env.TEMPORAL_ADDRESS).host,
-        new URL(env.MONGODB_URI).hostname,
-        new URL(env.SMTP_URL).hostname,
-      ];
+      const hosts = [hostPort(env.TEMPORAL_ADDRESS).host, new URL(env.MONGODB_URI).hostname, new URL(env.SMTP_URL).hostname];
       for (const host of hosts) expect(serviceNames).toContain(host);
     });
   });
@@ -264,13 +261,17 @@ describe('docker-compose.yml', () => {
     const script = commandLine(setup.command);
     expect(script).toContain('temporal operator namespace create --namespace "$$ns"');
     expect(envOf(setup).TEMPORAL_NAMESPACE).toBe(envOf(services.api).TEMPORAL_NAMESPACE);
-    for (const name of appServiceNames) expect((services[name].depends_on as Record<string, { condition?: string }>)['temporal-setup']).toEqual({ condition: 'service_completed_successfully' });
+    for (const name of appServiceNames)
+      expect((services[name].depends_on as Record<string, { condition?: string }>)['temporal-setup']).toEqual({ condition: 'service_completed_successfully' });
   });
 
   it('gives the API keys on the first start: a first admin key in the data volume, no development mode', () => {
     const env = envOf(services.api);
     expect(env.ORCHESTRA_DEV_MODE ?? 'false').toBe('false');
-    const dataMount = (services.api.volumes ?? []).map(String).find((v) => v.startsWith('orchestra-data:'))!.split(':')[1];
+    const dataMount = (services.api.volumes ?? [])
+      .map(String)
+      .find((v) => v.startsWith('orchestra-data:'))!
+      .split(':')[1];
     for (const file of [env.API_KEYS_FILE, env.API_FIRST_KEY_FILE]) expect(path.posix.dirname(file)).toBe(dataMount);
   });
 

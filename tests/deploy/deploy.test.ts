@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse, parseAllDocuments, type Tags } from 'yaml';
 import { loadConfig } from '../../src/config';
-import { POOLS, POOL_NAMES, type PoolName } from '../../src/tasks/pools';
+import { POOLS, POOL_NAMES, type PoolName } from '../../src/workflows/tasks/pools';
 
 const root = path.resolve(__dirname, '..', '..');
 const k8sDir = path.join(root, 'deploy', 'k8s');
@@ -105,7 +105,14 @@ const KNOWN_ENV = knownEnvNames();
 
 describe('environment variables the app reads (scanned from src/)', () => {
   it('include config.ts readers, per-pool templates and the contract', () => {
-    for (const name of ['TEMPORAL_ADDRESS', 'MONGODB_URI', 'API_KEYS_FILE', 'LOG_LEVEL', 'WORKFLOW_BUNDLE_PATH', ...POOL_NAMES.map((p) => `POOL_${p.toUpperCase()}_CONCURRENCY`)]) {
+    for (const name of [
+      'TEMPORAL_ADDRESS',
+      'MONGODB_URI',
+      'API_KEYS_FILE',
+      'LOG_LEVEL',
+      'WORKFLOW_BUNDLE_PATH',
+      ...POOL_NAMES.map((p) => `POOL_${p.toUpperCase()}_CONCURRENCY`),
+    ]) {
       expect(KNOWN_ENV).toContain(name);
     }
   });
@@ -283,7 +290,8 @@ describe('docker-compose.prod.yml', () => {
     expect(Number(limits.cpus)).toBeGreaterThan(0);
     expect(String(limits.memory)).toMatch(/^\d+(\.\d+)?[kKmMgG]i?[bB]?$/);
     const restart = String(service.restart ?? obj(obj(service.deploy).restart_policy).condition ?? '');
-    if (['temporal-setup', 'temporal-schema'].includes(name)) expect(restart).toMatch(/^(no|on-failure(:\d+)?)$/); // one-shots
+    if (['temporal-setup', 'temporal-schema'].includes(name))
+      expect(restart).toMatch(/^(no|on-failure(:\d+)?)$/); // one-shots
     else expect(['always', 'unless-stopped', 'on-failure']).toContain(restart.replace(/:\d+$/, ''));
   });
 
@@ -377,7 +385,9 @@ describe('docker-compose.prod.yml', () => {
   it('prometheus loads deploy/prometheus/prometheus.yml', () => {
     const prometheus = services.prometheus;
     expect(String(prometheus.image)).toMatch(/^prom\/prometheus(:|$)/);
-    const flag = arr(prometheus.command).map(String).find((a) => a.startsWith('--config.file='));
+    const flag = arr(prometheus.command)
+      .map(String)
+      .find((a) => a.startsWith('--config.file='));
     const configPath = flag ? flag.split('=')[1] : '/etc/prometheus/prometheus.yml';
     const mount = mounts(prometheus).find((m) => m.target === configPath);
     expect(mount).toBeDefined();
@@ -410,7 +420,12 @@ describe('deploy/caddy/Caddyfile', () => {
   it('proxies to the api service on its port', () => {
     const proxies = lines.filter((l) => /^reverse_proxy\b/.test(l));
     expect(proxies.length).toBeGreaterThan(0);
-    const upstreams = proxies.flatMap((l) => l.split(/\s+/).slice(1).filter((t) => /^[a-z0-9.-]+:\d+$/.test(t)));
+    const upstreams = proxies.flatMap((l) =>
+      l
+        .split(/\s+/)
+        .slice(1)
+        .filter((t) => /^[a-z0-9.-]+:\d+$/.test(t)),
+    );
     expect(upstreams).toContain(`api:${composeApiPort}`);
     for (const upstream of upstreams) expect(serviceNames).toContain(hostPort(upstream).host);
   });
@@ -505,14 +520,19 @@ describe('deploy/grafana', () => {
     const all = topPanels.flatMap((p) => [p, ...arr(p.panels).map(obj)]);
     const ids = all.map((p) => p.id);
     expect(new Set(ids).size).toBe(ids.length);
-    for (const p of all) expect(obj(p.gridPos)).toEqual(expect.objectContaining({ h: expect.any(Number), w: expect.any(Number), x: expect.any(Number), y: expect.any(Number) }));
+    for (const p of all)
+      expect(obj(p.gridPos)).toEqual(expect.objectContaining({ h: expect.any(Number), w: expect.any(Number), x: expect.any(Number), y: expect.any(Number) }));
     expect(panels.length).toBeGreaterThanOrEqual(8);
   });
 
   it('queries the provisioned datasource in every panel', () => {
     const uids = new Set(datasources.map((d) => d.uid));
     for (const p of panels) {
-      expect({ panel: p.title, uid: obj(p.datasource).uid, provisioned: uids.has(obj(p.datasource).uid) }).toEqual({ panel: p.title, uid: obj(p.datasource).uid, provisioned: true });
+      expect({ panel: p.title, uid: obj(p.datasource).uid, provisioned: uids.has(obj(p.datasource).uid) }).toEqual({
+        panel: p.title,
+        uid: obj(p.datasource).uid,
+        provisioned: true,
+      });
       expect(arr(p.targets).length).toBeGreaterThan(0);
     }
   });
@@ -552,7 +572,7 @@ describe('deploy/grafana', () => {
   });
 
   it('names only API metrics the API defines', () => {
-    const source = fs.readFileSync(path.join(root, 'src/api/http-metrics.ts'), 'utf8');
+    const source = fs.readFileSync(path.join(root, 'src/http/metrics.ts'), 'utf8');
     const defined = new Set([...source.matchAll(/name:\s*'(orchestra_[a-z0-9_]+)'/g)].map((m) => m[1]));
     expect(defined.size).toBeGreaterThan(0);
     const used = new Set(exprs.flatMap((e) => [...e.matchAll(/\b(orchestra_[a-z0-9_]+)/g)].map((m) => m[1].replace(/_(bucket|sum|count)$/, ''))));
@@ -561,7 +581,11 @@ describe('deploy/grafana', () => {
 
   it('has balanced PromQL', () => {
     for (const e of exprs) {
-      for (const [open, close] of [['(', ')'], ['{', '}'], ['[', ']']]) {
+      for (const [open, close] of [
+        ['(', ')'],
+        ['{', '}'],
+        ['[', ']'],
+      ]) {
         expect({ e, balanced: e.split(open).length === e.split(close).length }).toEqual({ e, balanced: true });
       }
     }
@@ -603,12 +627,23 @@ function deployment(name: string): K8s {
   return found;
 }
 function containerEnv(container: Json): Record<string, string> {
-  return Object.fromEntries(arr(container.env).map(obj).map((e) => [String(e.name), String(e.value ?? '')]));
+  return Object.fromEntries(
+    arr(container.env)
+      .map(obj)
+      .map((e) => [String(e.name), String(e.value ?? '')]),
+  );
 }
 /** The numeric container port a probe or Service port (number or name) refers to. */
 function resolvePort(container: Json, port: unknown): number | undefined {
-  if (typeof port === 'number') return arr(container.ports).map(obj).some((p) => p.containerPort === port) ? port : undefined;
-  const named = arr(container.ports).map(obj).find((p) => p.name === port);
+  if (typeof port === 'number')
+    return arr(container.ports)
+      .map(obj)
+      .some((p) => p.containerPort === port)
+      ? port
+      : undefined;
+  const named = arr(container.ports)
+    .map(obj)
+    .find((p) => p.name === port);
   return named ? Number(named.containerPort) : undefined;
 }
 function imageName(image: string): string {
@@ -618,7 +653,8 @@ function imageName(image: string): string {
 describe('deploy/k8s kustomization', () => {
   it('lists files that exist, every pool, and not the example secret', () => {
     for (const r of resourceFiles) expect({ r, exists: fs.existsSync(path.join(k8sDir, r)) }).toEqual({ r, exists: true });
-    for (const file of ['namespace.yaml', 'configmap.yaml', 'api.yaml', 'keda.yaml', ...POOL_NAMES.map((p) => `worker-${p}.yaml`)]) expect(resourceFiles).toContain(file);
+    for (const file of ['namespace.yaml', 'configmap.yaml', 'api.yaml', 'keda.yaml', ...POOL_NAMES.map((p) => `worker-${p}.yaml`)])
+      expect(resourceFiles).toContain(file);
     expect(resourceFiles).not.toContain('secret.example.yaml');
     expect(fs.existsSync(path.join(k8sDir, 'secret.example.yaml'))).toBe(true);
     for (const c of arr(kustomization.components).map(String)) expect(fs.existsSync(path.join(k8sDir, c, 'kustomization.yaml'))).toBe(true);
@@ -738,9 +774,13 @@ describe('deploy/k8s kustomization', () => {
     it('reads API keys from a mounted Secret and serves metrics to the cluster', () => {
       const file = env.API_KEYS_FILE;
       expect(file).toBeTruthy();
-      const mount = arr(container.volumeMounts).map(obj).find((m) => file.startsWith(`${String(m.mountPath)}/`));
+      const mount = arr(container.volumeMounts)
+        .map(obj)
+        .find((m) => file.startsWith(`${String(m.mountPath)}/`));
       expect(mount).toBeDefined();
-      const volume = arr(podSpec(api).volumes).map(obj).find((v) => v.name === mount!.name);
+      const volume = arr(podSpec(api).volumes)
+        .map(obj)
+        .find((v) => v.name === mount!.name);
       expect(obj(volume?.secret).secretName).toBe('orchestra-api-keys');
       const secret = exampleSecrets.find((s) => s.metadata.name === 'orchestra-api-keys');
       expect(Object.keys(obj(secret?.stringData))).toContain(path.posix.basename(file));
@@ -753,7 +793,9 @@ describe('deploy/k8s kustomization', () => {
     });
 
     it('has a Service whose targetPort is the API container port', () => {
-      const service = byKind('Service').find((s) => Object.entries(obj(obj(s.spec).selector)).every(([k, v]) => obj(obj(obj(obj(api.spec).template).metadata).labels)[k] === v));
+      const service = byKind('Service').find((s) =>
+        Object.entries(obj(obj(s.spec).selector)).every(([k, v]) => obj(obj(obj(obj(api.spec).template).metadata).labels)[k] === v),
+      );
       expect(service).toBeDefined();
       for (const port of arr(obj(service!.spec).ports).map(obj)) expect(resolvePort(container, port.targetPort ?? port.port)).toBe(apiPort);
     });
@@ -809,7 +851,9 @@ describe('deploy/k8s/keda.yaml', () => {
     const max = Number(spec.maxReplicaCount ?? 100);
     expect(min).toBeGreaterThanOrEqual(1);
     expect(max).toBeGreaterThanOrEqual(min);
-    const triggers = arr(spec.triggers).map(obj).filter((t) => t.type === 'temporal');
+    const triggers = arr(spec.triggers)
+      .map(obj)
+      .filter((t) => t.type === 'temporal');
     expect(triggers).toHaveLength(1);
     const metadata = obj(triggers[0].metadata);
     // KEDA's trigger metadata is map[string]string.
@@ -831,7 +875,10 @@ describe('deploy/k8s/keda.yaml', () => {
 describe('deploy/k8s/overlays/hpa', () => {
   const overlay = obj(parse(fs.readFileSync(path.join(hpaDir, 'kustomization.yaml'), 'utf8')));
   const overlayResources = arr(overlay.resources).map(String);
-  const hpas = overlayResources.filter((r) => r.endsWith('.yaml')).flatMap((r) => loadDocs(path.join(hpaDir, r))).filter((d) => d.kind === 'HorizontalPodAutoscaler');
+  const hpas = overlayResources
+    .filter((r) => r.endsWith('.yaml'))
+    .flatMap((r) => loadDocs(path.join(hpaDir, r)))
+    .filter((d) => d.kind === 'HorizontalPodAutoscaler');
   const deletes = arr(overlay.patches)
     .map((p) => String(obj(p).patch ?? ''))
     .filter((p) => p.includes('$patch: delete'))
@@ -881,7 +928,9 @@ describeIfKubectl('kubectl kustomize', () => {
   function render(dir: string): K8s[] {
     const result = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8', timeout: 60_000 });
     if (result.status !== 0) throw new Error(`kubectl kustomize ${dir}: ${result.stderr}`);
-    return parseAllDocuments(result.stdout).map((d) => d.toJS() as K8s).filter(isObject);
+    return parseAllDocuments(result.stdout)
+      .map((d) => d.toJS() as K8s)
+      .filter(isObject);
   }
   const count = (docs: K8s[], kind: string) => docs.filter((d) => d.kind === kind).length;
 

@@ -17,7 +17,7 @@ import { freePorts, waitForPort, type ManagedProcess } from '../../src/devservic
 import { quietLogger } from '../../src/devservices/quiet-logger';
 import type { StackLayout } from '../../src/devservices/stack';
 import { startSystem, type System } from '../../src/devservices/system';
-import { POOL_NAMES } from '../../src/tasks/pools';
+import { POOL_NAMES } from '../../src/workflows/tasks/pools';
 import { bundleWorkflows } from '../../src/workers/workflow-bundle';
 import { sendLoad, verify, type Answers, type Endpoints } from './load';
 
@@ -114,7 +114,14 @@ async function probeChain(tag: string): Promise<boolean> {
   const started = await fetch(`${endpoints.api}/workflows`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'idempotency-key': `fault-probe-${tag}` },
-    body: JSON.stringify({ canvas: { chain: [{ task: 'add', args: [2, 3] }, { task: 'mul', args: [4] }] } }),
+    body: JSON.stringify({
+      canvas: {
+        chain: [
+          { task: 'add', args: [2, 3] },
+          { task: 'mul', args: [4] },
+        ],
+      },
+    }),
     signal: AbortSignal.timeout(30_000),
   });
   if (started.status !== 201 && started.status !== 200) return false;
@@ -168,7 +175,10 @@ async function faultRound(fault: Fault, index: number): Promise<Row> {
   const load = sendLoad(endpoints, answers, { round, index, ...LOAD, deadline: loadDeadline });
   // Kill once the load is well under way: requests waiting for answers, runs open.
   await until('load under way', Date.now() + 60_000, async () => answers.statuses.length >= 25);
-  const openRuns = await temporal.workflow.count('ExecutionStatus="Running"').then((c) => c.count, () => NaN);
+  const openRuns = await temporal.workflow.count('ExecutionStatus="Running"').then(
+    (c) => c.count,
+    () => NaN,
+  );
   const httpInFlight = answers.inFlight;
   const pollingBefore = name.startsWith('worker-') ? pollingLines(name.replace(/^worker-/, '')) : 0;
   const oldPid = victim.pid;
@@ -203,7 +213,13 @@ async function faultRound(fault: Fault, index: number): Promise<Row> {
     fiveOhThrees: answers.statuses.filter((s) => s === 503).length,
     slowest503Ms: answers.slowest503Ms,
     recoverMs,
-    details: [...accepted.refused.map((r) => `refused: ${r}`), ...outcome.lost, ...outcome.duplicated, ...doubleRuns, ...(fiveHundreds ? [`5xx answers: ${answers.statuses.filter((s) => s >= 500 && s !== 503).join(', ')}`] : [])],
+    details: [
+      ...accepted.refused.map((r) => `refused: ${r}`),
+      ...outcome.lost,
+      ...outcome.duplicated,
+      ...doubleRuns,
+      ...(fiveHundreds ? [`5xx answers: ${answers.statuses.filter((s) => s >= 500 && s !== 503).join(', ')}`] : []),
+    ],
   };
 }
 
@@ -211,7 +227,10 @@ function table(rows: Row[]): string {
   const head = '| fault | in flight at the fault | accepted (2xx) | lost | duplicated | 5xx (not 503) | 503 answered | slowest 503 | time to recover |';
   const rule = '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |';
   const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-  const body = rows.map((r) => `| ${r.fault} | ${r.inFlight} | ${r.accepted} | ${r.lost} | ${r.duplicated} | ${r.fiveHundreds} | ${r.fiveOhThrees} | ${r.fiveOhThrees ? seconds(r.slowest503Ms) : '-'} | ${seconds(r.recoverMs)} |`);
+  const body = rows.map(
+    (r) =>
+      `| ${r.fault} | ${r.inFlight} | ${r.accepted} | ${r.lost} | ${r.duplicated} | ${r.fiveHundreds} | ${r.fiveOhThrees} | ${r.fiveOhThrees ? seconds(r.slowest503Ms) : '-'} | ${seconds(r.recoverMs)} |`,
+  );
   return [head, rule, ...body].join('\n');
 }
 
@@ -220,7 +239,9 @@ test('kill -9 of each process, and a frozen database, under load: the system com
   for (const [i, fault] of FAULTS.entries()) {
     const row = await faultRound(fault, i);
     rows.push(row);
-    process.stdout.write(`fault ${i + 1}/${FAULTS.length}: ${row.fault} recovered in ${(row.recoverMs / 1000).toFixed(1)} s; lost ${row.lost}, duplicated ${row.duplicated}, 5xx ${row.fiveHundreds}, slowest 503 ${row.slowest503Ms} ms\n`);
+    process.stdout.write(
+      `fault ${i + 1}/${FAULTS.length}: ${row.fault} recovered in ${(row.recoverMs / 1000).toFixed(1)} s; lost ${row.lost}, duplicated ${row.duplicated}, 5xx ${row.fiveHundreds}, slowest 503 ${row.slowest503Ms} ms\n`,
+    );
     for (const d of row.details) process.stdout.write(`  ${d}\n`);
   }
   const restarts = [...system.processes.values()].map((p) => `${p.spec.name} ${p.restarts}`).join(', ');

@@ -65,11 +65,13 @@ async function send(answers: Answers, deadline: number, url: string, init: () =>
   }
 }
 
-const json = (method: string, body: unknown, headers: Record<string, string> = {}) => () => ({
-  method,
-  headers: { 'content-type': 'application/json', ...headers },
-  body: JSON.stringify(body),
-});
+const json =
+  (method: string, body: unknown, headers: Record<string, string> = {}) =>
+  () => ({
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 
 /** Runs `work` over `items` with at most `limit` at once. */
 async function pool<T, R>(items: T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
@@ -117,7 +119,13 @@ export async function sendLoad(endpoints: Endpoints, answers: Answers, options: 
     async (i) => {
       const [a, b, c, d] = [i, (i * 7) % 11, (i % 5) + 2, i * 3];
       const workflowId = `fault-${round}-chain-${i}`;
-      const canvas = { chain: [{ task: 'add', args: [a, b] }, { task: 'mul', args: [c] }, { task: 'add', args: [d] }] };
+      const canvas = {
+        chain: [
+          { task: 'add', args: [a, b] },
+          { task: 'mul', args: [c] },
+          { task: 'add', args: [d] },
+        ],
+      };
       const reply = await send(answers, deadline, `${endpoints.api}/workflows`, json('POST', { canvas }, { 'idempotency-key': workflowId }));
       if (reply.status === 201 || reply.status === 200) accepted.chains.push({ workflowId, expected: (a + b) * c + d });
       else accepted.refused.push(`POST /workflows ${workflowId}: ${reply.status} ${JSON.stringify(reply.body).slice(0, 300)}`);

@@ -63,10 +63,13 @@ async function events(workflowId: string): Promise<Event[]> {
 
 const decode = (payload: unknown) => defaultPayloadConverter.fromPayload(payload as Payload);
 const ms = (ts: Event['eventTime']) => Number(ts!.seconds) * 1000 + Math.floor((ts!.nanos ?? 0) / 1e6);
-const durationMs = (d: { seconds?: unknown; nanos?: number | null } | null | undefined) => (d ? Number(d.seconds ?? 0) * 1000 + Math.round((d.nanos ?? 0) / 1e6) : undefined);
+const durationMs = (d: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
+  d ? Number(d.seconds ?? 0) * 1000 + Math.round((d.nanos ?? 0) / 1e6) : undefined;
 
 function scheduled(history: Event[]) {
-  return history.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => ({ eventId: Number(e.eventId), time: ms(e.eventTime), ...e.activityTaskScheduledEventAttributes! }));
+  return history
+    .filter((e) => e.activityTaskScheduledEventAttributes)
+    .map((e) => ({ eventId: Number(e.eventId), time: ms(e.eventTime), ...e.activityTaskScheduledEventAttributes! }));
 }
 
 /** The marker sdk-core records for each resolved local activity (and each timer-backed retry). */
@@ -124,7 +127,10 @@ function peakConcurrency(history: Event[]): number {
   for (const e of history) {
     if (e.activityTaskScheduledEventAttributes) marks.push([ms(e.eventTime), +1]);
     const closed =
-      e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes ?? e.activityTaskCanceledEventAttributes;
+      e.activityTaskCompletedEventAttributes ??
+      e.activityTaskFailedEventAttributes ??
+      e.activityTaskTimedOutEventAttributes ??
+      e.activityTaskCanceledEventAttributes;
     if (closed) marks.push([ms(e.eventTime), -1]);
   }
   // Closes sort before opens at the same instant: a slot freed and taken is not an overlap.
@@ -137,7 +143,9 @@ function peakConcurrency(history: Event[]): number {
 
 /** Child workflow ids a run started, from its history. */
 function childIds(history: Event[]): string[] {
-  return history.filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes).map((e) => e.startChildWorkflowExecutionInitiatedEventAttributes!.workflowId!);
+  return history
+    .filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes)
+    .map((e) => e.startChildWorkflowExecutionInitiatedEventAttributes!.workflowId!);
 }
 
 /** Every run under a workflow (itself and its children, recursively) with its event count. */
@@ -146,17 +154,6 @@ async function historySizes(workflowId: string): Promise<Array<{ workflowId: str
   const sizes = [{ workflowId, events: history.length, history }];
   for (const child of childIds(history)) sizes.push(...(await historySizes(child)));
   return sizes;
-}
-
-/** Finds a node of the state tree by path. */
-function node(state: any, path: string): any {
-  if (!state) return undefined;
-  if (state.path === path) return state;
-  for (const child of state.children ?? []) {
-    const found = node(child, path);
-    if (found) return found;
-  }
-  return undefined;
 }
 
 /** The first argument a step got: a remote step's input; a local `noop` step's result (noop returns it). */
@@ -238,11 +235,36 @@ describe.each(MODES)('$label', ({ mode }) => {
     });
 
     test('starmap: spread items are positional args', async () => {
-      expect((await run({ map: { task: 'add', items: [[1, 2], [3, 4]], spread: true } })).result).toEqual([3, 7]);
+      expect(
+        (
+          await run({
+            map: {
+              task: 'add',
+              items: [
+                [1, 2],
+                [3, 4],
+              ],
+              spread: true,
+            },
+          })
+        ).result,
+      ).toEqual([3, 7]);
     });
 
     test('starmap over the input', async () => {
-      expect((await run({ chain: [t('noop', [[2, 3], [4, 5]]), { map: { task: 'mul', spread: true } }] })).result).toEqual([6, 20]);
+      expect(
+        (
+          await run({
+            chain: [
+              t('noop', [
+                [2, 3],
+                [4, 5],
+              ]),
+              { map: { task: 'mul', spread: true } },
+            ],
+          })
+        ).result,
+      ).toEqual([6, 20]);
     });
 
     test('nesting four levels: chain > group > chain > group/map/chord', async () => {
@@ -296,7 +318,7 @@ describe.each(MODES)('$label', ({ mode }) => {
       expect(ms(completed.eventTime) - activity.time).toBeGreaterThanOrEqual(1400);
     });
 
-    test('retry: too few attempts fail with the task\'s own error and the last attempt', async () => {
+    test("retry: too few attempts fail with the task's own error and the last attempt", async () => {
       const done = await run({ ...t('flaky', 5), options: { retry: { maxAttempts: 2, initialInterval: '100ms' } } });
       expect(done.status).toBe('FAILED');
       expect(done.failure).toMatchObject({ type: 'FlakyError', message: 'attempt 2 of 5 planned failures', node: { path: 'canvas', task: 'flaky' } });
@@ -361,7 +383,10 @@ describe.each(MODES)('$label', ({ mode }) => {
       const canvas = {
         chain: [
           t('add', 1, 1),
-          { group: [t('mul', 2), { ...t('mul', 3), options: { startToCloseTimeout: '14s', retry: { maxAttempts: 6 } } }], options: { startToCloseTimeout: '13s' } },
+          {
+            group: [t('mul', 2), { ...t('mul', 3), options: { startToCloseTimeout: '14s', retry: { maxAttempts: 6 } } }],
+            options: { startToCloseTimeout: '13s' },
+          },
         ],
         options: { startToCloseTimeout: '12s', retry: { initialInterval: '2s' } },
       };
@@ -381,8 +406,11 @@ describe.each(MODES)('$label', ({ mode }) => {
       expect(summary('canvas.chain[1].group[1]')).toEqual({ startToClose: 14_000, heartbeat: 9000, attempts: 6, initial: 2000, maxInterval: 30_000 });
     });
 
-    test('a map\'s own options apply to its items, over the node options', async () => {
-      const done = await run({ map: { task: 'add', items: [1], args: [1], options: { startToCloseTimeout: '7s' } }, options: { startToCloseTimeout: '6s', heartbeatTimeout: '5s' } });
+    test("a map's own options apply to its items, over the node options", async () => {
+      const done = await run({
+        map: { task: 'add', items: [1], args: [1], options: { startToCloseTimeout: '7s' } },
+        options: { startToCloseTimeout: '6s', heartbeatTimeout: '5s' },
+      });
       expect(done.result).toEqual([2]);
       const history = await events(done.workflowId);
       expect(steps(history).map((s) => [s.where, s.path])).toEqual([[light, 'canvas.map.items[0]']]);
@@ -399,15 +427,25 @@ describe.each(MODES)('$label', ({ mode }) => {
     test('a chain stops at the first failure; later nodes stay pending', async () => {
       const done = await run({ chain: [t('add', 1, 1), { ...t('divide', 0), id: 'the-division' }, t('mul', 2), t('add', 1)] });
       expect(done.status).toBe('FAILED');
-      expect(done.failure).toEqual({ type: 'ZeroDivisionError', message: 'division by zero', node: { path: 'canvas.chain[1]', id: 'the-division', task: 'divide' } });
+      expect(done.failure).toEqual({
+        type: 'ZeroDivisionError',
+        message: 'division by zero',
+        node: { path: 'canvas.chain[1]', id: 'the-division', task: 'divide' },
+      });
       expect(done.state.status).toBe('failed');
       expect(done.state.children.map((c: any) => c.status)).toEqual(['completed', 'failed', 'pending', 'pending']);
       expect(done.state.children[1]).toMatchObject({ id: 'the-division', error: { type: 'ZeroDivisionError', message: 'division by zero' } });
       // Local: the light run stops at the failing step, which then runs (and fails) on its own.
       expect(steps(await events(done.workflowId)).map((s) => [s.where, s.path])).toEqual(
         mode === 'local'
-          ? [[light, 'canvas.chain[0]..canvas.chain[3]'], [light, 'canvas.chain[1]']]
-          : [[light, 'canvas.chain[0]'], [light, 'canvas.chain[1]']],
+          ? [
+              [light, 'canvas.chain[0]..canvas.chain[3]'],
+              [light, 'canvas.chain[1]'],
+            ]
+          : [
+              [light, 'canvas.chain[0]'],
+              [light, 'canvas.chain[1]'],
+            ],
       );
     });
 
@@ -433,7 +471,18 @@ describe.each(MODES)('$label', ({ mode }) => {
     });
 
     test('a failing map cancels the rest and names the item', async () => {
-      const done = await run({ map: { task: 'divide', items: [[1, 1], [1, 0], [1, 2]], spread: true, maxConcurrency: 1 } });
+      const done = await run({
+        map: {
+          task: 'divide',
+          items: [
+            [1, 1],
+            [1, 0],
+            [1, 2],
+          ],
+          spread: true,
+          maxConcurrency: 1,
+        },
+      });
       expect(done.failure).toMatchObject({ type: 'ZeroDivisionError', node: { path: 'canvas.map.items[1]', task: 'divide' } });
       expect(done.state.children.map((c: any) => c.status)).toEqual(['completed', 'failed', 'pending']);
     });
@@ -448,13 +497,35 @@ describe.each(MODES)('$label', ({ mode }) => {
     });
 
     test('settle on a map; the outcomes flow on in the chain', async () => {
-      const done = await run({ chain: [{ map: { task: 'divide', items: [[4, 2], [1, 0]], spread: true, settle: true } }, t('noop')] });
-      expect(done.result).toEqual([{ ok: true, value: 2 }, { ok: false, error: expect.objectContaining({ type: 'ZeroDivisionError' }) }]);
+      const done = await run({
+        chain: [
+          {
+            map: {
+              task: 'divide',
+              items: [
+                [4, 2],
+                [1, 0],
+              ],
+              spread: true,
+              settle: true,
+            },
+          },
+          t('noop'),
+        ],
+      });
+      expect(done.result).toEqual([
+        { ok: true, value: 2 },
+        { ok: false, error: expect.objectContaining({ type: 'ZeroDivisionError' }) },
+      ]);
     });
 
     test('the failure of a nested node names its full path', async () => {
       const done = await run({ chain: [t('add', 1, 1), { group: [t('mul', 2), { chain: [t('add', 0), { ...t('divide', 0), id: 'inner' }] }] }] });
-      expect(done.failure).toEqual({ type: 'ZeroDivisionError', message: 'division by zero', node: { path: 'canvas.chain[1].group[1].chain[1]', id: 'inner', task: 'divide' } });
+      expect(done.failure).toEqual({
+        type: 'ZeroDivisionError',
+        message: 'division by zero',
+        node: { path: 'canvas.chain[1].group[1].chain[1]', id: 'inner', task: 'divide' },
+      });
     });
 
     test('an argument the task rejects at run time fails with InvalidArgumentsError', async () => {
@@ -501,7 +572,11 @@ describe.each(MODES)('$label', ({ mode }) => {
       const group = done.state.children[0];
       expect(group.children.map((c: any) => c.status)).toEqual(['cancelled', 'cancelled', 'completed']);
       expect(done.state.children[1].status).toBe('pending');
-      expect(steps(await events(id)).map((s) => `${s.type}:${s.where}`).sort()).toEqual([`add:${light}`, 'sleep:remote', 'sleep:remote']);
+      expect(
+        steps(await events(id))
+          .map((s) => `${s.type}:${s.where}`)
+          .sort(),
+      ).toEqual([`add:${light}`, 'sleep:remote', 'sleep:remote']);
     });
 
     test('a request timeout ends the run TIMED_OUT', async () => {
@@ -535,7 +610,21 @@ describe.each(MODES)('$label', ({ mode }) => {
     });
 
     test('a failing chunk item fails the run, named by its index among all the items', async () => {
-      const done = await run({ chunks: { task: 'divide', items: [[1, 1], [2, 1], [3, 1], [4, 0], [5, 1]], size: 2, maxConcurrency: 1 }, id: 'split' });
+      const done = await run({
+        chunks: {
+          task: 'divide',
+          items: [
+            [1, 1],
+            [2, 1],
+            [3, 1],
+            [4, 0],
+            [5, 1],
+          ],
+          size: 2,
+          maxConcurrency: 1,
+        },
+        id: 'split',
+      });
       expect(done.status).toBe('FAILED');
       expect(done.failure).toEqual({ type: 'ZeroDivisionError', message: 'item 3: division by zero', node: { path: 'canvas', id: 'split', task: 'divide' } });
       // One at a time: the first chunk completed, the second failed, the third never started.
@@ -559,7 +648,20 @@ describe.each(MODES)('$label', ({ mode }) => {
     });
 
     test('a failing item of a batched map is named by its index in the whole map', async () => {
-      const done = await run({ map: { task: 'divide', items: [[1, 1], [2, 2], [3, 0], [4, 4]], spread: true, batchSize: 2, maxConcurrency: 1 } });
+      const done = await run({
+        map: {
+          task: 'divide',
+          items: [
+            [1, 1],
+            [2, 2],
+            [3, 0],
+            [4, 4],
+          ],
+          spread: true,
+          batchSize: 2,
+          maxConcurrency: 1,
+        },
+      });
       expect(done.status).toBe('FAILED');
       expect(done.failure).toEqual({ type: 'ZeroDivisionError', message: 'item 2: division by zero', node: { path: 'canvas', task: 'divide' } });
       expect(done.state.counts).toEqual({ total: 4, completed: 2, failed: 2, running: 0 });
@@ -576,14 +678,20 @@ describe.each(MODES)('$label', ({ mode }) => {
   });
 
   describe('live state and streams', () => {
-    test('GET /workflows/:id while running: statuses, progress, and a running sleep\'s heartbeat', async () => {
+    test("GET /workflows/:id while running: statuses, progress, and a running sleep's heartbeat", async () => {
       // heartbeatTimeout 2s: the SDK sends heartbeats at most every 1.6 s.
       const id = await start({ canvas: { chain: [{ ...t('sleep', 8000), id: 'nap', options: { heartbeatTimeout: '2s' } }, t('add', 1)] } });
       const view = await waitFor(id, (v) => (v.state?.children?.[0]?.heartbeat?.progress ?? 0) > 0);
       expect(view.status).toBe('RUNNING');
       expect(view.progress).toEqual({ completed: 0, known: 2 });
       expect(view.state).toMatchObject({ path: 'canvas', kind: 'chain', status: 'running' });
-      expect(view.state.children[0]).toMatchObject({ id: 'nap', task: 'sleep', status: 'running', attempt: 1, heartbeat: { progress: expect.any(Number), message: expect.stringContaining('slept') } });
+      expect(view.state.children[0]).toMatchObject({
+        id: 'nap',
+        task: 'sleep',
+        status: 'running',
+        attempt: 1,
+        heartbeat: { progress: expect.any(Number), message: expect.stringContaining('slept') },
+      });
       expect(view.state.children[0].startedAt).toEqual(expect.any(String));
       expect(view.state.children[1]).toMatchObject({ status: 'pending', task: 'add' });
       const done = await waitForEnd(id);
@@ -616,7 +724,11 @@ describe.each(MODES)('$label', ({ mode }) => {
         while ((cut = buffer.indexOf('\n\n')) >= 0) {
           const block = buffer.slice(0, cut);
           buffer = buffer.slice(cut + 2);
-          const field = (name: string) => block.split('\n').find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2);
+          const field = (name: string) =>
+            block
+              .split('\n')
+              .find((l) => l.startsWith(`${name}: `))
+              ?.slice(name.length + 2);
           received.push({ event: field('event')!, data: JSON.parse(field('data')!) });
         }
       }
@@ -790,9 +902,14 @@ describe('validation and limits', () => {
   });
 
   test('malformed durations and bad nesting', async () => {
-    const reply = await call('POST', '/workflows', { canvas: { chord: { header: [], body: t('xsum') }, options: { startToCloseTimeout: '5 minutes' } }, defaults: { heartbeatTimeout: -1 } });
+    const reply = await call('POST', '/workflows', {
+      canvas: { chord: { header: [], body: t('xsum') }, options: { startToCloseTimeout: '5 minutes' } },
+      defaults: { heartbeatTimeout: -1 },
+    });
     expect(reply.status).toBe(400);
-    expect(reply.body.errors.map((e: any) => e.path)).toEqual(expect.arrayContaining(['canvas.chord.header', 'canvas.options.startToCloseTimeout', 'defaults.heartbeatTimeout']));
+    expect(reply.body.errors.map((e: any) => e.path)).toEqual(
+      expect.arrayContaining(['canvas.chord.header', 'canvas.options.startToCloseTimeout', 'defaults.heartbeatTimeout']),
+    );
     const twoKinds = await call('POST', '/workflows', { canvas: { task: 'add', chain: [] } });
     expect(twoKinds.body.errors[0]).toEqual({ path: 'canvas', message: 'has task and chain; a node is one kind' });
   });
@@ -833,7 +950,9 @@ describe('registry and docs', () => {
     expect(doc.openapi).toMatch(/^3\./);
     expect(doc.components.schemas.CanvasRequest).toBeDefined();
     expect(doc.components.schemas.CanvasRequest.properties).toHaveProperty('canvas');
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/workflows', '/workflows/{id}', '/workflows/{id}/events', '/workflows/{id}/cancel', '/tasks']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/workflows', '/workflows/{id}', '/workflows/{id}/events', '/workflows/{id}/cancel', '/tasks']),
+    );
     expect(doc.paths['/workflows'].post.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/CanvasRequest');
   });
 
@@ -857,12 +976,23 @@ describe('code workflows through the builders', () => {
     expect(await handle.result()).toEqual({ product: 63, squares: [3969, 16] });
     // Code workflows take no request defaults: their light steps run inline, a chain's as one light run.
     const ran = steps(await events(workflowId));
-    expect(ran.map((s) => `${s.where} ${s.path}`).sort()).toEqual(['local product.chain[0]..product.chain[1]', 'local squares.map.items[0]', 'local squares.map.items[1]']);
+    expect(ran.map((s) => `${s.where} ${s.path}`).sort()).toEqual([
+      'local product.chain[0]..product.chain[1]',
+      'local squares.map.items[0]',
+      'local squares.map.items[1]',
+    ]);
     const state = await handle.query<any>('state');
     expect(state.progress).toEqual({ completed: 4, known: 4 });
-    expect(state.root.children.map((c: any) => [c.path, c.status])).toEqual([['product', 'completed'], ['squares', 'completed']]);
+    expect(state.root.children.map((c: any) => [c.path, c.status])).toEqual([
+      ['product', 'completed'],
+      ['squares', 'completed'],
+    ]);
     // The API reads code workflows like canvases.
-    expect((await call('GET', `/workflows/${workflowId}`)).body).toMatchObject({ status: 'COMPLETED', type: 'arithmeticDemo', progress: { completed: 4, known: 4 } });
+    expect((await call('GET', `/workflows/${workflowId}`)).body).toMatchObject({
+      status: 'COMPLETED',
+      type: 'arithmeticDemo',
+      progress: { completed: 4, known: 4 },
+    });
   });
 });
 
@@ -925,13 +1055,20 @@ describe('fan-out at scale', () => {
     expect(runs).toHaveLength(2);
     // Local activities count against the budget like remote ones.
     expect(steps(runs[0].history).filter((s) => s.where === 'local')).toHaveLength(2500);
-    expect(steps(runs[1].history).map((s) => s.path).sort()).toEqual(['canvas.chain[5].group[0]', 'canvas.chain[5].group[1]']);
+    expect(
+      steps(runs[1].history)
+        .map((s) => s.path)
+        .sort(),
+    ).toEqual(['canvas.chain[5].group[0]', 'canvas.chain[5].group[1]']);
     console.log(`2,500 activities in one run: ${runs[0].events} events`);
     expect(runs[0].events).toBeLessThan(10_240); // Temporal's history warning
     // The group's members are listed in the parent's state, done by the child. (Answering
     // the query replays the whole history; ask Temporal directly, with its longer deadline.)
     const state = await client.workflow.getHandle(done.workflowId).query<any>('state');
-    expect(state.root.children[5].children.map((c: any) => [c.status, c.result])).toEqual([['completed', 2], ['completed', 4]]);
+    expect(state.root.children[5].children.map((c: any) => [c.status, c.result])).toEqual([
+      ['completed', 2],
+      ['completed', 4],
+    ]);
     expect(state.progress).toEqual({ completed: 2502, known: 2502 });
   }, 600_000);
 

@@ -12,7 +12,7 @@ import { Comment, User, initModels } from '../../src/app/models';
 import { CHUNKS_COLLECTION, FILES_COLLECTION, chunkId, putFile, readFile } from '../../src/app/avatars/store';
 import { originalFileId } from '../../src/app/ids';
 import { INBOX_COLLECTION } from '../../src/app/comments/mention-inbox';
-import { WORKFLOW_TASK_QUEUE } from '../../src/tasks/pools';
+import { WORKFLOW_TASK_QUEUE } from '../../src/workflows/tasks/pools';
 import { call, inbox, temporalClient, waitForEnd } from '../support/http';
 
 const run = randomBytes(3).toString('hex');
@@ -29,7 +29,12 @@ afterAll(async () => {
 
 /** Whether a lookup is answered from an index: FerretDB's SQLite plan, or MongoDB's winning plan. */
 async function usesIndex(collection: string, id: string): Promise<boolean> {
-  const plan = JSON.stringify(await mongoose.connection.db!.collection(collection).find({ _id: id as never }).explain());
+  const plan = JSON.stringify(
+    await mongoose.connection
+      .db!.collection(collection)
+      .find({ _id: id as never })
+      .explain(),
+  );
   if (plan.includes('ferretdb') || plan.includes('"Plan"')) return /SEARCH .* USING INDEX/.test(plan);
   return !plan.includes('COLLSCAN');
 }
@@ -58,28 +63,51 @@ describe('stored files at many files', () => {
 
 describe('digest at 20,000 users', () => {
   test('completes page by page; no run history over 2 MB', async () => {
-    const users = Array.from({ length: 20_000 }, (_, i) => ({ _id: new mongoose.Types.ObjectId(), name: `scale${run}${i}`, nameKey: `scale${run}${i}`, email: `scale${run}${i}@example.test`, createdAt: new Date(), updatedAt: new Date() }));
+    const users = Array.from({ length: 20_000 }, (_, i) => ({
+      _id: new mongoose.Types.ObjectId(),
+      name: `scale${run}${i}`,
+      nameKey: `scale${run}${i}`,
+      email: `scale${run}${i}@example.test`,
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    }));
     for (let i = 0; i < users.length; i += 1000) await User.collection.insertMany(users.slice(i, i + 1000));
     // Every 500th user was mentioned by one published comment.
     const author = users[0]._id;
     const mentioned = users.filter((_, i) => i % 500 === 1);
     const publishedAt = new Date(Date.now() - 60_000);
     for (const user of mentioned) {
-      const comment = await Comment.collection.insertOne({ author, text: `hello @${user.name}`, mentions: [user._id], status: 'published', publishedAt, workflowId: 'loaded', requestKey: `${run}:${String(user._id)}`, createdAt: publishedAt, updatedAt: publishedAt });
-      await mongoose.connection.db!.collection(INBOX_COLLECTION).replaceOne({ _id: String(user._id) as never }, { items: [{ commentId: String(comment.insertedId), at: publishedAt }] }, { upsert: true });
+      const comment = await Comment.collection.insertOne({
+        author,
+        text: `hello @${user.name}`,
+        mentions: [user._id],
+        status: 'published',
+        publishedAt,
+        workflowId: 'loaded',
+        requestKey: `${run}:${String(user._id)}`,
+        createdAt: publishedAt,
+        updatedAt: publishedAt,
+      });
+      await mongoose.connection
+        .db!.collection(INBOX_COLLECTION)
+        .replaceOne({ _id: String(user._id) as never }, { items: [{ commentId: String(comment.insertedId), at: publishedAt }] }, { upsert: true });
       await User.collection.updateOne({ _id: user._id }, { $set: { lastMentionedAt: publishedAt } });
     }
 
     const client = await temporalClient();
     const workflowId = `digest-scale-${run}`;
-    const outcome = (await client.workflow.execute('digest', { taskQueue: WORKFLOW_TASK_QUEUE, workflowId, args: [], workflowExecutionTimeout: '20m' })) as { users: number; failed: number };
+    const outcome = (await client.workflow.execute('digest', { taskQueue: WORKFLOW_TASK_QUEUE, workflowId, args: [], workflowExecutionTimeout: '20m' })) as {
+      users: number;
+      failed: number;
+    };
     expect(outcome.users).toBeGreaterThanOrEqual(mentioned.length);
 
     // Follow the continue-as-new chain back from the last run: every run's history is small.
     const runs: Array<{ bytes: number; events: number }> = [];
     let runId: string | undefined = (await client.workflow.getHandle(workflowId).describe()).runId;
     while (runId) {
-      const description: { raw: { workflowExecutionInfo?: { historySizeBytes?: unknown; historyLength?: unknown; firstRunId?: string | null } | null } } = await client.workflow.getHandle(workflowId, runId).describe();
+      const description: { raw: { workflowExecutionInfo?: { historySizeBytes?: unknown; historyLength?: unknown; firstRunId?: string | null } | null } } =
+        await client.workflow.getHandle(workflowId, runId).describe();
       const info = description.raw.workflowExecutionInfo!;
       runs.push({ bytes: Number(info.historySizeBytes ?? 0), events: Number(info.historyLength ?? 0) });
       runId = info.firstRunId && info.firstRunId !== runId ? await previousRun(client, workflowId, runId) : undefined;

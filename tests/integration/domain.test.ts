@@ -1,6 +1,6 @@
 /**
  * The domain end to end, against the real dev server, FerretDB, the SMTP sink and every
- * worker pool: comments (spam, publish, mention emails), avatars (GridFS, thumbnails),
+ * worker pool: comments (spam, publish, mention emails), avatars (the file store, thumbnails),
  * the digest, hostile input, and email that survives a killed pool and a stopped server.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -15,7 +15,7 @@ import { sniffImage } from '../../src/app/avatars/image-sniff';
 import { headerProblem } from '../../src/app/email/mail-safety';
 import { mentionedNames } from '../../src/app/comments/mentions';
 import { unsafeKeys } from '../../src/app/safe-keys';
-import { WORKFLOW_TASK_QUEUE } from '../../src/tasks/pools';
+import { WORKFLOW_TASK_QUEUE } from '../../src/workflows/tasks/pools';
 import { corruptPng, pngBomb, pngImage, textFile } from '../fixtures/images';
 import { apiUrl, call, control, inbox, pids, runCanvas, temporalClient, waitFor, waitForEnd } from '../support/http';
 
@@ -86,16 +86,39 @@ describe('pure pieces', () => {
     expect(headerProblem({ to: 'a@example.test', subject: 'hi\r\nBcc: x@example.test' })).toMatch(/CR\/LF/);
     expect(headerProblem({ to: 'a@example.test>, b@example.test', subject: 'hi' })).toMatch(/not an email address/);
     expect(headerProblem({ to: 'a@example.test', toName: 'A', subject: 'hi' })).toBeUndefined();
-    const mail = mentionEmail({ recipient: { name: 'Bo', email: 'bo@example.test' }, author: { name: '<b>Al</b>', email: 'al@example.test' }, text: '<script>x()</script>', commentId: 'c1' });
+    const mail = mentionEmail({
+      recipient: { name: 'Bo', email: 'bo@example.test' },
+      author: { name: '<b>Al</b>', email: 'al@example.test' },
+      text: '<script>x()</script>',
+      commentId: 'c1',
+    });
     expect(mail.html).not.toContain('<script>');
     expect(mail.html).toContain('&#60;script&#62;');
   });
 
   test('image types come from magic bytes, sizes from headers', async () => {
     expect(sniffImage(await pngImage(30, 20))).toEqual({ type: 'png', mime: 'image/png', width: 30, height: 20 });
-    expect(sniffImage(await sharp(await pngImage(30, 20)).jpeg().toBuffer())).toMatchObject({ type: 'jpeg', width: 30, height: 20 });
-    expect(sniffImage(await sharp(await pngImage(30, 20)).webp().toBuffer())).toMatchObject({ type: 'webp', width: 30, height: 20 });
-    expect(sniffImage(await sharp(await pngImage(30, 20)).gif().toBuffer())).toMatchObject({ type: 'gif', width: 30, height: 20 });
+    expect(
+      sniffImage(
+        await sharp(await pngImage(30, 20))
+          .jpeg()
+          .toBuffer(),
+      ),
+    ).toMatchObject({ type: 'jpeg', width: 30, height: 20 });
+    expect(
+      sniffImage(
+        await sharp(await pngImage(30, 20))
+          .webp()
+          .toBuffer(),
+      ),
+    ).toMatchObject({ type: 'webp', width: 30, height: 20 });
+    expect(
+      sniffImage(
+        await sharp(await pngImage(30, 20))
+          .gif()
+          .toBuffer(),
+      ),
+    ).toMatchObject({ type: 'gif', width: 30, height: 20 });
     expect(sniffImage(pngBomb())).toMatchObject({ type: 'png', width: 20_000, height: 20_000 });
     expect(sniffImage(textFile())).toBeUndefined();
   });
@@ -151,7 +174,11 @@ describe('comments', () => {
     expect(posted.body).toMatchObject({ status: 'pending', workflowId: `comment-${posted.body.id}` });
 
     const runView = await waitForEnd(posted.body.workflowId);
-    expect(runView).toMatchObject({ status: 'COMPLETED', type: 'commentPosted', result: { status: 'published', emails: { sent: 2, duplicates: 0, failed: 0 } } });
+    expect(runView).toMatchObject({
+      status: 'COMPLETED',
+      type: 'commentPosted',
+      result: { status: 'published', emails: { sent: 2, duplicates: 0, failed: 0 } },
+    });
 
     const comment = (await call('GET', `/comments/${posted.body.id}`)).body;
     expect(comment).toMatchObject({ status: 'published', authorId: author.id, emails: { sent: 2, failed: 0 } });
@@ -214,7 +241,10 @@ describe('comments', () => {
 
     // 550 from the server for one mention: that email fails for good, the other goes out.
     const [bounced, fine] = [await createUser('gone', 'reject.test'), await createUser('fine')];
-    const posted = await call('POST', '/comments', { authorId: author.id, text: `cc @${bounced.name} @${fine.name}: notes from today's review are in the doc.` });
+    const posted = await call('POST', '/comments', {
+      authorId: author.id,
+      text: `cc @${bounced.name} @${fine.name}: notes from today's review are in the doc.`,
+    });
     const runView = await waitForEnd(posted.body.workflowId);
     expect(runView).toMatchObject({ status: 'COMPLETED', result: { status: 'published', emails: { sent: 1, failed: 1 } } });
     expect(await mailTo(fine.email)).toHaveLength(1);
@@ -278,7 +308,7 @@ describe('avatars', () => {
     expect(failedRun).toMatchObject({ status: 'FAILED', failure: { type: 'ImageRejectedError' } });
     expect(await findFile(corrupt.body.originalId)).toBeNull();
 
-    // The bomb straight into GridFS, as if the API's check were missing: sharp's own pixel
+    // The bomb straight into the file store, as if the API's check were missing: sharp's own pixel
     // limit refuses it from the header, in one attempt.
     const originalId = originalFileId(user.id, createHash('sha256').update(bomb).digest('hex'));
     await putFile(originalId, `${originalId}.png`, bomb, { userId: user.id, contentType: 'image/png', receivedAt: new Date() });
@@ -348,7 +378,10 @@ describe('email under failure', () => {
     const addresses = Array.from({ length: 5 }, (_, i) => `kill${run}-${i}@example.test`);
     // Two go at once; three hold 8 s after reserving their row in the email log (the
     // task's testing knob), so the kill lands inside the window that matters.
-    const group = addresses.map((to, i) => ({ task: 'email.send', args: [{ to, subject: `kill test ${i}`, text: 'hello', ...(i >= 2 ? { holdMs: 8000 } : {}) }] }));
+    const group = addresses.map((to, i) => ({
+      task: 'email.send',
+      args: [{ to, subject: `kill test ${i}`, text: 'hello', ...(i >= 2 ? { holdMs: 8000 } : {}) }],
+    }));
     const started = await call('POST', '/workflows', { canvas: { group } });
     expect(started.status).toBe(201);
     for (const address of addresses.slice(0, 2)) expect(await waitForMail(address, 1)).toHaveLength(1);
@@ -367,7 +400,12 @@ describe('email under failure', () => {
     // The held three were taken over by a later attempt after the dead one's lease ran out.
     const rows = await EmailLog.find({ to: mongoose.trusted({ $in: addresses }) }).lean();
     expect(rows.every((r) => r.state === 'sent')).toBe(true);
-    expect(rows.filter((r) => r.attempts >= 2).map((r) => r.to).sort()).toEqual(addresses.slice(2).sort());
+    expect(
+      rows
+        .filter((r) => r.attempts >= 2)
+        .map((r) => r.to)
+        .sort(),
+    ).toEqual(addresses.slice(2).sort());
   }, 300_000);
 
   test('the SMTP server down for ~20 s during a send: the email arrives once, after retries', async () => {

@@ -9,14 +9,21 @@ import { apiUrl } from '../support/http';
 // The fault suite names a round r<index><Date.now() in base 36>. This name's digits read
 // 745231: the load once took the pictures' height from them, made 160 × 745,351-pixel PNGs
 // of about 6 MB, and the API rightly refused them with 413 (CI, round 7, worker-ml).
-const ROUND = `r7m45b23x1${Math.random().toString(36).replace(/[^a-z]/g, '').slice(0, 4)}`;
+const ROUND = `r7m45b23x1${Math.random()
+  .toString(36)
+  .replace(/[^a-z]/g, '')
+  .slice(0, 4)}`;
 
 test('the fault load accepts every request and every operation ends right, whatever digits the round name holds', async () => {
   const answers: Answers = { inFlight: 0, statuses: [], noAnswer: 0, slowest503Ms: 0 };
   const endpoints = { api: apiUrl(), inbox: process.env.ORCHESTRA_TEST_INBOX_URL! };
   const accepted = await sendLoad(endpoints, answers, { round: ROUND, index: 7, chains: 4, comments: 3, avatars: 3, deadline: Date.now() + 120_000 });
   expect(accepted.refused).toEqual([]);
-  expect({ chains: accepted.chains.length, comments: accepted.comments.length, avatars: accepted.avatars.length }).toEqual({ chains: 4, comments: 3, avatars: 3 });
+  expect({ chains: accepted.chains.length, comments: accepted.comments.length, avatars: accepted.avatars.length }).toEqual({
+    chains: 4,
+    comments: 3,
+    avatars: 3,
+  });
   expect(await verify(endpoints, accepted, Date.now() + 120_000)).toEqual({ lost: [], duplicated: [] });
 });
 

@@ -34,7 +34,9 @@ async function start(request: Record<string, unknown>): Promise<string> {
 
 /** The coordinator's queue: the workflow ids holding a slot and waiting, in order. */
 async function coordinatorQueue(concurrencyKey: string): Promise<{ holders: string[]; waiters: string[] }> {
-  const state = await client.workflow.getHandle(`concurrency-${concurrencyKey}`).query<{ holders: Array<{ workflowId: string }>; waiters: Array<{ workflowId: string }> }>('concurrency.queue');
+  const state = await client.workflow
+    .getHandle(`concurrency-${concurrencyKey}`)
+    .query<{ holders: Array<{ workflowId: string }>; waiters: Array<{ workflowId: string }> }>('concurrency.queue');
   return { holders: state.holders.map((r) => r.workflowId), waiters: state.waiters.map((r) => r.workflowId) };
 }
 
@@ -63,13 +65,20 @@ describe('validation before anything starts', () => {
         { path: 'priority', message: 'must be an integer from 1 (first) to 5 (last)' },
       ]),
     );
-    const rate = await call('POST', '/workflows', { canvas: { chain: [{ task: 'throttled', args: [1], options: { queue: 'ml' } }, { map: { task: 'throttled', batchSize: 5 } }] } });
+    const rate = await call('POST', '/workflows', {
+      canvas: { chain: [{ task: 'throttled', args: [1], options: { queue: 'ml' } }, { map: { task: 'throttled', batchSize: 5 } }] },
+    });
     expect(rate.status).toBe(400);
     expect(rate.body.errors).toEqual([
       { path: 'canvas.chain[0].options.queue', message: expect.stringContaining('rate-limited on the default pool') },
       { path: 'canvas.chain[1].map.batchSize', message: expect.stringContaining('cannot batch throttled') },
     ]);
-    const debounce = await call('POST', '/workflows', { canvas: { task: 'noop' }, debounce: { key: 'k', period: '10ms' }, workflowId: 'mine', exclusive: true });
+    const debounce = await call('POST', '/workflows', {
+      canvas: { task: 'noop' },
+      debounce: { key: 'k', period: '10ms' },
+      workflowId: 'mine',
+      exclusive: true,
+    });
     expect(debounce.status).toBe(400);
     expect(debounce.body.errors).toEqual([
       { path: 'debounce.period', message: 'must be from 100ms to 24h' },
@@ -93,11 +102,17 @@ describe('concurrency per key', () => {
     const request = { canvas: sleepTask(700), concurrency: { key: k, limit: 1 } };
     const ids: string[] = [];
     ids.push(await start(request));
-    await until(() => coordinatorQueue(k), (q) => q.holders.includes(ids[0]));
+    await until(
+      () => coordinatorQueue(k),
+      (q) => q.holders.includes(ids[0]),
+    );
     // Each next run starts once the one before it has queued: arrival order is known.
     for (let i = 1; i < 4; i++) {
       ids.push(await start(request));
-      await until(() => coordinatorQueue(k), (q) => q.waiters.includes(ids[i]) || q.holders.includes(ids[i]));
+      await until(
+        () => coordinatorQueue(k),
+        (q) => q.waiters.includes(ids[i]) || q.holders.includes(ids[i]),
+      );
     }
     const waiting = await waitFor(ids[3], (view) => view.state?.queue?.status === 'waiting');
     expect(waiting.status).toBe('RUNNING');
@@ -109,7 +124,10 @@ describe('concurrency per key', () => {
     const spans = views.map((view) => ({ start: Date.parse(view.state.startedAt), end: Date.parse(view.state.endedAt) }));
     for (let i = 1; i < spans.length; i++) expect(spans[i].start).toBeGreaterThanOrEqual(spans[i - 1].end);
     // The coordinator ends once nobody holds or waits.
-    await until(() => client.workflow.getHandle(`concurrency-${k}`).describe(), (d) => d.status.name === 'COMPLETED');
+    await until(
+      () => client.workflow.getHandle(`concurrency-${k}`).describe(),
+      (d) => d.status.name === 'COMPLETED',
+    );
   }, 120_000);
 
   test('limit 2: at most two of five runs at once, and none failed', async () => {
@@ -117,7 +135,10 @@ describe('concurrency per key', () => {
     const ids = await Promise.all(Array.from({ length: 5 }, () => start({ canvas: sleepTask(500), concurrency: { key: k, limit: 2 } })));
     const views = await Promise.all(ids.map((id) => waitForEnd(id)));
     expect(views.map((v) => v.status)).toEqual(Array(5).fill('COMPLETED'));
-    const marks = views.flatMap((v): Array<[number, number]> => [[Date.parse(v.state.startedAt), +1], [Date.parse(v.state.endedAt), -1]]);
+    const marks = views.flatMap((v): Array<[number, number]> => [
+      [Date.parse(v.state.startedAt), +1],
+      [Date.parse(v.state.endedAt), -1],
+    ]);
     marks.sort((a, b) => a[0] - b[0] || a[1] - b[1]); // an end before a start at the same instant
     let running = 0;
     let most = 0;
@@ -125,12 +146,18 @@ describe('concurrency per key', () => {
     expect(most).toBe(2);
   }, 120_000);
 
-  test('a terminated holder\'s slot is freed by the coordinator\'s sweep; the waiter runs', async () => {
+  test("a terminated holder's slot is freed by the coordinator's sweep; the waiter runs", async () => {
     const k = key('terminated');
     const holder = await start({ canvas: sleepTask(600_000), concurrency: { key: k, limit: 1 } });
-    await until(() => coordinatorQueue(k), (q) => q.holders.includes(holder));
+    await until(
+      () => coordinatorQueue(k),
+      (q) => q.holders.includes(holder),
+    );
     const waiter = await start({ canvas: sleepTask(10), concurrency: { key: k, limit: 1 } });
-    await until(() => coordinatorQueue(k), (q) => q.waiters.includes(waiter));
+    await until(
+      () => coordinatorQueue(k),
+      (q) => q.waiters.includes(waiter),
+    );
     // Terminated: no finally runs, so no release signal; the sweep (every 30 s while runs wait) notices.
     await client.workflow.getHandle(holder).terminate('test: a holder that never releases');
     const view = await waitForEnd(waiter, '90s');
@@ -140,14 +167,26 @@ describe('concurrency per key', () => {
   test('a cancelled waiting run leaves the queue; the next one still runs', async () => {
     const k = key('cancel');
     const first = await start({ canvas: sleepTask(2000), concurrency: { key: k, limit: 1 } });
-    await until(() => coordinatorQueue(k), (q) => q.holders.includes(first));
+    await until(
+      () => coordinatorQueue(k),
+      (q) => q.holders.includes(first),
+    );
     const second = await start({ canvas: sleepTask(10), concurrency: { key: k, limit: 1 } });
-    await until(() => coordinatorQueue(k), (q) => q.waiters.includes(second));
+    await until(
+      () => coordinatorQueue(k),
+      (q) => q.waiters.includes(second),
+    );
     const third = await start({ canvas: sleepTask(10), concurrency: { key: k, limit: 1 } });
-    await until(() => coordinatorQueue(k), (q) => q.waiters.includes(third));
+    await until(
+      () => coordinatorQueue(k),
+      (q) => q.waiters.includes(third),
+    );
 
     expect((await call('POST', `/workflows/${second}/cancel`)).status).toBe(202);
-    await until(() => coordinatorQueue(k), (q) => !q.waiters.includes(second));
+    await until(
+      () => coordinatorQueue(k),
+      (q) => !q.waiters.includes(second),
+    );
     expect(await coordinatorQueue(k)).toEqual({ holders: [first], waiters: [third] });
     expect((await waitForEnd(second)).status).toBe('CANCELED');
     const [a, c] = await Promise.all([waitForEnd(first), waitForEnd(third)]);
@@ -157,7 +196,7 @@ describe('concurrency per key', () => {
 });
 
 describe('debounce', () => {
-  test('five quick requests make one run, of the last request\'s canvas', async () => {
+  test("five quick requests make one run, of the last request's canvas", async () => {
     const k = key('reindex');
     const replies = [];
     for (let i = 0; i < 5; i++) {
@@ -220,7 +259,10 @@ describe('rate limit per task', () => {
     const events = await history(view.workflowId);
     const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => e.activityTaskScheduledEventAttributes!);
     expect(new Set(scheduled.map((a) => a.taskQueue?.name))).toEqual(new Set(['orchestra-default-limited-throttled']));
-    const starts = events.filter((e) => e.activityTaskStartedEventAttributes).map((e) => ms(e.eventTime)).sort((a, b) => a - b);
+    const starts = events
+      .filter((e) => e.activityTaskStartedEventAttributes)
+      .map((e) => ms(e.eventTime))
+      .sort((a, b) => a - b);
     expect(starts).toHaveLength(20);
     // All 20 were scheduled at once; a token bucket of 5 a second (its burst included) needs
     // at least (20 - 2 * 5) / 5 = 2 s to hand them out. Unlimited, it takes a few ms.

@@ -203,7 +203,9 @@ describe('retry from the failed step', () => {
 
   test('events the failed run received are carried into the retry', async () => {
     // The event arrives, then the step before its node fails: the retry's node still finds it.
-    const first = await start({ canvas: { chain: [t('sleep', 1000), { task: 'flaky', args: [1], immutable: true, options: { retry: { maxAttempts: 1 } } }, wait('late', '1m')] } });
+    const first = await start({
+      canvas: { chain: [t('sleep', 1000), { task: 'flaky', args: [1], immutable: true, options: { retry: { maxAttempts: 1 } } }, wait('late', '1m')] },
+    });
     expect((await send(first, 'late', { payload: 'kept' })).status).toBe(202);
     expect((await waitForEnd(first)).status).toBe('FAILED');
     const retried = await call('POST', `${path(first)}/retry`);
@@ -211,7 +213,7 @@ describe('retry from the failed step', () => {
     const end = await waitForEnd(retried.body.workflowId);
     // flaky fails again (attempt 1 of 1), so the wait is not reached; the carried event is in its request.
     expect(end.status).toBe('FAILED');
-    const state = (await client.workflow.getHandle(retried.body.workflowId).query<any>('retryState'));
+    const state = await client.workflow.getHandle(retried.body.workflowId).query<any>('retryState');
     expect(state.resume.events).toEqual([{ name: 'late', payload: 'kept' }]);
   });
 

@@ -136,7 +136,26 @@ describe('foundation', () => {
     const cli = provision('temporal');
     const address = process.env.TEMPORAL_ADDRESS!;
     const id = `cli-${Date.now()}`;
-    const out = execFileSync(cli, ['workflow', 'execute', '--address', address, '--type', 'canvas', '--task-queue', 'orchestra-workflows', '--workflow-id', id, '--input', '{"canvas":{"chain":[{"task":"add","args":[4,5]},{"task":"mul","args":[2]}]}}', '-o', 'json'], { encoding: 'utf8' });
+    const out = execFileSync(
+      cli,
+      [
+        'workflow',
+        'execute',
+        '--address',
+        address,
+        '--type',
+        'canvas',
+        '--task-queue',
+        'orchestra-workflows',
+        '--workflow-id',
+        id,
+        '--input',
+        '{"canvas":{"chain":[{"task":"add","args":[4,5]},{"task":"mul","args":[2]}]}}',
+        '-o',
+        'json',
+      ],
+      { encoding: 'utf8' },
+    );
     expect(JSON.parse(out).result).toBe(18);
     expect((await call('GET', `/workflows/${id}`)).body).toMatchObject({ status: 'COMPLETED', result: 18 });
     const described = JSON.parse(execFileSync(cli, ['workflow', 'describe', '--address', address, '--workflow-id', id, '-o', 'json'], { encoding: 'utf8' }));

@@ -32,8 +32,10 @@ async function timed(what: string, send: () => Promise<Response>): Promise<Timed
   return { what, status: response.status, retryAfter: response.headers.get('retry-after'), ms: Date.now() - started };
 }
 
-const post = (path: string, body: unknown, headers: Record<string, string> = {}) => () =>
-  fetch(`${apiUrl()}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+const post =
+  (path: string, body: unknown, headers: Record<string, string> = {}) =>
+  () =>
+    fetch(`${apiUrl()}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 
 /** Repeats `probe` until it holds (bounded: only a system that never recovers fails here). */
 async function eventually<T>(what: string, probe: () => Promise<T>, done: (value: T) => boolean, limitMs = 90_000): Promise<T> {
@@ -106,22 +108,44 @@ test('a frozen database: 503 with Retry-After within the bound on every database
   }
   process.stdout.write(`frozen database: ${answered.map((a) => `${a.what} ${a.status} in ${a.ms} ms`).join('; ')}\n`);
   for (const a of answered) {
-    expect({ what: a.what, status: a.status, retryAfter: Number(a.retryAfter) > 0, inBound: a.ms <= DATABASE_REQUEST_TIMEOUT_MS + SLACK_MS }).toEqual({ what: a.what, status: 503, retryAfter: true, inBound: true });
+    expect({ what: a.what, status: a.status, retryAfter: Number(a.retryAfter) > 0, inBound: a.ms <= DATABASE_REQUEST_TIMEOUT_MS + SLACK_MS }).toEqual({
+      what: a.what,
+      status: 503,
+      retryAfter: true,
+      inBound: true,
+    });
   }
 
   // Everything works again, without a restart.
-  const user = await eventually('POST /users after SIGCONT', () => call('POST', '/users', { name, email: `${name}@example.com` }), (r) => r.status !== 503);
+  const user = await eventually(
+    'POST /users after SIGCONT',
+    () => call('POST', '/users', { name, email: `${name}@example.com` }),
+    (r) => r.status !== 503,
+  );
   // 409: a request of the freeze was applied after all; the repeat made sure its name entry exists.
   expect([201, 409]).toContain(user.status);
-  const comment = await eventually('POST /comments after SIGCONT', () => call('POST', '/comments', { authorId: author.body.id, text: `@${name} the frozen database` }, { 'idempotency-key': commentKey }), (r) => r.status !== 503);
+  const comment = await eventually(
+    'POST /comments after SIGCONT',
+    () => call('POST', '/comments', { authorId: author.body.id, text: `@${name} the frozen database` }, { 'idempotency-key': commentKey }),
+    (r) => r.status !== 503,
+  );
   expect(comment.status).toBe(202);
-  const published = await eventually('the comment published', () => call('GET', `/comments/${comment.body.id}`), (r) => r.body?.status === 'published');
+  const published = await eventually(
+    'the comment published',
+    () => call('GET', `/comments/${comment.body.id}`),
+    (r) => r.body?.status === 'published',
+  );
   expect(published.body.mentions).toHaveLength(1);
   const listed = await call('GET', '/comments?limit=50');
   expect(listed.body.items.map((c: { id: string }) => c.id)).toContain(comment.body.id);
 
   // The sweep runs 35 s after the failure (comments younger than 30 s may still be mid-request).
-  const recovered = await eventually('the stranded comment published by the sweep', () => call('GET', `/comments/${_id}`), (r) => r.body?.status === 'published', 120_000);
+  const recovered = await eventually(
+    'the stranded comment published by the sweep',
+    () => call('GET', `/comments/${_id}`),
+    (r) => r.body?.status === 'published',
+    120_000,
+  );
   expect(recovered.body.workflowId).toBe(commentWorkflowId(_id));
   const all = await call('GET', '/comments?limit=100');
   expect(all.body.items.map((c: { id: string }) => c.id)).toContain(String(_id));

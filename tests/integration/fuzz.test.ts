@@ -8,7 +8,6 @@
  * Retry-After (a dependency down).
  */
 import net from 'node:net';
-import { loadConfig } from '../../src/config';
 import { apiUrl, call, rawPaced, type RawReply } from '../support/http';
 
 const uid = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
@@ -75,39 +74,158 @@ function rawBytes(request: Buffer): Promise<{ status: number; text: string }> {
 
 /** Durations wrong in every way we could think of, and a few right ones at the edges. */
 const HUGE = `1${'0'.repeat(400)}s`;
-const TOO_LONG: unknown[] = [HUGE, 1e300, `${'9'.repeat(30)}.9ms`, '367d', 366 * 86_400_000 + 1, Number.MAX_SAFE_INTEGER, Number.MAX_VALUE, `1${'0'.repeat(20)}d`];
+const TOO_LONG: unknown[] = [
+  HUGE,
+  1e300,
+  `${'9'.repeat(30)}.9ms`,
+  '367d',
+  366 * 86_400_000 + 1,
+  Number.MAX_SAFE_INTEGER,
+  Number.MAX_VALUE,
+  `1${'0'.repeat(20)}d`,
+];
 const ODD_DURATIONS: unknown[] = [
   ...TOO_LONG,
-  '366d', '0ms', 0, '0.0000001ms', '1e3s', '1e-7s', 'Infinity', 'NaN', '-1s', -0, 1.5, '.5s', '5.s', ' 1s', '1 s', '1S', '١s', '1s\u0000',
-  '1h'.repeat(1000), '00000000001s', '', null, true, [], {}, { $gt: '' }, '1w',
+  '366d',
+  '0ms',
+  0,
+  '0.0000001ms',
+  '1e3s',
+  '1e-7s',
+  'Infinity',
+  'NaN',
+  '-1s',
+  -0,
+  1.5,
+  '.5s',
+  '5.s',
+  ' 1s',
+  '1 s',
+  '1S',
+  '١s',
+  '1s\u0000',
+  '1h'.repeat(1000),
+  '00000000001s',
+  '',
+  null,
+  true,
+  [],
+  {},
+  { $gt: '' },
+  '1w',
 ];
 
 /** Odd path parameters: long, Unicode, %-encoded (valid and not), dots, operators, ids of the right shape that name nothing. */
 const ODD_IDS = [
-  'a'.repeat(300), 'b'.repeat(5000), 'c'.repeat(20_000),
-  encodeURIComponent('ü😀名前\u202e'), '%F0%9F%98%80', '%ED%A0%80', '%C0%AE%C0%AE', '%FF%FE',
-  '%00', '%0d%0aX-Injected:%201', '%2F', '%252F', '%E0%A4%A', '%', '%zz', '%%',
-  '.', '..', '...', '%2e%2e', '..%2F..%2Fetc%2Fpasswd', 'a.b', '.hidden', 'x.json',
-  '$gt', encodeURIComponent('{"$gt":""}'), '__proto__', 'constructor', 'prototype',
-  '65a1b2c3d4e5f60718293a4b', '0'.repeat(24), 'ffffffffffffffffffffffff', '-1', '1e400', 'NaN',
+  'a'.repeat(300),
+  'b'.repeat(5000),
+  'c'.repeat(20_000),
+  encodeURIComponent('ü😀名前\u202e'),
+  '%F0%9F%98%80',
+  '%ED%A0%80',
+  '%C0%AE%C0%AE',
+  '%FF%FE',
+  '%00',
+  '%0d%0aX-Injected:%201',
+  '%2F',
+  '%252F',
+  '%E0%A4%A',
+  '%',
+  '%zz',
+  '%%',
+  '.',
+  '..',
+  '...',
+  '%2e%2e',
+  '..%2F..%2Fetc%2Fpasswd',
+  'a.b',
+  '.hidden',
+  'x.json',
+  '$gt',
+  encodeURIComponent('{"$gt":""}'),
+  '__proto__',
+  'constructor',
+  'prototype',
+  '65a1b2c3d4e5f60718293a4b',
+  '0'.repeat(24),
+  'ffffffffffffffffffffffff',
+  '-1',
+  '1e400',
+  'NaN',
 ];
 
 const CRONS = [
-  '* * * * *', '', ' ', '* * * * * * * * *', '60 * * * *', '*/0 * * * *', `*/${'9'.repeat(30)} * * * *`, '1-', '5-1 * * * *',
-  '@daily', '@every 1s', '@every 1000000000000h', '@yearly', '@reboot', 'L W # ?', '0 0 31 2 *', '0 0 30 2 * 2030',
-  'CRON_TZ=Mars/Phobos * * * * *', 'CRON_TZ=UTC 0 7 * * *', '0 0 * * MON-SUN', '0 0 * * 7-1', 'x'.repeat(300), '\u0000 * * * *',
-  '٠ * * * *', '0 0 1 1 * 99999999', '0 0 1 1 * 1969', '0,'.repeat(100) + '0 * * * *', '0 0 ? * 1#6', '0 0 LW * *', '-1 * * * *',
+  '* * * * *',
+  '',
+  ' ',
+  '* * * * * * * * *',
+  '60 * * * *',
+  '*/0 * * * *',
+  `*/${'9'.repeat(30)} * * * *`,
+  '1-',
+  '5-1 * * * *',
+  '@daily',
+  '@every 1s',
+  '@every 1000000000000h',
+  '@yearly',
+  '@reboot',
+  'L W # ?',
+  '0 0 31 2 *',
+  '0 0 30 2 * 2030',
+  'CRON_TZ=Mars/Phobos * * * * *',
+  'CRON_TZ=UTC 0 7 * * *',
+  '0 0 * * MON-SUN',
+  '0 0 * * 7-1',
+  'x'.repeat(300),
+  '\u0000 * * * *',
+  '٠ * * * *',
+  '0 0 1 1 * 99999999',
+  '0 0 1 1 * 1969',
+  '0,'.repeat(100) + '0 * * * *',
+  '0 0 ? * 1#6',
+  '0 0 LW * *',
+  '-1 * * * *',
 ];
 
 const TIME_ZONES = [
-  'UTC', 'Europe/Paris', 'Mars/Phobos', ' ', '../../etc/passwd', 'Etc/GMT+14', 'Etc/GMT+15', '+05:00', '-23:59', '+99:99', 'EST5EDT',
-  'utc', 'europe/paris', 'America/Argentina/ComodRivadavia', 'Asia/Kolkata\u0000', 'x'.repeat(100), 'Z', 'GMT+5', 'Europe/Paris/',
-  'Local', 'Factory', 'posixrules', 'right/UTC', 'US/Pacific-New', 'Etc/Unknown',
+  'UTC',
+  'Europe/Paris',
+  'Mars/Phobos',
+  ' ',
+  '../../etc/passwd',
+  'Etc/GMT+14',
+  'Etc/GMT+15',
+  '+05:00',
+  '-23:59',
+  '+99:99',
+  'EST5EDT',
+  'utc',
+  'europe/paris',
+  'America/Argentina/ComodRivadavia',
+  'Asia/Kolkata\u0000',
+  'x'.repeat(100),
+  'Z',
+  'GMT+5',
+  'Europe/Paris/',
+  'Local',
+  'Factory',
+  'posixrules',
+  'right/UTC',
+  'US/Pacific-New',
+  'Etc/Unknown',
 ];
 
 const TIMESTAMPS = [
-  '+275760-09-13T00:00:00.000Z', '-271821-04-20T00:00:00Z', '9999-12-31T23:59:59Z', '0000-01-01T00:00:00Z', '1969-12-31T23:59:59Z',
-  '2030-02-30T00:00:00Z', '2030-01-01T24:00:00Z', '2030-01-01T00:00:60Z', '2030-01-01T00:00:00+25:00', '2030-01-01T00:00:00.1234567890123Z',
+  '+275760-09-13T00:00:00.000Z',
+  '-271821-04-20T00:00:00Z',
+  '9999-12-31T23:59:59Z',
+  '0000-01-01T00:00:00Z',
+  '1969-12-31T23:59:59Z',
+  '2030-02-30T00:00:00Z',
+  '2030-01-01T24:00:00Z',
+  '2030-01-01T00:00:60Z',
+  '2030-01-01T00:00:00+25:00',
+  '2030-01-01T00:00:00.1234567890123Z',
 ];
 
 /** Every operation the API documents, with its parameters' names in braces: /workflows/{id}. */
@@ -120,11 +238,7 @@ afterAll(async () => {
   process.stdout.write(`fuzz: ${sent} requests sent\n`);
   for (const id of startedRuns) await call('POST', `/workflows/${encodeURIComponent(id)}/terminate`, { reason: 'fuzz test cleanup' });
   for (const id of createdSchedules) await call('DELETE', `/schedules/${encodeURIComponent(id)}`);
-  // Paced at the rate limit, the fuzz leaves its bucket empty; the next file (a dashboard that
-  // polls) would meet 429s. A full burst refills in RATE_LIMIT_BURST / (RATE_LIMIT_PER_MINUTE / 60) s.
-  const { rateLimitBurst, rateLimitPerMinute } = loadConfig().security;
-  if (rateLimitPerMinute > 0) await new Promise((resolve) => setTimeout(resolve, (rateLimitBurst / (rateLimitPerMinute / 60)) * 1000));
-}, 60_000);
+});
 
 describe('bad input never answers 5xx', () => {
   afterEach(() => {
@@ -156,7 +270,13 @@ describe('bad input never answers 5xx', () => {
       ['canvas.wait.timeout', (d) => ({ canvas: { wait: { event: 'fuzz', timeout: d } } })],
       ['debounce.period', (d) => ({ canvas, debounce: { key: `fuzz-${uid()}`, period: d } })],
     ];
-    const schedule = (patch: Record<string, unknown>) => ({ id: `fuzz-${uid()}`, spec: { intervals: [{ every: '1h' }] }, action: { canvas: { task: 'noop' } }, state: { paused: true }, ...patch });
+    const schedule = (patch: Record<string, unknown>) => ({
+      id: `fuzz-${uid()}`,
+      spec: { intervals: [{ every: '1h' }] },
+      action: { canvas: { task: 'noop' } },
+      state: { paused: true },
+      ...patch,
+    });
     const schedulePlaces: Array<[string, (d: unknown) => unknown]> = [
       ['spec.intervals[0].every', (d) => schedule({ spec: { intervals: [{ every: d }] } })],
       ['spec.intervals[0].offset', (d) => schedule({ spec: { intervals: [{ every: '366d', offset: d }] } })],
@@ -165,13 +285,22 @@ describe('bad input never answers 5xx', () => {
       ['action.timeout', (d) => schedule({ action: { canvas: { task: 'noop' }, timeout: d } })],
       ['action.defaults.delay', (d) => schedule({ action: { canvas: { task: 'noop' }, defaults: { delay: d } } })],
     ];
-    for (const [route, places] of [['/workflows', workflowPlaces], ['/schedules', schedulePlaces]] as const) {
+    for (const [route, places] of [
+      ['/workflows', workflowPlaces],
+      ['/schedules', schedulePlaces],
+    ] as const) {
       for (const [path, body] of places) {
         for (const d of ODD_DURATIONS) {
           const reply = await send('POST', route, body(d));
           if (TOO_LONG.includes(d)) {
             const errors = (parse(reply.text) as { errors?: Array<{ path: string }> } | undefined)?.errors ?? [];
-            expect([route, path, String(d).slice(0, 20), reply.status, errors.some((e) => e.path === path)]).toEqual([route, path, String(d).slice(0, 20), 400, true]);
+            expect([route, path, String(d).slice(0, 20), reply.status, errors.some((e) => e.path === path)]).toEqual([
+              route,
+              path,
+              String(d).slice(0, 20),
+              400,
+              true,
+            ]);
           }
         }
       }
@@ -193,7 +322,17 @@ describe('bad input never answers 5xx', () => {
       await send('POST', '/schedules', { ...base, id: `fuzz-${uid()}`, spec: { intervals: [{ every: '1h' }], startAt: at } });
       await send('POST', '/schedules', { ...base, id: `fuzz-${uid()}`, spec: { intervals: [{ every: '1h' }], endAt: at } });
     }
-    const calendars = [{ hour: '25' }, { dayOfMonth: '0' }, { month: 'FOO' }, { dayOfWeek: '8' }, { year: 99_999_999 }, { second: '*/0' }, { minute: '1-0' }, { hour: 1e300 }, { year: '1970-9999/1' }];
+    const calendars = [
+      { hour: '25' },
+      { dayOfMonth: '0' },
+      { month: 'FOO' },
+      { dayOfWeek: '8' },
+      { year: 99_999_999 },
+      { second: '*/0' },
+      { minute: '1-0' },
+      { hour: 1e300 },
+      { year: '1970-9999/1' },
+    ];
     for (const calendar of calendars) await send('POST', '/schedules', { ...base, id: `fuzz-${uid()}`, spec: { calendars: [calendar] } });
     // One real schedule to PATCH and backfill with the same odd values.
     const id = `fuzz-${uid()}`;
@@ -207,8 +346,35 @@ describe('bad input never answers 5xx', () => {
   });
 
   test('odd queries on the list and wait routes', async () => {
-    const values = ['', '-1', '0', '1e400', '1.5', 'NaN', '99999999999999999999', '%00', '%27%22%5C', encodeURIComponent('😀'), 'a'.repeat(5000), '%E0%A4%A', '[]', '__proto__'];
-    const queries = ['/workflows?limit=', '/workflows?status=', '/workflows?id=', '/workflows?kind=', '/workflows?task=', '/comments?limit=', '/comments?cursor=', '/comments?status=', '/schedules?limit=', '/schedules?cursor=', '/pools?x='];
+    const values = [
+      '',
+      '-1',
+      '0',
+      '1e400',
+      '1.5',
+      'NaN',
+      '99999999999999999999',
+      '%00',
+      '%27%22%5C',
+      encodeURIComponent('😀'),
+      'a'.repeat(5000),
+      '%E0%A4%A',
+      '[]',
+      '__proto__',
+    ];
+    const queries = [
+      '/workflows?limit=',
+      '/workflows?status=',
+      '/workflows?id=',
+      '/workflows?kind=',
+      '/workflows?task=',
+      '/comments?limit=',
+      '/comments?cursor=',
+      '/comments?status=',
+      '/schedules?limit=',
+      '/schedules?cursor=',
+      '/pools?x=',
+    ];
     for (const query of [...queries, '/workflows?cursor=']) for (const value of values) await send('GET', `${query}${value}`);
     for (const value of values) await send('GET', `/workflows?limit=1&limit=2&status=RUNNING&status=${value}`);
   });
@@ -240,7 +406,17 @@ describe('bad input never answers 5xx', () => {
   });
 
   test('Unicode and broken-encoding bodies on every route that reads one', async () => {
-    const strange = ['😀'.repeat(1000), '\u202eevil\u202c', '\ud800', '\udfff\ud800', '\u0000', '\ufeff', 'e\u0301'.repeat(5000), '\u{10ffff}', 'İıß'.repeat(100)];
+    const strange = [
+      '😀'.repeat(1000),
+      '\u202eevil\u202c',
+      '\ud800',
+      '\udfff\ud800',
+      '\u0000',
+      '\ufeff',
+      'e\u0301'.repeat(5000),
+      '\u{10ffff}',
+      'İıß'.repeat(100),
+    ];
     const runId = `fuzz-${uid()}`;
     const bodies: Array<[string, string, (s: string) => unknown]> = [
       ['POST', '/workflows', (s) => ({ canvas: { task: 'add', args: [s, 1] } })],
@@ -249,15 +425,33 @@ describe('bad input never answers 5xx', () => {
       ['POST', '/users', (s) => ({ name: s, email: `${uid()}@example.com` })],
       ['POST', '/users', (s) => ({ name: 'fuzz', email: `${s}@exämple.com` })],
       ['POST', '/comments', (s) => ({ authorId: '65a1b2c3d4e5f60718293a4b', text: s })],
-      ['POST', '/schedules', (s) => ({ id: `fuzz-${uid()}`, spec: { intervals: [{ every: '1h' }] }, action: { canvas: { task: 'noop' } }, state: { paused: true, note: s }, memo: { [s.slice(0, 100) || 'k']: s } })],
+      [
+        'POST',
+        '/schedules',
+        (s) => ({
+          id: `fuzz-${uid()}`,
+          spec: { intervals: [{ every: '1h' }] },
+          action: { canvas: { task: 'noop' } },
+          state: { paused: true, note: s },
+          memo: { [s.slice(0, 100) || 'k']: s },
+        }),
+      ],
       ['POST', `/workflows/${runId}/events/fuzz`, (s) => ({ payload: s })],
       ['POST', `/workflows/${runId}/terminate`, (s) => ({ reason: s })],
       ['POST', '/codec/decode', (s) => ({ payloads: [{ metadata: { encoding: s }, data: s }] })],
     ];
     for (const [method, path, body] of bodies) for (const s of strange) await send(method, path, body(s));
     // A lone surrogate has no UTF-8 form (gRPC refused it with INTERNAL): a 400 at its path.
-    const lone = await send('POST', '/schedules', { id: `fuzz-${uid()}`, spec: { intervals: [{ every: '1h' }] }, action: { canvas: { task: 'noop' } }, state: { paused: true, note: 'a\udfff' } });
-    expect([lone.status, (parse(lone.text) as { errors?: unknown }).errors]).toEqual([400, [{ path: 'state.note', message: expect.stringContaining('well-formed Unicode') }]]);
+    const lone = await send('POST', '/schedules', {
+      id: `fuzz-${uid()}`,
+      spec: { intervals: [{ every: '1h' }] },
+      action: { canvas: { task: 'noop' } },
+      state: { paused: true, note: 'a\udfff' },
+    });
+    expect([lone.status, (parse(lone.text) as { errors?: unknown }).errors]).toEqual([
+      400,
+      [{ path: 'state.note', message: expect.stringContaining('well-formed Unicode') }],
+    ]);
     // Bytes that are not UTF-8, a BOM, UTF-16, and charsets the API does not read.
     const rawBodies: Array<[string, Buffer]> = [
       ['application/json', Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0xc0, 0xae, 0x22, 0x7d])],
@@ -266,7 +460,10 @@ describe('bad input never answers 5xx', () => {
       ['application/json; charset=latin1', Buffer.from('{"name":"caf\xe9","email":"x@example.com"}', 'latin1')],
       ['application/json; charset=nonsense', Buffer.from('{}')],
       ['application/json; charset="utf-8"; charset=utf-16', Buffer.from('{}')],
-      ['multipart/form-data; boundary=x', Buffer.from('--x\r\nContent-Disposition: form-data; name="file"; filename="\u00ff.png"\r\n\r\n\xff\xd8\r\n--x--\r\n', 'latin1')],
+      [
+        'multipart/form-data; boundary=x',
+        Buffer.from('--x\r\nContent-Disposition: form-data; name="file"; filename="\u00ff.png"\r\n\r\n\xff\xd8\r\n--x--\r\n', 'latin1'),
+      ],
       ['multipart/form-data', Buffer.from('no boundary')],
     ];
     for (const path of ['/workflows', '/users', '/comments', '/schedules', '/users/65a1b2c3d4e5f60718293a4b/avatar']) {

@@ -12,12 +12,12 @@ import type { Server } from 'node:http';
 import { request as httpRequest } from 'node:http';
 import net from 'node:net';
 import { createApp } from '../../src/api/app';
-import { ApiKeys, hashKey } from '../../src/api/auth';
+import { ApiKeys, hashKey } from '../../src/http/auth';
 import type { AppContext } from '../../src/api/context';
-import { ApiMetrics } from '../../src/api/http-metrics';
+import { ApiMetrics } from '../../src/http/metrics';
 import { Runs, type RunView } from '../../src/api/runs';
 import { loadConfig, type Config } from '../../src/config';
-import type { TenantReach } from '../../src/temporal/tenants';
+import type { TenantReach } from '../../src/workflows/tenants';
 import { apiUrl, raw } from '../support/http';
 
 const SECRETS = { read: 'hard-read', write: 'hard-write', other: 'hard-write-2', admin: 'hard-admin' } as const;
@@ -54,10 +54,25 @@ async function startApp(overrides: Overrides, runs?: (config: Config) => Runs): 
   const config: Config = {
     ...base,
     api: { ...base.api, ...overrides.api },
-    security: { ...base.security, devMode: false, apiKeysFile: undefined, apiKeysInline: KEYS, rateLimitPerMinute: 0, rateLimitAnonymousPerMinute: 0, ...overrides.security },
+    security: {
+      ...base.security,
+      devMode: false,
+      apiKeysFile: undefined,
+      apiKeysInline: KEYS,
+      rateLimitPerMinute: 0,
+      rateLimitAnonymousPerMinute: 0,
+      ...overrides.security,
+    },
   };
   const apiKeys = new ApiKeys({ inline: config.security.apiKeysInline });
-  const context: AppContext = { config, client, runs: runs ? runs(config) : new Runs(client, config), pingDatabase: async () => undefined, apiKeys, metrics: new ApiMetrics() };
+  const context: AppContext = {
+    config,
+    client,
+    runs: runs ? runs(config) : new Runs(client, config),
+    pingDatabase: async () => undefined,
+    apiKeys,
+    metrics: new ApiMetrics(),
+  };
   const server = await new Promise<Server>((resolve) => {
     const s = createApp(context).listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -146,7 +161,11 @@ describe('least privilege', () => {
   });
 
   test('JSON answers, problems, /docs and the dashboard carry nosniff and forbid framing; the dashboard keeps its own policy', async () => {
-    const framing = (headers: Record<string, string | string[] | undefined>) => [headers['x-content-type-options'], headers['x-frame-options'], String(headers['content-security-policy'])];
+    const framing = (headers: Record<string, string | string[] | undefined>) => [
+      headers['x-content-type-options'],
+      headers['x-frame-options'],
+      String(headers['content-security-policy']),
+    ];
     for (const path of ['/tasks', '/workflows/no-such-run', '/no-such-route', '/docs', '/openapi.json']) {
       const reply = await raw(apiUrl(), 'GET', path);
       expect([path, ...framing(reply.headers)]).toEqual([path, 'nosniff', 'DENY', "frame-ancestors 'none'"]);
@@ -168,7 +187,13 @@ describe('least privilege', () => {
     const app = await startApp({ api: { maxResultWaitsPerCaller: 2 } });
     const workflowId = `hardening-wait-${Date.now().toString(36)}`;
     try {
-      const started = await raw(app.url, 'POST', '/workflows', { ...bearer(SECRETS.write), ...json }, JSON.stringify({ workflowId, canvas: { task: 'sleep', args: [60_000] } }));
+      const started = await raw(
+        app.url,
+        'POST',
+        '/workflows',
+        { ...bearer(SECRETS.write), ...json },
+        JSON.stringify({ workflowId, canvas: { task: 'sleep', args: [60_000] } }),
+      );
       expect(started.status).toBe(201);
       const wait = (secret: string, timeout: string) => raw(app.url, 'GET', `/workflows/${workflowId}/result?timeout=${timeout}`, bearer(secret));
       const holders = [wait(SECRETS.write, '8s'), wait(SECRETS.write, '8s')];

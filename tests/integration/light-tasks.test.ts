@@ -21,7 +21,8 @@ afterAll(async () => {
 async function history(workflowId: string): Promise<Event[]> {
   return (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
 }
-const remoteSteps = (events: Event[]) => events.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name);
+const remoteSteps = (events: Event[]) =>
+  events.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name);
 const localSteps = (events: Event[]) => events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
 /** The activity type of each local activity the run recorded, in order (from sdk-core's marker data). */
 const localActivityTypes = (events: Event[]) =>
@@ -75,7 +76,12 @@ describe('light tasks run inline', () => {
 
   test('"local": true on a task that heartbeats or on a CPU pool\'s task is a 400 naming the path', async () => {
     const reply = await call('POST', '/workflows', {
-      canvas: { chain: [{ ...t('sleep', 10), options: { local: true } }, { task: 'spam.detect', args: [{ text: 'hi' }], immutable: true }] },
+      canvas: {
+        chain: [
+          { ...t('sleep', 10), options: { local: true } },
+          { task: 'spam.detect', args: [{ text: 'hi' }], immutable: true },
+        ],
+      },
       defaults: { local: true },
     });
     expect(reply.status).toBe(400);
@@ -101,7 +107,7 @@ describe('light tasks run inline', () => {
 describe('batches', () => {
   const pairs = Array.from({ length: 25 }, (_, i) => [i, i]);
 
-  test('chunks: a list of per-chunk result lists, as Celery\'s add.chunks(items, 10)', async () => {
+  test("chunks: a list of per-chunk result lists, as Celery's add.chunks(items, 10)", async () => {
     const view = await runCanvas({ canvas: { chunks: { task: 'add', items: pairs, size: 10 } } });
     expect(view.status).toBe('COMPLETED');
     expect(view.result).toEqual([
@@ -129,7 +135,21 @@ describe('batches', () => {
   });
 
   test('a failing item fails its batch and is named by its index in the whole map', async () => {
-    const view = await runCanvas({ canvas: { map: { task: 'divide', items: [[1, 1], [2, 2], [3, 0], [4, 4]], spread: true, batchSize: 2 } } });
+    const view = await runCanvas({
+      canvas: {
+        map: {
+          task: 'divide',
+          items: [
+            [1, 1],
+            [2, 2],
+            [3, 0],
+            [4, 4],
+          ],
+          spread: true,
+          batchSize: 2,
+        },
+      },
+    });
     expect(view.status).toBe('FAILED');
     expect(view.failure).toMatchObject({ type: 'ZeroDivisionError', message: expect.stringContaining('item 2'), node: { path: 'canvas' } });
   });
@@ -143,9 +163,13 @@ describe('batches', () => {
   });
 
   test('validation: chunks items must be argument lists, batchSize and settle do not mix', async () => {
-    const reply = await call('POST', '/workflows', { canvas: { group: [{ chunks: { task: 'add', items: [[1, 2], 3], size: 2 } }, { map: { task: 'noop', items: [1], batchSize: 2, settle: true } }] } });
+    const reply = await call('POST', '/workflows', {
+      canvas: { group: [{ chunks: { task: 'add', items: [[1, 2], 3], size: 2 } }, { map: { task: 'noop', items: [1], batchSize: 2, settle: true } }] },
+    });
     expect(reply.status).toBe(400);
-    expect(reply.body.errors.map((e: { path: string }) => e.path)).toEqual(expect.arrayContaining(['canvas.group[0].chunks.items[1]', 'canvas.group[1].map.settle']));
+    expect(reply.body.errors.map((e: { path: string }) => e.path)).toEqual(
+      expect.arrayContaining(['canvas.group[0].chunks.items[1]', 'canvas.group[1].map.settle']),
+    );
   });
 });
 

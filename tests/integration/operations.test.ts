@@ -11,9 +11,9 @@ import type { Server } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ApiKeys, hashKey } from '../../src/api/auth';
+import { ApiKeys, hashKey } from '../../src/http/auth';
 import { createApp } from '../../src/api/app';
-import { ApiMetrics } from '../../src/api/http-metrics';
+import { ApiMetrics } from '../../src/http/metrics';
 import { Runs } from '../../src/api/runs';
 import { loadConfig, type Config } from '../../src/config';
 import { AesGcmCodec } from '../../src/temporal/codec';
@@ -35,7 +35,15 @@ async function startApp(overrides: Partial<Config['security']> = {}, codec?: Aes
   const base = loadConfig();
   const config: Config = { ...base, security: { ...base.security, devMode: false, apiKeysFile: keysFile, ...overrides } };
   const keys = new ApiKeys({ file: config.security.apiKeysFile, inline: config.security.apiKeysInline });
-  const app = createApp({ config, client, runs: new Runs(client, config), pingDatabase: async () => undefined, apiKeys: keys, metrics: new ApiMetrics(), codec });
+  const app = createApp({
+    config,
+    client,
+    runs: new Runs(client, config),
+    pingDatabase: async () => undefined,
+    apiKeys: keys,
+    metrics: new ApiMetrics(),
+    codec,
+  });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -58,7 +66,10 @@ const request = (app: Running, method: string, route: string, secret?: string, b
 beforeAll(async () => {
   connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! });
   client = new Client({ connection });
-  writeFileSync(keysFile, JSON.stringify({ keys: [key(['read'], 'reader', 'r-secret'), key(['write'], 'writer', 'w-secret'), key(['admin'], 'ops', 'a-secret')] }));
+  writeFileSync(
+    keysFile,
+    JSON.stringify({ keys: [key(['read'], 'reader', 'r-secret'), key(['write'], 'writer', 'w-secret'), key(['admin'], 'ops', 'a-secret')] }),
+  );
 });
 
 afterAll(async () => {
@@ -102,7 +113,10 @@ describe('API keys', () => {
     writeFileSync(keysFile, '{"keys": [{"id": "x"}]}');
     await new Promise((r) => setTimeout(r, 2500));
     expect((await request(app, 'GET', '/tasks', 'r-secret-2')).status).toBe(200);
-    writeFileSync(keysFile, JSON.stringify({ keys: [key(['read'], 'reader', 'r-secret'), key(['write'], 'writer', 'w-secret'), key(['admin'], 'ops', 'a-secret')] }));
+    writeFileSync(
+      keysFile,
+      JSON.stringify({ keys: [key(['read'], 'reader', 'r-secret'), key(['write'], 'writer', 'w-secret'), key(['admin'], 'ops', 'a-secret')] }),
+    );
   });
 });
 
@@ -147,7 +161,11 @@ describe('payload encryption', () => {
   test('the server stores only ciphertext, and the codec client reads it back', async () => {
     const encrypted = new Client({ connection, dataConverter: { payloadCodecs: [codec] } });
     const marker = `secret-marker-${Date.now()}`;
-    const handle = await encrypted.workflow.start('canvas', { taskQueue: 'orchestra-codec-test', workflowId: `codec-${Date.now()}`, args: [{ canvas: { task: 'noop', args: [marker] } }] });
+    const handle = await encrypted.workflow.start('canvas', {
+      taskQueue: 'orchestra-codec-test',
+      workflowId: `codec-${Date.now()}`,
+      args: [{ canvas: { task: 'noop', args: [marker] } }],
+    });
     const raw = await client.workflow.getHandle(handle.workflowId).fetchHistory();
     const input = raw.events![0].workflowExecutionStartedEventAttributes!.input!.payloads![0];
     expect(Buffer.from(input.metadata!.encoding!).toString()).toBe('binary/encrypted');
@@ -163,7 +181,14 @@ describe('payload encryption', () => {
     const [sealed] = await old.encode([{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('"hello"') }]);
     const app = await startApp({}, codec);
     try {
-      const wire = { payloads: [{ metadata: Object.fromEntries(Object.entries(sealed.metadata!).map(([k, v]) => [k, Buffer.from(v!).toString('base64')])), data: Buffer.from(sealed.data!).toString('base64') }] };
+      const wire = {
+        payloads: [
+          {
+            metadata: Object.fromEntries(Object.entries(sealed.metadata!).map(([k, v]) => [k, Buffer.from(v!).toString('base64')])),
+            data: Buffer.from(sealed.data!).toString('base64'),
+          },
+        ],
+      };
       const response = await request(app, 'POST', '/codec/decode', 'r-secret', wire);
       expect(response.status).toBe(200);
       expect(response.headers.get('access-control-allow-origin')).toBeTruthy();

@@ -51,7 +51,14 @@ describe('the API while the database is down', () => {
     expect(comment.status).toBe(503);
     expect((await call(base, 'GET', '/users/0123456789abcdef01234567/avatar/64')).status).toBe(503);
 
-    const started = await call(base, 'POST', '/workflows', { canvas: { chain: [{ task: 'add', args: [2, 3] }, { task: 'mul', args: [4] }] } });
+    const started = await call(base, 'POST', '/workflows', {
+      canvas: {
+        chain: [
+          { task: 'add', args: [2, 3] },
+          { task: 'mul', args: [4] },
+        ],
+      },
+    });
     expect(started.status).toBe(201);
     const result = await call(base, 'GET', `/workflows/${encodeURIComponent(started.body.workflowId)}/result?timeout=60s`);
     expect(result.body).toMatchObject({ status: 'COMPLETED', result: 20 });

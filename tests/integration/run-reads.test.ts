@@ -10,10 +10,10 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Server } from 'node:http';
 import { createApp } from '../../src/api/app';
-import { ApiKeys, hashKey } from '../../src/api/auth';
-import { ApiMetrics } from '../../src/api/http-metrics';
+import { ApiKeys, hashKey } from '../../src/http/auth';
+import { ApiMetrics } from '../../src/http/metrics';
 import { Runs, type RunOutcome, type RunView } from '../../src/api/runs';
-import type { TenantReach } from '../../src/temporal/tenants';
+import type { TenantReach } from '../../src/workflows/tenants';
 import { loadConfig, type Config } from '../../src/config';
 import { dataConverter, payloadCodec } from '../../src/temporal/clients';
 import { createPoolWorker } from '../../src/workers/pool';
@@ -43,10 +43,20 @@ interface Running {
 }
 
 async function startApp(config: Config, client: Client): Promise<Running> {
-  const apiKeys = new ApiKeys({ inline: JSON.stringify({ keys: KEYS.map(({ id, secret, scopes, tenant }) => ({ id, sha256: hashKey(secret), scopes, tenant })) }) });
+  const apiKeys = new ApiKeys({
+    inline: JSON.stringify({ keys: KEYS.map(({ id, secret, scopes, tenant }) => ({ id, sha256: hashKey(secret), scopes, tenant })) }),
+  });
   const runs = new CountingRuns(client, config);
   const metrics = new ApiMetrics();
-  const app = createApp({ config: { ...config, security: { ...config.security, devMode: false } }, client, runs, pingDatabase: async () => undefined, apiKeys, metrics, codec: payloadCodec(config) });
+  const app = createApp({
+    config: { ...config, security: { ...config.security, devMode: false } },
+    client,
+    runs,
+    pingDatabase: async () => undefined,
+    apiKeys,
+    metrics,
+    codec: payloadCodec(config),
+  });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -64,7 +74,6 @@ const request = (app: Running, method: string, route: string, secret: string, bo
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-
 describe('heartbeats with payload encryption on', () => {
   // Its own namespace, so the test's workers (which hold the key) serve its runs, not the
   // shared pools (which do not).
@@ -72,7 +81,7 @@ describe('heartbeats with payload encryption on', () => {
   const keys = { k1: Buffer.alloc(32, 3).toString('base64') };
   let connection: Connection;
   let native: NativeConnection;
-  let workers: Array<{ worker: Worker; running: Promise<void> }> = [];
+  const workers: Array<{ worker: Worker; running: Promise<void> }> = [];
   let app: Running;
   let config: Config;
 
@@ -97,7 +106,7 @@ describe('heartbeats with payload encryption on', () => {
     await connection.close();
   });
 
-  test('GET /workflows/:id shows a heartbeating task\'s progress (200, not 500)', async () => {
+  test("GET /workflows/:id shows a heartbeating task's progress (200, not 500)", async () => {
     const started = await request(app, 'POST', '/workflows', 'a-secret', { canvas: { task: 'sleep', args: [30_000] } });
     expect(started.status).toBe(201);
     const { workflowId } = (await started.json()) as { workflowId: string };
@@ -222,13 +231,21 @@ describe('event streams', () => {
 
     // A closed stream frees its place.
     first.close();
-    await pollUntil(async () => (await app.metrics.eventStreams.get()).values[0]?.value, (open) => open === 5, 5000);
+    await pollUntil(
+      async () => (await app.metrics.eventStreams.get()).values[0]?.value,
+      (open) => open === 5,
+      5000,
+    );
     const again = await openStream(app, workflowId, 'c-secret');
     expect(again.status).toBe(200);
 
     // When the last subscriber leaves, the run is no longer polled.
     for (const stream of [...more, ...other, again]) stream.close();
-    await pollUntil(async () => (await app.metrics.eventStreams.get()).values[0]?.value, (open) => open === 0, 5000);
+    await pollUntil(
+      async () => (await app.metrics.eventStreams.get()).values[0]?.value,
+      (open) => open === 0,
+      5000,
+    );
     await pause(2 * pollMs);
     const settled = app.runs.views;
     await pause(5 * pollMs);

@@ -26,7 +26,14 @@ const scheduleId = (name: string) => {
 
 /** Fires next on January 1st: the tests' own triggers and backfills are the only runs. */
 const YEARLY = { cron: ['0 0 1 1 *'] };
-const quickCanvas = { canvas: { chain: [{ task: 'add', args: [2, 3] }, { task: 'mul', args: [4] }] } };
+const quickCanvas = {
+  canvas: {
+    chain: [
+      { task: 'add', args: [2, 3] },
+      { task: 'mul', args: [4] },
+    ],
+  },
+};
 
 async function create(body: Record<string, unknown>): Promise<any> {
   const reply = await call('POST', '/schedules', body);
@@ -76,8 +83,19 @@ afterAll(async () => {
 describe('next run times read back from Temporal match the spec', () => {
   test('cron "0 7 * * MON-FRI" in Europe/Paris: 07:00 Paris time, weekdays only', async () => {
     const id = scheduleId('paris');
-    const view = await create({ id, spec: { cron: ['0 7 * * MON-FRI'], timezone: 'Europe/Paris' }, action: quickCanvas, state: { paused: true, note: 'only read' } });
-    expect(view).toMatchObject({ id, builtin: false, createdBy: 'orchestra-api', spec: { cron: ['0 7 * * MON-FRI'], timezone: 'Europe/Paris' }, state: { paused: true, note: 'only read' } });
+    const view = await create({
+      id,
+      spec: { cron: ['0 7 * * MON-FRI'], timezone: 'Europe/Paris' },
+      action: quickCanvas,
+      state: { paused: true, note: 'only read' },
+    });
+    expect(view).toMatchObject({
+      id,
+      builtin: false,
+      createdBy: 'orchestra-api',
+      spec: { cron: ['0 7 * * MON-FRI'], timezone: 'Europe/Paris' },
+      state: { paused: true, note: 'only read' },
+    });
     expect(view.links.ui).toMatch(new RegExp(`/namespaces/default/schedules/${id}$`));
     expect(view.nextRunTimes).toHaveLength(5);
     expect(increasing(view.nextRunTimes)).toBe(true);
@@ -88,7 +106,12 @@ describe('next run times read back from Temporal match the spec', () => {
   });
 
   test('intervals every 15m offset 2m: at :02, :17, :32, :47', async () => {
-    const view = await create({ id: scheduleId('interval'), spec: { intervals: [{ every: '15m', offset: '2m' }] }, action: quickCanvas, state: { paused: true } });
+    const view = await create({
+      id: scheduleId('interval'),
+      spec: { intervals: [{ every: '15m', offset: '2m' }] },
+      action: quickCanvas,
+      state: { paused: true },
+    });
     expect(view.spec.intervals).toEqual([{ every: '15m', offset: '2m' }]);
     expect(view.nextRunTimes).toHaveLength(5);
     for (const [i, time] of view.nextRunTimes.entries()) {
@@ -98,7 +121,12 @@ describe('next run times read back from Temporal match the spec', () => {
   });
 
   test('calendars: Saturdays at 09:30 and 17:30 New York time', async () => {
-    const view = await create({ id: scheduleId('calendar'), spec: { calendars: [{ hour: '9,17', minute: 30, dayOfWeek: 'SAT' }], timezone: 'America/New_York' }, action: quickCanvas, state: { paused: true } });
+    const view = await create({
+      id: scheduleId('calendar'),
+      spec: { calendars: [{ hour: '9,17', minute: 30, dayOfWeek: 'SAT' }], timezone: 'America/New_York' },
+      action: quickCanvas,
+      state: { paused: true },
+    });
     expect(view.nextRunTimes).toHaveLength(5);
     for (const time of view.nextRunTimes) {
       const parts = local(time, 'America/New_York');
@@ -107,7 +135,12 @@ describe('next run times read back from Temporal match the spec', () => {
   });
 
   test('cron with a seconds field, mixed with an interval: every time fits one of them', async () => {
-    const view = await create({ id: scheduleId('mixed'), spec: { cron: ['30 */5 * * * *'], intervals: [{ every: '1h', offset: '7m' }] }, action: quickCanvas, state: { paused: true } });
+    const view = await create({
+      id: scheduleId('mixed'),
+      spec: { cron: ['30 */5 * * * *'], intervals: [{ every: '1h', offset: '7m' }] },
+      action: quickCanvas,
+      state: { paused: true },
+    });
     expect(view.nextRunTimes).toHaveLength(5);
     for (const time of view.nextRunTimes) {
       const at = new Date(time);
@@ -144,7 +177,7 @@ describe('running', () => {
     expect(described.searchAttributes).toMatchObject({ OrchestraWorkflowKind: ['canvas'], OrchestraTasks: ['add', 'mul'], TemporalScheduledById: [id] });
     expect(await described.staticSummary()).toBe(`${id}: trigger test`);
     // The Web UI's and the CLI's filter finds a schedule's runs (visibility: eventually).
-    let listed: string[] = [];
+    const listed: string[] = [];
     for (let tries = 0; tries < 40 && listed.length === 0; tries++) {
       for await (const info of client.workflow.list({ query: `TemporalScheduledById="${id}"` })) listed.push(info.workflowId);
       if (listed.length === 0) await sleep(250);
@@ -166,7 +199,12 @@ describe('running', () => {
 
   test('paused: no scheduled run; a trigger still runs (Temporal semantics); unpaused: runs resume', async () => {
     const id = scheduleId('pause');
-    await create({ id, spec: { intervals: [{ every: '3s' }] }, action: { canvas: { task: 'noop', args: ['tick'] } }, state: { paused: true, note: 'not yet' } });
+    await create({
+      id,
+      spec: { intervals: [{ every: '3s' }] },
+      action: { canvas: { task: 'noop', args: ['tick'] } },
+      state: { paused: true, note: 'not yet' },
+    });
     await sleep(8000); // more than two intervals
     let view = await get(id);
     expect(view.state).toEqual({ paused: true, note: 'not yet', remainingActions: null });
@@ -196,7 +234,11 @@ describe('running', () => {
     await create({ id, spec: { intervals: [{ every: '15m' }] }, action: quickCanvas, state: { paused: true } });
     const end = Math.floor(Date.now() / 3_600_000) * 3_600_000;
     const start = end - 3_600_000;
-    const reply = await call('POST', `/schedules/${id}/backfill`, { start: new Date(start).toISOString(), end: new Date(end).toISOString(), overlap: 'BUFFER_ALL' });
+    const reply = await call('POST', `/schedules/${id}/backfill`, {
+      start: new Date(start).toISOString(),
+      end: new Date(end).toISOString(),
+      overlap: 'BUFFER_ALL',
+    });
     expect(reply.status).toBe(202);
     const view = await waitForSchedule(id, (v) => v.recentActions.length === 4 && v.recentActions.every((a: any) => a.status === 'COMPLETED'), 90_000);
     const scheduled = view.recentActions.map((a: any) => a.scheduledAt).sort();
@@ -235,10 +277,22 @@ describe('running', () => {
 describe('changing and reading', () => {
   test('PATCH replaces spec or action and merges policies; state and memo stay', async () => {
     const id = scheduleId('patch');
-    await create({ id, spec: YEARLY, action: quickCanvas, policies: { catchupWindow: '5m' }, state: { paused: true, note: 'held' }, memo: { description: 'patched' } });
+    await create({
+      id,
+      spec: YEARLY,
+      action: quickCanvas,
+      policies: { catchupWindow: '5m' },
+      state: { paused: true, note: 'held' },
+      memo: { description: 'patched' },
+    });
     let reply = await call('PATCH', `/schedules/${id}`, { spec: { cron: ['0 9 * * *'], timezone: 'Asia/Tokyo' }, policies: { overlap: 'BUFFER_ALL' } });
     expect(reply.status).toBe(200);
-    expect(reply.body).toMatchObject({ spec: { cron: ['0 9 * * *'], timezone: 'Asia/Tokyo' }, policies: { overlap: 'BUFFER_ALL', catchupWindow: '5m', pauseOnFailure: false }, state: { paused: true, note: 'held' }, memo: { description: 'patched' } });
+    expect(reply.body).toMatchObject({
+      spec: { cron: ['0 9 * * *'], timezone: 'Asia/Tokyo' },
+      policies: { overlap: 'BUFFER_ALL', catchupWindow: '5m', pauseOnFailure: false },
+      state: { paused: true, note: 'held' },
+      memo: { description: 'patched' },
+    });
     for (const time of reply.body.nextRunTimes) expect(local(time, 'Asia/Tokyo')).toMatchObject({ hour: '09', minute: '00' });
 
     reply = await call('PATCH', `/schedules/${id}`, { action: { canvas: { task: 'add', args: [20, 22] } } });
@@ -283,7 +337,25 @@ describe('changing and reading', () => {
 
     // A schedule made with the CLI reads back in the API's form, and a PATCH keeps its spec.
     const made = scheduleId('cli-made');
-    execFileSync(cli, ['schedule', 'create', ...address, '--schedule-id', made, '--cron', '0 7 * * MON-FRI', '--time-zone', 'Europe/Paris', '--workflow-id', `cli-${made}`, '--task-queue', 'orchestra-workflows', '--type', 'canvas', '--input', JSON.stringify(quickCanvas)]);
+    execFileSync(cli, [
+      'schedule',
+      'create',
+      ...address,
+      '--schedule-id',
+      made,
+      '--cron',
+      '0 7 * * MON-FRI',
+      '--time-zone',
+      'Europe/Paris',
+      '--workflow-id',
+      `cli-${made}`,
+      '--task-queue',
+      'orchestra-workflows',
+      '--type',
+      'canvas',
+      '--input',
+      JSON.stringify(quickCanvas),
+    ]);
     const before = await get(made);
     expect(before).toMatchObject({
       builtin: false,
@@ -348,7 +420,13 @@ describe('built-in schedules declared in code', () => {
   test('the API and orchestrator starts created them, and guard them from PATCH and DELETE', async () => {
     expect(ids).toEqual(expect.arrayContaining(['digest-daily', 'cleanup-orphaned-files']));
     const digest = await waitUntilExists('digest-daily');
-    expect(digest).toMatchObject({ builtin: true, createdBy: 'orchestra-builtin', spec: { cron: ['0 7 * * *'], timezone: 'UTC' }, action: { workflow: 'digest', args: [] }, policies: { overlap: 'SKIP', catchupWindow: '6h' } });
+    expect(digest).toMatchObject({
+      builtin: true,
+      createdBy: 'orchestra-builtin',
+      spec: { cron: ['0 7 * * *'], timezone: 'UTC' },
+      action: { workflow: 'digest', args: [] },
+      policies: { overlap: 'SKIP', catchupWindow: '6h' },
+    });
     for (const time of digest.nextRunTimes) expect(time).toMatch(/T07:00:00.000Z$/);
     // BUILTIN_SCHEDULES=paused (a test stack may set it) creates them paused.
     expect(digest.state.paused).toBe(loadConfig().schedules.builtins === 'paused');
@@ -368,7 +446,12 @@ describe('built-in schedules declared in code', () => {
   test('two syncs at once create one schedule; a change updates it, keeping it paused; a removal deletes it', async () => {
     const owner = `orchestra-test-${run}`;
     const id = scheduleId('declared');
-    const declaration: ScheduleDefinition = { id, spec: { cron: ['30 6 * * *'], timezone: 'Europe/Paris' }, action: quickCanvas, memo: { description: 'declared in a test' } };
+    const declaration: ScheduleDefinition = {
+      id,
+      spec: { cron: ['30 6 * * *'], timezone: 'Europe/Paris' },
+      action: quickCanvas,
+      memo: { description: 'declared in a test' },
+    };
     const sync = (declarations: ScheduleDefinition[]) => syncSchedules(client, declarations, { owner });
 
     const outcomes = (await Promise.all([sync([declaration]), sync([declaration])])).map((r: SyncResult[]) => r.find((x) => x.id === id)!.outcome).sort();

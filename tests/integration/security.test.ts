@@ -11,9 +11,9 @@ import type { Router } from '@koa/router';
 import { Client, Connection } from '@temporalio/client';
 import type { Server } from 'node:http';
 import { apiRouters, createApp } from '../../src/api/app';
-import { ApiKeys, declaredAccess, hashKey } from '../../src/api/auth';
+import { ApiKeys, declaredAccess, hashKey } from '../../src/http/auth';
 import type { AppContext } from '../../src/api/context';
-import { ApiMetrics } from '../../src/api/http-metrics';
+import { ApiMetrics } from '../../src/http/metrics';
 import { Runs } from '../../src/api/runs';
 import { loadConfig, type Config } from '../../src/config';
 import { apiUrl, call, raw, rawPaced, waitForEnd } from '../support/http';
@@ -70,12 +70,14 @@ describe('every route declares its scope where it is defined', () => {
     const context = contextFor({ rateLimitPerMinute: 0, rateLimitAnonymousPerMinute: 0 });
     const routers = apiRouters(context);
     // Every route of every router (router.use middleware has no methods and is not a route).
-    routes = routers.flatMap((router) => router.stack.filter((layer) => layer.methods.length > 0)).map((layer) => ({
-      layer,
-      method: layer.methods.find((m) => m !== 'HEAD') ?? 'GET',
-      path: String(layer.path).replace(/:(\w+)/g, 'p1'),
-      access: declaredAccess(layer.stack[0]),
-    }));
+    routes = routers
+      .flatMap((router) => router.stack.filter((layer) => layer.methods.length > 0))
+      .map((layer) => ({
+        layer,
+        method: layer.methods.find((m) => m !== 'HEAD') ?? 'GET',
+        path: String(layer.path).replace(/:(\w+)/g, 'p1'),
+        access: declaredAccess(layer.stack[0]),
+      }));
     // The handler (last middleware) only records that it ran: no route does real work here.
     for (const { layer, method, path } of routes) {
       const recorder = (ctx: { status: number; body: unknown }) => {
@@ -151,10 +153,22 @@ describe('keys: internal tasks, rate limits before authentication, /ready', () =
     try {
       const post = (secret: string, path: string, body: unknown) => raw(app.url, 'POST', path, { ...bearer(secret), ...json }, JSON.stringify(body));
       const mail = { task: 'email.send', args: [{ to: 'x@example.com', subject: 'hi', text: 'hello' }] };
-      const refused = await post(SECRETS.write, '/workflows', { canvas: { chain: [{ task: 'add', args: [1, 2] }, { ...mail, immutable: true }] } });
+      const refused = await post(SECRETS.write, '/workflows', {
+        canvas: {
+          chain: [
+            { task: 'add', args: [1, 2] },
+            { ...mail, immutable: true },
+          ],
+        },
+      });
       expect(refused.status).toBe(400);
       expect(JSON.parse(refused.text).errors).toEqual([{ path: 'canvas.chain[1].task', message: expect.stringContaining('is internal') }]);
-      const schedule = await post(SECRETS.write, '/schedules', { id: uid('sec-digest'), spec: { intervals: [{ every: '1h' }] }, action: { workflow: 'digest' }, state: { paused: true } });
+      const schedule = await post(SECRETS.write, '/schedules', {
+        id: uid('sec-digest'),
+        spec: { intervals: [{ every: '1h' }] },
+        action: { workflow: 'digest' },
+        state: { paused: true },
+      });
       expect([schedule.status, JSON.parse(schedule.text).errors[0].path]).toEqual([400, 'action.workflow']);
       // An operator's tool with admin: a cleanup that deletes only files older than 30 days.
       const admin = await post(SECRETS.admin, '/workflows', { canvas: { task: 'files.cleanupOrphans', args: [30 * 86_400_000] } });
@@ -226,7 +240,12 @@ describe('development mode API', () => {
     expect([avatar.status, avatar.body.errors?.[0]?.path]).toEqual([400, 'header.Idempotency-Key']);
     const scheduled = await call('POST', '/workflows', { ...body, workflowId: 'schedule-digest-daily-2030-01-01T07:00:00Z' });
     expect(scheduled.status).toBe(400);
-    const schedule = await call('POST', '/schedules', { id: uid('sec-prefix'), spec: { intervals: [{ every: '1h' }] }, action: { ...body, workflowId: 'schedule-digest-daily' }, state: { paused: true } });
+    const schedule = await call('POST', '/schedules', {
+      id: uid('sec-prefix'),
+      spec: { intervals: [{ every: '1h' }] },
+      action: { ...body, workflowId: 'schedule-digest-daily' },
+      state: { paused: true },
+    });
     expect([schedule.status, schedule.body.errors?.[0]?.path]).toEqual([400, 'action.workflowId']);
   });
 
@@ -237,7 +256,12 @@ describe('development mode API', () => {
     expect(first.status).toBe(201);
     expect((await waitForEnd(key, '60s')).status).toBe('COMPLETED');
     // The same request, keys in another order: a retry of the same request.
-    const again = await call('POST', '/workflows', { defaults: { retry: { maxAttempts: 2 } }, canvas: { args: [2, 3], task: 'add' } }, { 'Idempotency-Key': key });
+    const again = await call(
+      'POST',
+      '/workflows',
+      { defaults: { retry: { maxAttempts: 2 } }, canvas: { args: [2, 3], task: 'add' } },
+      { 'Idempotency-Key': key },
+    );
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ workflowId: key, runId: first.body.runId, status: 'COMPLETED', existing: true });
     const other = await call('POST', '/workflows', { canvas: { task: 'add', args: [2, 4] } }, { 'Idempotency-Key': key });
@@ -258,11 +282,61 @@ describe('malformed bodies never answer 5xx', () => {
   /** A small deterministic generator, so a failure names a body that can be sent again. */
   function bodies(): Array<[string, string]> {
     const deep = (n: number, open: string, close: string, inner = '1') => `${open.repeat(n)}${inner}${close.repeat(n)}`;
-    const bad = ['', ' ', '{', '}', '{"a":}', '{"a" 1}', '[1,]', 'nul', 'tru', '"unterminated', '{"a":"\\x"}', '\u0000', '{"a":1}}', '{,}', "{'a':1}", 'NaN', 'Infinity', '-', '1e', '0x10', '{"a":01}'];
+    const bad = [
+      '',
+      ' ',
+      '{',
+      '}',
+      '{"a":}',
+      '{"a" 1}',
+      '[1,]',
+      'nul',
+      'tru',
+      '"unterminated',
+      '{"a":"\\x"}',
+      '\u0000',
+      '{"a":1}}',
+      '{,}',
+      "{'a':1}",
+      'NaN',
+      'Infinity',
+      '-',
+      '1e',
+      '0x10',
+      '{"a":01}',
+    ];
     const tops = ['null', 'true', '0', '-1', '"text"', '[]', '[{}]', '[null]', '{}', '1e400', '123456789012345678901234567890'];
     const nests = [129, 200, 1_000, 10_000, 50_000, 100_000].flatMap((n) => [deep(n, '[', ']', ''), deep(n, '{"a":', '}'), `{"x":${deep(n, '[', ']', '')}}`]);
-    const protos = ['{"__proto__":{"admin":true}}', '{"constructor":{"prototype":{"admin":true}}}', '{"prototype":1}', '{"toString":1}', '{"hasOwnProperty":"x"}', '{"a":{"__proto__":[]}}', '{"valueOf":{}}'];
-    const odd: unknown[] = [null, true, false, 0, -1, 1e308, -1e308, Number.MAX_SAFE_INTEGER + 2, 0.1, '', 'x'.repeat(10_000), '\u0000', '$gt', [], {}, [[]], { $gt: '' }, { 'a.b': 1 }, [1, 'a', null]];
+    const protos = [
+      '{"__proto__":{"admin":true}}',
+      '{"constructor":{"prototype":{"admin":true}}}',
+      '{"prototype":1}',
+      '{"toString":1}',
+      '{"hasOwnProperty":"x"}',
+      '{"a":{"__proto__":[]}}',
+      '{"valueOf":{}}',
+    ];
+    const odd: unknown[] = [
+      null,
+      true,
+      false,
+      0,
+      -1,
+      1e308,
+      -1e308,
+      Number.MAX_SAFE_INTEGER + 2,
+      0.1,
+      '',
+      'x'.repeat(10_000),
+      '\u0000',
+      '$gt',
+      [],
+      {},
+      [[]],
+      { $gt: '' },
+      { 'a.b': 1 },
+      [1, 'a', null],
+    ];
     const valid: Record<string, Record<string, unknown>> = {
       '/workflows': { canvas: { task: 'add', args: [1, 2] } },
       '/schedules': { id: 'fuzz', spec: { intervals: [{ every: '1h' }] }, action: { canvas: { task: 'noop' } }, state: { paused: true } },

@@ -12,7 +12,7 @@ import workerThreads from 'node:worker_threads';
 import { loadConfig, type Config } from '../../src/config';
 import { dataConverter } from '../../src/temporal/clients';
 import { startWorkflow } from '../../src/temporal/start';
-import { DEV_TENANT } from '../../src/temporal/tenants';
+import { DEV_TENANT } from '../../src/workflows/tenants';
 import { createPoolWorker } from '../../src/workers/pool';
 import { pollUntil, registerTestNamespace } from '../support/temporal';
 
@@ -45,7 +45,11 @@ async function stackTraceOfWaitingRun(): Promise<{ ok: true; stack: string } | {
   });
   try {
     const answer = await pollUntil(
-      () => handle.query<string>('__stack_trace').then((stack) => ({ ok: true as const, stack }), (error: Error) => ({ ok: false as const, error: error.message })),
+      () =>
+        handle.query<string>('__stack_trace').then(
+          (stack) => ({ ok: true as const, stack }),
+          (error: Error) => ({ ok: false as const, error: error.message }),
+        ),
       (a) => a.ok || /not enabled/.test(a.error),
     );
     return answer;

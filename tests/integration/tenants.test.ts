@@ -8,13 +8,13 @@ process.env.LOG_LEVEL = 'warn';
 import { Client, Connection } from '@temporalio/client';
 import type { Server } from 'node:http';
 import { createApp } from '../../src/api/app';
-import { ApiKeys, hashKey } from '../../src/api/auth';
+import { ApiKeys, hashKey } from '../../src/http/auth';
 import type { AppContext } from '../../src/api/context';
-import { ApiMetrics } from '../../src/api/http-metrics';
+import { ApiMetrics } from '../../src/http/metrics';
 import { Runs } from '../../src/api/runs';
 import { loadConfig, type Config } from '../../src/config';
 import { startWorkflow } from '../../src/temporal/start';
-import { APP_TENANT } from '../../src/temporal/tenants';
+import { APP_TENANT } from '../../src/workflows/tenants';
 
 const KEYS = {
   aWrite: { secret: 'a-write', scopes: ['write'], tenant: 'team-a' },
@@ -34,7 +34,14 @@ const apps: Array<{ server: Server; context: AppContext }> = [];
 async function startApp(overrides: Partial<Config['security']> = {}): Promise<string> {
   const base = loadConfig();
   const config: Config = { ...base, security: { ...base.security, devMode: false, apiKeysFile: undefined, apiKeysInline: KEY_FILE, ...overrides } };
-  const context: AppContext = { config, client, runs: new Runs(client, config), pingDatabase: async () => undefined, apiKeys: new ApiKeys({ inline: KEY_FILE }), metrics: new ApiMetrics() };
+  const context: AppContext = {
+    config,
+    client,
+    runs: new Runs(client, config),
+    pingDatabase: async () => undefined,
+    apiKeys: new ApiKeys({ inline: KEY_FILE }),
+    metrics: new ApiMetrics(),
+  };
   const server = await new Promise<Server>((resolve) => {
     const s = createApp(context).listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -91,7 +98,14 @@ describe('runs belong to the tenant of the key that started them', () => {
 
   beforeAll(async () => {
     running = await started('aWrite', { canvas: { wait: { event: 'go', timeout: '2m' } } });
-    done = await started('aWrite', { canvas: { chain: [{ task: 'add', args: [2, 3] }, { task: 'mul', args: [4] }] } });
+    done = await started('aWrite', {
+      canvas: {
+        chain: [
+          { task: 'add', args: [2, 3] },
+          { task: 'mul', args: [4] },
+        ],
+      },
+    });
     expect((await ended('aWrite', done)).result).toBe(20);
   });
 
@@ -165,7 +179,13 @@ describe('runs belong to the tenant of the key that started them', () => {
 
   test("the application's own runs are readable by every key, and only admin acts on them", async () => {
     const id = uid('app-owned');
-    await startWorkflow(client, { type: 'canvas', workflowId: id, args: [{ canvas: { wait: { event: 'never', timeout: '1m' } } }], tasks: [], tenant: APP_TENANT });
+    await startWorkflow(client, {
+      type: 'canvas',
+      workflowId: id,
+      args: [{ canvas: { wait: { event: 'never', timeout: '1m' } } }],
+      tasks: [],
+      tenant: APP_TENANT,
+    });
     expect((await as('bWrite', 'GET', `/workflows/${id}`)).body).toMatchObject({ status: 'RUNNING', tenant: APP_TENANT });
     expect((await as('bWrite', 'POST', `/workflows/${id}/cancel`)).status).toBe(404);
     expect((await as('admin', 'POST', `/workflows/${id}/cancel`)).status).toBe(202);
@@ -173,7 +193,7 @@ describe('runs belong to the tenant of the key that started them', () => {
 });
 
 describe('flow-control keys are per tenant', () => {
-  test('the same debounce key of two tenants is two debouncers, each its tenant\'s', async () => {
+  test("the same debounce key of two tenants is two debouncers, each its tenant's", async () => {
     const key = uid('dk');
     const a = await as('aWrite', 'POST', '/workflows', { canvas: { task: 'add', args: [1, 1] }, debounce: { key, period: '300ms' } });
     const b = await as('bWrite', 'POST', '/workflows', { canvas: { task: 'add', args: [2, 2] }, debounce: { key, period: '300ms' } });
@@ -206,7 +226,9 @@ describe('flow-control keys are per tenant', () => {
     const hold = { canvas: { wait: { event: 'never', timeout: '1m' } } };
     const first = await as('aWrite', 'POST', '/workflows', { ...hold, debounce: { key, period: '1m' } }, limited);
     expect(first.status).toBe(201);
-    await waitUntil(async () => (await client.workflow.count(`OrchestraTenant = "team-a" AND WorkflowType = "debouncer" AND ExecutionStatus = "Running"`)).count >= 1);
+    await waitUntil(
+      async () => (await client.workflow.count(`OrchestraTenant = "team-a" AND WorkflowType = "debouncer" AND ExecutionStatus = "Running"`)).count >= 1,
+    );
     const second = await as('aWrite', 'POST', '/workflows', { ...hold, debounce: { key: `${key}-2`, period: '1m' } }, limited);
     expect(second.status).toBe(429);
     expect(second.body.detail).toContain('TENANT_MAX_FLOW_KEYS');
@@ -215,7 +237,7 @@ describe('flow-control keys are per tenant', () => {
   });
 });
 
-describe('pools and priority are not a caller\'s to choose', () => {
+describe("pools and priority are not a caller's to choose", () => {
   test('routing a task off its pool is a 400 with the path for a write key; admin may', async () => {
     const onMedia = await as('bWrite', 'POST', '/workflows', { canvas: { task: 'sleep', args: [10], options: { queue: 'media' } } });
     expect(onMedia.status).toBe(400);
@@ -235,7 +257,7 @@ describe('pools and priority are not a caller\'s to choose', () => {
     expect((await as('admin', 'POST', '/workflows', { canvas: { task: 'noop', args: [1] }, priority: 1 })).status).toBe(201);
   });
 
-  test('a retry re-checks the stored request against the retrying key, and keeps the run its tenant\'s', async () => {
+  test("a retry re-checks the stored request against the retrying key, and keeps the run its tenant's", async () => {
     // team-a's admin started a failing run with priority 1; team-a's write key may not start that.
     const failing = await started('aAdmin', { canvas: { task: 'divide', args: [1, 0] }, priority: 1 });
     expect((await ended('aAdmin', failing)).status).toBe('FAILED');

@@ -21,7 +21,11 @@ test('RUNNING and polling is healthy; stopped, or never seen polling, is not', a
   const worker = await Worker.create({ connection, taskQueue, identity: `health-test@${process.pid}`, activities: { ping: async () => 'pong' } });
   const running = worker.run();
   const target: HealthTarget = { worker, kind: 'activities' };
-  const healthy = await pollUntil(() => checkWorkers(connection, [target]), (h) => h.healthy, 20_000);
+  const healthy = await pollUntil(
+    () => checkWorkers(connection, [target]),
+    (h) => h.healthy,
+    20_000,
+  );
   expect(healthy).toMatchObject({ healthy: true, workers: [{ taskQueue, state: 'RUNNING' }] });
   expect(healthy.workers[0].lastPollAgeSeconds).toBeLessThan(120);
 

@@ -14,7 +14,7 @@ import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../src/config';
-import { WORKFLOW_TASK_QUEUE } from '../../src/tasks/pools';
+import { WORKFLOW_TASK_QUEUE } from '../../src/workflows/tasks/pools';
 import { connectClient } from '../../src/temporal/clients';
 import { CASES, workflowIdOf, type ReplayCase } from './cases';
 import { historyToJson } from './history-json';
@@ -62,7 +62,9 @@ async function record(client: Client, replayCase: ReplayCase, dir: string): Prom
   const entries = [await save(client, workflowId, replayCase.workflowType, `${replayCase.name}.json`, dir)];
   if (replayCase.children === 'last') {
     const history = await handle.fetchHistory();
-    const children = history.events!.filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes).map((e) => e.startChildWorkflowExecutionInitiatedEventAttributes!.workflowId!);
+    const children = history
+      .events!.filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes)
+      .map((e) => e.startChildWorkflowExecutionInitiatedEventAttributes!.workflowId!);
     const last = children[children.length - 1];
     if (!last) throw new Error(`${replayCase.name}: expected child workflows`);
     entries.push(await save(client, last, 'canvas', `${replayCase.name}.child.json`, dir));

@@ -38,7 +38,9 @@ test('every recorded history replays without a determinism violation', async () 
   // activities only, no patch marker) and runs with light tasks as local activities.
   const markers = histories.map(({ history }) => history.events!.flatMap((e) => (e.markerRecordedEventAttributes ? [e.markerRecordedEventAttributes] : [])));
   const patchIds = (list: (typeof markers)[number]) =>
-    list.filter((m) => m.markerName === 'core_patch').map((m) => (JSON.parse(Buffer.from(m.details!['patch-data'].payloads![0].data!).toString('utf8')) as { id: string }).id);
+    list
+      .filter((m) => m.markerName === 'core_patch')
+      .map((m) => (JSON.parse(Buffer.from(m.details!['patch-data'].payloads![0].data!).toString('utf8')) as { id: string }).id);
   expect(markers.filter((list) => !patchIds(list).includes('orchestra-local-activities')).length).toBeGreaterThanOrEqual(10);
   expect(markers.filter((list) => list.some((m) => m.markerName === 'core_local_activity')).length).toBeGreaterThanOrEqual(6);
 }, 120_000);

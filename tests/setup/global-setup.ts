@@ -13,7 +13,7 @@ import path from 'node:path';
 import { loadConfig } from '../../src/config';
 import { freePorts, ManagedProcess, provision, waitForPort } from '../../src/devservices/processes';
 import { api, devServerDynamicConfigArgs, ferretDb, smtpSink, waitForPollers, workerPool, type StackLayout } from '../../src/devservices/stack';
-import { POOL_NAMES } from '../../src/tasks/pools';
+import { POOL_NAMES } from '../../src/workflows/tasks/pools';
 import { WorkflowKindKey, TasksKey, TenantKey } from '../../src/temporal/search-attributes';
 import { quietLogger } from '../../src/devservices/quiet-logger';
 import { bundleWorkflows } from '../../src/workers/workflow-bundle';
@@ -57,6 +57,9 @@ export default async function globalSetup(): Promise<void> {
     WORKER_SHUTDOWN_GRACE: '20s',
     // Built-in schedules exist but do not fire: a digest at 07:00 must not land mid-test.
     BUILTIN_SCHEDULES: 'paused',
+    // Every test file shares this API and one address: a file that sends hundreds of requests
+    // left the next one (a dashboard that polls) 429s. The rate limit's own tests start apps of their own.
+    RATE_LIMIT_PER_MINUTE: '0',
     ORCHESTRA_TEST_API_URL: `http://127.0.0.1:${apiPort}`,
     ORCHESTRA_TEST_INBOX_URL: `http://127.0.0.1:${smtpHttpPort}`,
     ORCHESTRA_TEST_CONTROL_URL: `http://127.0.0.1:${controlPort}`,
@@ -80,10 +83,13 @@ export default async function globalSetup(): Promise<void> {
   await waitForPort(smtpPort, 30_000, processes.get('smtp-sink'));
   await waitForPollers(config, 120_000);
 
-  const control = createServer((req, res) => void handleControl(processes, req.method ?? 'GET', req.url ?? '/').then(
-    (body) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(body)),
-    (error: Error) => res.writeHead(400).end(error.message),
-  ));
+  const control = createServer(
+    (req, res) =>
+      void handleControl(processes, req.method ?? 'GET', req.url ?? '/').then(
+        (body) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(body)),
+        (error: Error) => res.writeHead(400).end(error.message),
+      ),
+  );
   await new Promise<void>((resolve) => control.listen(controlPort, '127.0.0.1', resolve));
   (globalThis as { __orchestraStack?: TestStack }).__orchestraStack = { env, processes, control, dataDir };
 }

@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { POOL_NAMES } from '../../src/tasks/pools';
+import { POOL_NAMES } from '../../src/workflows/tasks/pools';
 
 export const projectRoot = path.resolve(__dirname, '..', '..');
 
@@ -43,13 +43,15 @@ export function envReads(): Map<string, Set<string>> {
       body: m[3],
     })),
   );
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const { name, params, body } of declarations) {
       const readsParam = (param: string) =>
         new RegExp(String.raw`process\.env\[\s*${param}\s*\]`).test(body) ||
         [...helpers].some(([helper, positions]) =>
-          [...body.matchAll(new RegExp(String.raw`\b${helper}\(((?:[^()]|\([^()]*\))*)\)`, 'g'))].some((call) => positions.some((i) => splitArgs(call[1])[i] === param)),
+          [...body.matchAll(new RegExp(String.raw`\b${helper}\(((?:[^()]|\([^()]*\))*)\)`, 'g'))].some((call) =>
+            positions.some((i) => splitArgs(call[1])[i] === param),
+          ),
         );
       const named = params.flatMap((param, i) => (param && readsParam(param) ? [i] : []));
       if (named.length > (helpers.get(name)?.length ?? 0)) {

@@ -24,7 +24,10 @@ export async function registerTestNamespace(connection: Connection, namespace: s
     () =>
       connection.operatorService
         .addSearchAttributes({ namespace, searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((a) => [a.name, types[a.type]])) })
-        .then(() => true, () => false),
+        .then(
+          () => true,
+          () => false,
+        ),
     (ok) => ok,
   );
 }

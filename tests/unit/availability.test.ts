@@ -2,11 +2,12 @@
 import { ServiceError } from '@temporalio/client';
 import Koa from 'koa';
 import type { AddressInfo } from 'node:net';
-import { dependencyAvailability, isDatabaseConnectivityError, isTemporalConnectivityError } from '../../src/api/availability';
-import { problemDetails } from '../../src/api/problem';
+import { dependencyAvailability, isDatabaseConnectivityError, isTemporalConnectivityError } from '../../src/http/availability';
+import { problemDetails } from '../../src/http/problem';
 
 /** What @grpc/grpc-js rejects a call with when the server does not answer. */
-const grpcError = (code: number) => Object.assign(new Error(`${code} UNAVAILABLE: No connection established`), { code, details: 'No connection established', metadata: {} });
+const grpcError = (code: number) =>
+  Object.assign(new Error(`${code} UNAVAILABLE: No connection established`), { code, details: 'No connection established', metadata: {} });
 
 async function answer(databaseUp: boolean | undefined, path: string, error?: Error) {
   const app = new Koa();

@@ -2,7 +2,7 @@
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ApiKeys } from '../../src/api/auth';
+import { ApiKeys } from '../../src/http/auth';
 import { ensureFirstKey, FIRST_KEY_ID } from '../../src/api/first-key';
 
 test('no key file: one admin key, the secret in its own file (mode 600), only the hash in the key file', () => {

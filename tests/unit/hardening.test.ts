@@ -2,10 +2,10 @@
  * The hardening pieces without servers: the development mode's Host rule, TRUST_PROXY's
  * parsing, the per-caller slot counter, and bodies that are not well-formed Unicode.
  */
-import { HttpProblem } from '../../src/api/problem';
-import { parseJson } from '../../src/api/body';
-import { CallerSlots } from '../../src/api/caller-slots';
-import { hostName, isLoopbackName } from '../../src/api/host-check';
+import { HttpProblem } from '../../src/http/problem';
+import { parseJson } from '../../src/http/body';
+import { CallerSlots } from '../../src/http/caller-slots';
+import { hostName, isLoopbackName } from '../../src/http/host-check';
 import { loadConfig } from '../../src/config';
 
 describe('Host header in development mode', () => {
@@ -25,7 +25,20 @@ describe('Host header in development mode', () => {
     expect(isLoopbackName(name)).toBe(true);
   });
 
-  test.each(['', 'evil.example', 'localhost.evil.example', '127.0.0.1.nip.io', '128.0.0.1', '10.0.0.1', '0.0.0.0', '::', '::2', '::ffff:10.0.0.1', '127.0.0.256', 'localhostx'])('%p is not loopback', (name) => {
+  test.each([
+    '',
+    'evil.example',
+    'localhost.evil.example',
+    '127.0.0.1.nip.io',
+    '128.0.0.1',
+    '10.0.0.1',
+    '0.0.0.0',
+    '::',
+    '::2',
+    '::ffff:10.0.0.1',
+    '127.0.0.256',
+    'localhostx',
+  ])('%p is not loopback', (name) => {
     expect(isLoopbackName(name)).toBe(false);
   });
 });

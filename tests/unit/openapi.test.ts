@@ -7,8 +7,8 @@
 import { Router } from '@koa/router';
 import { Client } from '@temporalio/client';
 import { apiRouters } from '../../src/api/app';
-import { ApiKeys, declaredAccess, requires } from '../../src/api/auth';
-import { ApiMetrics } from '../../src/api/http-metrics';
+import { ApiKeys, declaredAccess, requires } from '../../src/http/auth';
+import { ApiMetrics } from '../../src/http/metrics';
 import { buildOpenApi, openApiPath, routeOperations } from '../../src/api/openapi';
 import { Runs } from '../../src/api/runs';
 import { loadConfig } from '../../src/config';
@@ -24,22 +24,46 @@ afterAll(() => apiKeys.close());
 test('every route of every router is in the document, with its method and path', () => {
   const operations = routeOperations(routers);
   expect(operations.length).toBeGreaterThan(35);
-  const missing = operations.filter(({ method, path }) => !document.paths[openApiPath(path).path]?.[method]).map(({ method, path }) => `${method.toUpperCase()} ${path}`);
+  const missing = operations
+    .filter(({ method, path }) => !document.paths[openApiPath(path).path]?.[method])
+    .map(({ method, path }) => `${method.toUpperCase()} ${path}`);
   expect(missing).toEqual([]);
   // …and nothing else: each documented operation is a route.
   const routes = new Set(operations.map(({ method, path }) => `${method} ${openApiPath(path).path}`));
-  const extra = Object.entries(document.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m} ${path}`)).filter((op) => !routes.has(op));
+  const extra = Object.entries(document.paths)
+    .flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m} ${path}`))
+    .filter((op) => !routes.has(op));
   expect(extra).toEqual([]);
 });
 
 test('the resources the issue names are all there', () => {
-  for (const path of ['/users', '/users/{id}/avatar', '/users/{id}/avatar/{size}', '/comments', '/codec/decode', '/metrics', '/health', '/ready', '/pools', '/session', '/ui', '/tasks', '/schedules/{id}/trigger', '/workflows/{id}/events/{name}', '/workflows/{id}/retry']) {
+  for (const path of [
+    '/users',
+    '/users/{id}/avatar',
+    '/users/{id}/avatar/{size}',
+    '/comments',
+    '/codec/decode',
+    '/metrics',
+    '/health',
+    '/ready',
+    '/pools',
+    '/session',
+    '/ui',
+    '/tasks',
+    '/schedules/{id}/trigger',
+    '/workflows/{id}/events/{name}',
+    '/workflows/{id}/retry',
+  ]) {
     expect([path, path in document.paths]).toEqual([path, true]);
   }
 });
 
 test('path parameters are declared; scopes and 401/403 follow requires()', () => {
-  const event = document.paths['/workflows/{id}/events/{name}'].post as { parameters: Array<{ name: string; in: string }>; 'x-required-scope': string; responses: Record<string, unknown> };
+  const event = document.paths['/workflows/{id}/events/{name}'].post as {
+    parameters: Array<{ name: string; in: string }>;
+    'x-required-scope': string;
+    responses: Record<string, unknown>;
+  };
   expect(event.parameters.filter((p) => p.in === 'path').map((p) => p.name)).toEqual(['id', 'name']);
   expect(event['x-required-scope']).toBe('write');
   expect(Object.keys(event.responses)).toEqual(expect.arrayContaining(['202', '401', '403']));
@@ -51,7 +75,8 @@ test('path parameters are declared; scopes and 401/403 follow requires()', () =>
 });
 
 test('request bodies and queries come from the zod schemas that validate them', () => {
-  const body = (path: string, method: string) => (document.paths[path][method].requestBody as { content: Record<string, { schema: Record<string, unknown> }> }).content;
+  const body = (path: string, method: string) =>
+    (document.paths[path][method].requestBody as { content: Record<string, { schema: Record<string, unknown> }> }).content;
   expect(body('/workflows', 'post')['application/json'].schema).toEqual({ $ref: '#/components/schemas/CanvasRequest' });
   const user = body('/users', 'post')['application/json'].schema as { properties: Record<string, unknown>; required: string[]; additionalProperties: boolean };
   expect(Object.keys(user.properties).sort()).toEqual(['email', 'name']);
@@ -68,7 +93,10 @@ test('every $ref points at a component', () => {
   const walk = (value: unknown): void => {
     if (Array.isArray(value)) return value.forEach(walk);
     if (typeof value !== 'object' || value === null) return;
-    for (const [key, inner] of Object.entries(value)) (key === '$ref' && typeof inner === 'string' ? refs.add(inner) : walk(inner));
+    for (const [key, inner] of Object.entries(value)) {
+      if (key === '$ref' && typeof inner === 'string') refs.add(inner);
+      else walk(inner);
+    }
   };
   walk(document);
   expect(refs.size).toBeGreaterThan(10);

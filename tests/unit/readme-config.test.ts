@@ -3,13 +3,22 @@
  * wherever it reads it (src/ and the provision scripts), and nothing the code does not read.
  */
 import { envReads, readmeConfigTable } from '../support/env-reads';
-import { POOL_NAMES } from '../../src/tasks/pools';
+import { POOL_NAMES } from '../../src/workflows/tasks/pools';
 
 const reads = envReads();
 const table = readmeConfigTable();
 
 test('the scan finds reads in config.ts and elsewhere (so an empty result cannot pass)', () => {
-  for (const name of ['TEMPORAL_ADDRESS', 'MONGODB_URI', 'TRUST_PROXY', 'LOG_LEVEL', 'TEMPORAL_TLS_CLIENT_CERT_PATH', 'TEMPORAL_TLS_CERT_PATH', 'FERRETDB_PATH', ...POOL_NAMES.map((p) => `POOL_${p.toUpperCase()}_CONCURRENCY`)]) {
+  for (const name of [
+    'TEMPORAL_ADDRESS',
+    'MONGODB_URI',
+    'TRUST_PROXY',
+    'LOG_LEVEL',
+    'TEMPORAL_TLS_CLIENT_CERT_PATH',
+    'TEMPORAL_TLS_CERT_PATH',
+    'FERRETDB_PATH',
+    ...POOL_NAMES.map((p) => `POOL_${p.toUpperCase()}_CONCURRENCY`),
+  ]) {
     expect([name, reads.has(name)]).toEqual([name, true]);
   }
   expect(reads.get('TRUST_PROXY')).toEqual(new Set(['src/config.ts']));

@@ -2,7 +2,7 @@
 import { closeActivityDeps, createActivityDeps, createImplementations } from '../../src/activities';
 import { loadConfig } from '../../src/config';
 import { checkArgs, checkJson } from '../../src/activities/contract';
-import { ACTIVITY_POOL_NAMES } from '../../src/tasks/pools';
+import { ACTIVITY_POOL_NAMES } from '../../src/workflows/tasks/pools';
 import { getTask, TASKS } from '../../src/tasks/registry';
 
 describe('task registry', () => {

@@ -2,7 +2,7 @@
 import { ServiceError } from '@temporalio/client';
 import * as workflows from '../../src/workflows';
 import { scheduleProblem } from '../../src/api/routes/schedules';
-import { HttpProblem } from '../../src/api/problem';
+import { HttpProblem } from '../../src/http/problem';
 import { parseCron, parseField } from '../../src/schedules/cron';
 import { builtinSchedules } from '../../src/schedules/builtin';
 import { startupDeclarations } from '../../src/schedules/startup';
@@ -12,8 +12,20 @@ import { toScheduleOptions } from '../../src/schedules/temporal-options';
 import { toTemporalSpec } from '../../src/schedules/spec';
 import { formatDuration, specFromTemporal } from '../../src/schedules/readback';
 
-const canvasAction = { canvas: { chain: [{ task: 'add', args: [1, 2] }, { task: 'mul', args: [3] }] } };
-const valid = (overrides: Record<string, unknown> = {}) => ({ id: 'nightly', spec: { cron: ['0 7 * * MON-FRI'], timezone: 'Europe/Paris' }, action: canvasAction, ...overrides });
+const canvasAction = {
+  canvas: {
+    chain: [
+      { task: 'add', args: [1, 2] },
+      { task: 'mul', args: [3] },
+    ],
+  },
+};
+const valid = (overrides: Record<string, unknown> = {}) => ({
+  id: 'nightly',
+  spec: { cron: ['0 7 * * MON-FRI'], timezone: 'Europe/Paris' },
+  action: canvasAction,
+  ...overrides,
+});
 const paths = (body: unknown) => {
   const result = validateScheduleDefinition(body);
   return result.ok ? [] : result.issues.map((i) => i.path);
@@ -52,7 +64,7 @@ describe('cron expressions', () => {
     ['0 0 L * *', /Quartz/],
     ['0 12 * * 1#2', /Quartz/],
     ['0 0 ? * MON', /Quartz/],
-    ["1,,2 * * * *", /is not a value/],
+    ['1,,2 * * * *', /is not a value/],
     ['@every 5m', /intervals/],
     ['CRON_TZ=Europe/Paris 0 7 * * *', /spec.timezone/],
     ['@often', /unknown shorthand/],
@@ -65,7 +77,13 @@ describe('cron expressions', () => {
 
   test('names are case-insensitive, short or full, and 7 is Sunday', () => {
     expect(parseField('dayOfWeek', 'mon-FRIDAY')).toEqual({ ok: true, value: [{ start: 1, end: 5, step: 1 }] });
-    expect(parseField('month', 'Jul,DEC')).toEqual({ ok: true, value: [{ start: 7, end: 7, step: 1 }, { start: 12, end: 12, step: 1 }] });
+    expect(parseField('month', 'Jul,DEC')).toEqual({
+      ok: true,
+      value: [
+        { start: 7, end: 7, step: 1 },
+        { start: 12, end: 12, step: 1 },
+      ],
+    });
     expect(parseField('dayOfWeek', '*')).toEqual({ ok: true, value: [{ start: 0, end: 6, step: 1 }] });
     expect(parseField('hour', 9)).toEqual({ ok: true, value: [{ start: 9, end: 9, step: 1 }] });
   });
@@ -80,7 +98,14 @@ describe('schedule validation', () => {
     expect(
       paths(
         valid({
-          spec: { cron: ['30 0 7 * * *'], intervals: [{ every: '1h' }], skip: [{ dayOfWeek: 'SUN', hour: '*', minute: '*', second: '*' }], startAt: '2030-01-01T00:00:00Z', endAt: '2031-01-01T00:00:00+01:00', jitter: '30s' },
+          spec: {
+            cron: ['30 0 7 * * *'],
+            intervals: [{ every: '1h' }],
+            skip: [{ dayOfWeek: 'SUN', hour: '*', minute: '*', second: '*' }],
+            startAt: '2030-01-01T00:00:00Z',
+            endAt: '2031-01-01T00:00:00+01:00',
+            jitter: '30s',
+          },
           policies: { overlap: 'BUFFER_ONE', catchupWindow: '1m', pauseOnFailure: true },
           state: { paused: true, note: 'waiting for go-live' },
           memo: { description: 'nightly totals' },
@@ -95,7 +120,9 @@ describe('schedule validation', () => {
       action: { canvas: { chain: [{ task: 'explode' }] } },
       policies: { overlap: 'SOMETIMES', catchupWindow: '1s' },
     });
-    expect(paths(body).sort()).toEqual(['action.canvas.chain[0].task', 'policies.catchupWindow', 'policies.overlap', 'spec.cron[1]', 'spec.endAt', 'spec.timezone'].sort());
+    expect(paths(body).sort()).toEqual(
+      ['action.canvas.chain[0].task', 'policies.catchupWindow', 'policies.overlap', 'spec.cron[1]', 'spec.endAt', 'spec.timezone'].sort(),
+    );
     expect(messageAt(body, 'spec.cron[1]')).toMatch(/hour "99"/);
     expect(messageAt(body, 'spec.timezone')).toMatch(/IANA/);
     expect(messageAt(body, 'action.canvas.chain[0].task')).toMatch(/unknown task "explode"/);
@@ -162,9 +189,15 @@ describe('mapping to Temporal', () => {
     expect(spec.cronExpressions).toEqual(['0 7 * * MON-FRI', '30 0 12 * * * *']);
     expect(spec.intervals).toEqual([{ every: 900_000, offset: 120_000 }]);
     expect(spec.calendars?.[0]).toMatchObject({
-      hour: [{ start: 9, end: 9, step: 1 }, { start: 17, end: 17, step: 1 }],
+      hour: [
+        { start: 9, end: 9, step: 1 },
+        { start: 17, end: 17, step: 1 },
+      ],
       minute: [{ start: 30, end: 30, step: 1 }],
-      dayOfWeek: [{ start: 'FRIDAY', end: 'SATURDAY', step: 1 }, { start: 'SUNDAY', end: 'SUNDAY', step: 1 }],
+      dayOfWeek: [
+        { start: 'FRIDAY', end: 'SATURDAY', step: 1 },
+        { start: 'SUNDAY', end: 'SUNDAY', step: 1 },
+      ],
       month: [{ start: 'JANUARY', end: 'MARCH', step: 2 }],
     });
     expect(spec.skip?.[0]).toMatchObject({ dayOfMonth: [{ start: 25, end: 25, step: 1 }], month: [{ start: 'DECEMBER', end: 'DECEMBER', step: 1 }] });
@@ -178,18 +211,33 @@ describe('mapping to Temporal', () => {
     expect(options.memo).toEqual({ description: 'nightly totals', createdBy: 'orchestra-api', tenant: 'team-a' });
     expect(options.policies).toEqual({ overlap: 'SKIP', catchupWindow: undefined, pauseOnFailure: false });
     const action = options.action;
-    expect(action).toMatchObject({ workflowType: 'canvas', taskQueue: 'orchestra-workflows', workflowId: 'schedule-nightly', args: [{ ...canvasAction, tenant: 'team-a' }] });
-    expect(action.memo).toMatchObject({ description: 'nightly totals', createdBy: 'orchestra-api', scheduleId: 'nightly', orchestraSchedule: { hash: definitionHash(definition), spec: definition.spec } });
-    const attributes = Object.fromEntries((action.typedSearchAttributes as { getAll(): Array<{ key: { name: string }; value: unknown }> }).getAll().map((p) => [p.key.name, p.value]));
+    expect(action).toMatchObject({
+      workflowType: 'canvas',
+      taskQueue: 'orchestra-workflows',
+      workflowId: 'schedule-nightly',
+      args: [{ ...canvasAction, tenant: 'team-a' }],
+    });
+    expect(action.memo).toMatchObject({
+      description: 'nightly totals',
+      createdBy: 'orchestra-api',
+      scheduleId: 'nightly',
+      orchestraSchedule: { hash: definitionHash(definition), spec: definition.spec },
+    });
+    const attributes = Object.fromEntries(
+      (action.typedSearchAttributes as { getAll(): Array<{ key: { name: string }; value: unknown }> }).getAll().map((p) => [p.key.name, p.value]),
+    );
     expect(attributes).toEqual({ OrchestraWorkflowKind: 'canvas', OrchestraTenant: 'team-a', OrchestraTasks: ['add', 'mul'] });
   });
 
   test('a code workflow action starts that workflow with its args and timeout', () => {
-    const options = toScheduleOptions(valid({ action: { workflow: 'arithmeticDemo', args: [1, 2, 3], workflowId: 'demo', timeout: '5m' } }) as ScheduleDefinition, { createdBy: 'orchestra-api', tenant: 'team-a' });
+    const options = toScheduleOptions(
+      valid({ action: { workflow: 'arithmeticDemo', args: [1, 2, 3], workflowId: 'demo', timeout: '5m' } }) as ScheduleDefinition,
+      { createdBy: 'orchestra-api', tenant: 'team-a' },
+    );
     expect(options.action).toMatchObject({ workflowType: 'arithmeticDemo', args: [1, 2, 3], workflowId: 'demo', workflowExecutionTimeout: 300_000 });
   });
 
-  test('Temporal\'s described spec reads back in the API\'s form', () => {
+  test("Temporal's described spec reads back in the API's form", () => {
     expect(
       specFromTemporal({
         calendars: [
@@ -215,7 +263,18 @@ describe('mapping to Temporal', () => {
 describe('definition hash', () => {
   test('ignores key order and state, follows spec, action, policies and memo', () => {
     const a = valid() as ScheduleDefinition;
-    const reordered = { action: { canvas: { chain: [{ args: [1, 2], task: 'add' }, { args: [3], task: 'mul' }] } }, spec: { timezone: 'Europe/Paris', cron: ['0 7 * * MON-FRI'] }, id: 'nightly' } as ScheduleDefinition;
+    const reordered = {
+      action: {
+        canvas: {
+          chain: [
+            { args: [1, 2], task: 'add' },
+            { args: [3], task: 'mul' },
+          ],
+        },
+      },
+      spec: { timezone: 'Europe/Paris', cron: ['0 7 * * MON-FRI'] },
+      id: 'nightly',
+    } as ScheduleDefinition;
     expect(definitionHash(reordered)).toBe(definitionHash(a));
     expect(definitionHash({ ...a, state: { paused: true } } as ScheduleDefinition)).toBe(definitionHash(a));
     expect(definitionHash({ ...a, policies: { overlap: 'SKIP' } })).toBe(definitionHash(a)); // the default, written out

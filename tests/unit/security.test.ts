@@ -2,13 +2,13 @@
  * The API's security rules that are pure logic: task visibility in canvases and schedules,
  * reserved run ids, the JSON nesting limit, development mode's loopback-only rule.
  */
-import { assertSafeToListen } from '../../src/api/auth';
-import { MAX_JSON_DEPTH, nestingDepth, parseJson } from '../../src/api/body';
-import { HttpProblem } from '../../src/api/problem';
+import { assertSafeToListen } from '../../src/http/auth';
+import { MAX_JSON_DEPTH, nestingDepth, parseJson } from '../../src/http/body';
+import { HttpProblem } from '../../src/http/problem';
 import { validateCanvasRequest } from '../../src/canvas/validate';
 import { commentWorkflowId } from '../../src/app/comments/model';
 import { avatarWorkflowId, originalFileId } from '../../src/app/ids';
-import { reservedPrefixOf } from '../../src/app/run-ids';
+import { reservedPrefixOf } from '../../src/workflows/app/run-ids';
 import { builtinSchedules } from '../../src/schedules/builtin';
 import { validateScheduleDefinition, validateSchedulePatch } from '../../src/schedules/definition';
 import { toTemporalAction } from '../../src/schedules/action';
@@ -17,7 +17,8 @@ import { TASKS } from '../../src/tasks/registry';
 describe('task visibility', () => {
   test('demo tasks and spam screening are public; mail, users, comments, files, digests and thumbnails internal', () => {
     for (const task of TASKS.values()) expect(['public', 'internal']).toContain(task.visibility);
-    for (const name of ['add', 'mul', 'xsum', 'divide', 'noop', 'sleep', 'flaky', 'spam.detect', 'spam.detectBatch']) expect([name, TASKS.get(name)?.visibility]).toEqual([name, 'public']);
+    for (const name of ['add', 'mul', 'xsum', 'divide', 'noop', 'sleep', 'flaky', 'spam.detect', 'spam.detectBatch'])
+      expect([name, TASKS.get(name)?.visibility]).toEqual([name, 'public']);
     const internal = [...TASKS.keys()].filter((name) => /^(email|users|comments|files|digest)\./.test(name) || name === 'media.thumbnail');
     expect(internal.length).toBeGreaterThanOrEqual(10);
     for (const name of internal) expect([name, TASKS.get(name)!.visibility]).toEqual([name, 'internal']);
@@ -26,7 +27,17 @@ describe('task visibility', () => {
   const mail = { task: 'email.send', args: [{ to: 'x@example.com', subject: 's', text: 't' }] };
 
   test('a public caller naming an internal task gets its JSON path, wherever it is in the canvas', () => {
-    const result = validateCanvasRequest({ canvas: { chain: [{ task: 'add', args: [1, 2] }, { ...mail, immutable: true }] } }, { reach: 'public' });
+    const result = validateCanvasRequest(
+      {
+        canvas: {
+          chain: [
+            { task: 'add', args: [1, 2] },
+            { ...mail, immutable: true },
+          ],
+        },
+      },
+      { reach: 'public' },
+    );
     expect(result).toEqual({ ok: false, issues: [{ path: 'canvas.chain[1].task', message: expect.stringContaining('is internal') }] });
     const mapped = validateCanvasRequest({ canvas: { map: { task: 'media.thumbnail', items: [] } } }, { reach: 'public' });
     expect(mapped.ok ? [] : mapped.issues.map((i) => i.path)).toEqual(['canvas.map.task']);
@@ -97,7 +108,8 @@ describe('JSON bodies', () => {
 describe('development mode', () => {
   test('listens on loopback only; with keys (no dev mode) anywhere', () => {
     for (const host of ['127.0.0.1', 'localhost', '::1', '127.0.0.5']) expect(() => assertSafeToListen(host, true)).not.toThrow();
-    for (const host of ['0.0.0.0', '::', '192.168.1.10', 'api.example.com']) expect(() => assertSafeToListen(host, true)).toThrow(/refusing to listen on .* in development mode.*API_KEYS/);
+    for (const host of ['0.0.0.0', '::', '192.168.1.10', 'api.example.com'])
+      expect(() => assertSafeToListen(host, true)).toThrow(/refusing to listen on .* in development mode.*API_KEYS/);
     expect(() => assertSafeToListen('0.0.0.0', false)).not.toThrow();
   });
 });

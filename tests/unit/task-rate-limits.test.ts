@@ -1,6 +1,6 @@
 /** TASK_RATE_LIMITS (src/config.ts): a deployment's per-task rate over the catalog's maxPerSecond. */
 import { loadConfig } from '../../src/config';
-import { getTaskSpec, limitedQueueOf, RATE_LIMITED_TASKS, whyNotLocal } from '../../src/tasks/catalog';
+import { getTaskSpec, limitedQueueOf, RATE_LIMITED_TASKS, whyNotLocal } from '../../src/workflows/tasks/catalog';
 
 const withEnv = (value: string | undefined, read: () => unknown): unknown => {
   const before = process.env.TASK_RATE_LIMITS;
@@ -14,7 +14,7 @@ const withEnv = (value: string | undefined, read: () => unknown): unknown => {
   }
 };
 
-test('defaults are the catalog\'s maxPerSecond; the variable overrides one task', () => {
+test("defaults are the catalog's maxPerSecond; the variable overrides one task", () => {
   expect(withEnv(undefined, () => loadConfig().taskRateLimits)).toEqual({ throttled: 5, 'email.send': 50 });
   expect(withEnv('{"email.send": 2.5}', () => loadConfig().taskRateLimits)).toEqual({ throttled: 5, 'email.send': 2.5 });
 });

@@ -1,7 +1,7 @@
 /** The canvas validator, durations and option merging, without servers. */
-import { durationMs, MAX_DURATION_MS, parseDuration } from '../../src/canvas/duration';
-import { LIMITS } from '../../src/canvas/limits';
-import { mergeOptions, toActivityOptions } from '../../src/canvas/step-options';
+import { durationMs, MAX_DURATION_MS, parseDuration } from '../../src/workflows/language/duration';
+import { LIMITS } from '../../src/workflows/language/limits';
+import { mergeOptions, toActivityOptions } from '../../src/workflows/language/step-options';
 import { joinPath, validateCanvasRequest, type Issue } from '../../src/canvas/validate';
 
 const t = (task: string, ...args: unknown[]) => ({ task, args });
@@ -25,13 +25,52 @@ describe('valid canvases', () => {
     ['a chord', { canvas: { chord: { header: [t('add', 1, 1)], body: t('xsum'), maxConcurrency: 2, settle: true } } }],
     ['a map with items and args', { canvas: { map: { task: 'add', items: [1, 2], args: [10] } } }],
     ['a map over the input', { canvas: { chain: [t('noop', [1, 2]), { map: { task: 'mul', args: [2] } }] } }],
-    ['a starmap', { canvas: { map: { task: 'add', items: [[1, 2], [3, 4]], spread: true } } }],
+    [
+      'a starmap',
+      {
+        canvas: {
+          map: {
+            task: 'add',
+            items: [
+              [1, 2],
+              [3, 4],
+            ],
+            spread: true,
+          },
+        },
+      },
+    ],
     ['a starmap over the input', { canvas: { chain: [t('noop', [[1, 2]]), { map: { task: 'add', spread: true } }] } }],
     ['kwargs in any order', { canvas: { task: 'divide', kwargs: { y: 2, x: 1 } } }],
     ['kwargs after the input', { canvas: { chain: [t('add', 1, 1), { task: 'divide', kwargs: { y: 2 } }] } }],
     ['an optional parameter left out', { canvas: t('noop') }],
-    ['every option', { canvas: { ...t('sleep', 10), options: { queue: 'default', retry: { maxAttempts: 5, initialInterval: '1s', backoffCoefficient: 2, maxInterval: '1m', nonRetryable: ['ZeroDivisionError'] }, startToCloseTimeout: '30s', scheduleToCloseTimeout: '5m', heartbeatTimeout: 10_000, delay: '1.5s' } } }],
-    ['the envelope', { canvas: t('add', 1, 1), defaults: { retry: { maxAttempts: 3 } }, workflowId: 'invoice-2024/001', exclusive: true, timeout: '1h', onError: { task: 'noop', onCancel: true } }],
+    [
+      'every option',
+      {
+        canvas: {
+          ...t('sleep', 10),
+          options: {
+            queue: 'default',
+            retry: { maxAttempts: 5, initialInterval: '1s', backoffCoefficient: 2, maxInterval: '1m', nonRetryable: ['ZeroDivisionError'] },
+            startToCloseTimeout: '30s',
+            scheduleToCloseTimeout: '5m',
+            heartbeatTimeout: 10_000,
+            delay: '1.5s',
+          },
+        },
+      },
+    ],
+    [
+      'the envelope',
+      {
+        canvas: t('add', 1, 1),
+        defaults: { retry: { maxAttempts: 3 } },
+        workflowId: 'invoice-2024/001',
+        exclusive: true,
+        timeout: '1h',
+        onError: { task: 'noop', onCancel: true },
+      },
+    ],
   ])('%s', (_name, body) => valid(body));
 });
 
@@ -50,7 +89,9 @@ describe('paths and messages', () => {
   });
 
   test('an unknown task lists the known ones', () => {
-    expect(issues({ canvas: { task: 'explode' } })).toEqual([{ path: 'canvas.task', message: expect.stringMatching(/^unknown task "explode"; known tasks: add, mul/) }]);
+    expect(issues({ canvas: { task: 'explode' } })).toEqual([
+      { path: 'canvas.task', message: expect.stringMatching(/^unknown task "explode"; known tasks: add, mul/) },
+    ]);
   });
 
   test('every problem at once, argument problems even beside an unknown field', () => {
@@ -79,7 +120,9 @@ describe('paths and messages', () => {
   });
 
   test('kwargs: unknown names, names also given by position, wrong types', () => {
-    expect(issues({ canvas: { chain: [t('add', 1, 1), { task: 'add', args: [2], kwargs: { x: 1, z: 3 } }, { task: 'divide', kwargs: { y: 'two' } }] } })).toEqual([
+    expect(
+      issues({ canvas: { chain: [t('add', 1, 1), { task: 'add', args: [2], kwargs: { x: 1, z: 3 } }, { task: 'divide', kwargs: { y: 'two' } }] } }),
+    ).toEqual([
       { path: 'canvas.chain[1].kwargs.x', message: 'is given twice (also by position) to add(x, y)' },
       { path: 'canvas.chain[1].kwargs.z', message: 'is not a parameter of add(x, y)' },
       { path: 'canvas.chain[2].kwargs.y', message: expect.stringContaining('number') },
@@ -108,7 +151,9 @@ describe('paths and messages', () => {
   });
 
   test('a map without items needs an input', () => {
-    expect(issues({ canvas: { map: { task: 'mul', args: [2] } } })).toEqual([{ path: 'canvas.map.items', message: expect.stringContaining('maps over its input') }]);
+    expect(issues({ canvas: { map: { task: 'mul', args: [2] } } })).toEqual([
+      { path: 'canvas.map.items', message: expect.stringContaining('maps over its input') },
+    ]);
   });
 
   test('a chord: its header, body and fields', () => {
@@ -127,7 +172,11 @@ describe('paths and messages', () => {
   });
 
   test('options: unknown queues, fields and bad retry values', () => {
-    expect(issues({ canvas: { ...t('add', 1, 1), options: { queue: 'gpu', retries: 3, retry: { maxAttempts: 0, backoffCoefficient: 0.5, nonRetryable: 'FlakyError' } } } })).toEqual([
+    expect(
+      issues({
+        canvas: { ...t('add', 1, 1), options: { queue: 'gpu', retries: 3, retry: { maxAttempts: 0, backoffCoefficient: 0.5, nonRetryable: 'FlakyError' } } },
+      }),
+    ).toEqual([
       { path: 'canvas.options.queue', message: 'must be one of the pools: default, ml, email, media' },
       { path: 'canvas.options.retry.maxAttempts', message: expect.stringContaining('>=1') },
       { path: 'canvas.options.retry.backoffCoefficient', message: expect.stringContaining('>=1') },
@@ -215,8 +264,20 @@ describe('durations', () => {
 
   test('durations are capped at 366 days: the cap itself is one, anything longer or absurd is not', () => {
     expect(MAX_DURATION_MS).toBe(366 * 86_400_000);
-    for (const atCap of ['366d', '8784h', '527040m', `${MAX_DURATION_MS / 1000}s`, `${MAX_DURATION_MS}ms`, MAX_DURATION_MS]) expect([atCap, parseDuration(atCap)]).toEqual([atCap, MAX_DURATION_MS]);
-    const tooLong = ['367d', '366.5d', `${MAX_DURATION_MS + 1}ms`, MAX_DURATION_MS + 1, `1${'0'.repeat(400)}s`, `${'9'.repeat(400)}.5ms`, 1e300, Number.MAX_SAFE_INTEGER, Number.MAX_VALUE, `1${'0'.repeat(20)}d`];
+    for (const atCap of ['366d', '8784h', '527040m', `${MAX_DURATION_MS / 1000}s`, `${MAX_DURATION_MS}ms`, MAX_DURATION_MS])
+      expect([atCap, parseDuration(atCap)]).toEqual([atCap, MAX_DURATION_MS]);
+    const tooLong = [
+      '367d',
+      '366.5d',
+      `${MAX_DURATION_MS + 1}ms`,
+      MAX_DURATION_MS + 1,
+      `1${'0'.repeat(400)}s`,
+      `${'9'.repeat(400)}.5ms`,
+      1e300,
+      Number.MAX_SAFE_INTEGER,
+      Number.MAX_VALUE,
+      `1${'0'.repeat(20)}d`,
+    ];
     for (const value of tooLong) expect([String(value).slice(0, 30), parseDuration(value)]).toEqual([String(value).slice(0, 30), undefined]);
   });
 
@@ -235,12 +296,9 @@ describe('durations', () => {
       { path: 'defaults.heartbeatTimeout', message },
       { path: 'defaults.delay', message },
     ]);
-    expect(paths({ canvas: { ...t('add', 1, 1), options: { delay: 'soon', startToCloseTimeout: -5, retry: { maxInterval: '1 minute' } } }, timeout: '1 hour' })).toEqual([
-      'canvas.options.retry.maxInterval',
-      'canvas.options.startToCloseTimeout',
-      'canvas.options.delay',
-      'timeout',
-    ]);
+    expect(
+      paths({ canvas: { ...t('add', 1, 1), options: { delay: 'soon', startToCloseTimeout: -5, retry: { maxInterval: '1 minute' } } }, timeout: '1 hour' }),
+    ).toEqual(['canvas.options.retry.maxInterval', 'canvas.options.startToCloseTimeout', 'canvas.options.delay', 'timeout']);
   });
 
   test('an absurdly long duration is a 400 at its path, wherever it is', () => {
@@ -275,7 +333,13 @@ describe('option merging', () => {
   });
 
   test('toActivityOptions maps onto Temporal', () => {
-    const options = mergeOptions({ startToCloseTimeout: '30s', retry: { maxAttempts: 3, initialInterval: '1s', backoffCoefficient: 2, maxInterval: '1m', nonRetryable: ['ZeroDivisionError'] } }, { queue: 'ml', heartbeatTimeout: '5s', scheduleToCloseTimeout: '5m' });
+    const options = mergeOptions(
+      {
+        startToCloseTimeout: '30s',
+        retry: { maxAttempts: 3, initialInterval: '1s', backoffCoefficient: 2, maxInterval: '1m', nonRetryable: ['ZeroDivisionError'] },
+      },
+      { queue: 'ml', heartbeatTimeout: '5s', scheduleToCloseTimeout: '5m' },
+    );
     expect(toActivityOptions(options, 'default', 'canvas.chain[0]')).toEqual({
       activityId: 'canvas.chain[0]',
       taskQueue: 'orchestra-ml',
@@ -301,8 +365,25 @@ describe('wait nodes', () => {
   ])('%s is valid', (_name, body) => valid(body));
 
   test('bad names, timeouts and fields, each with its path', () => {
-    expect(paths({ canvas: { chain: [{ wait: { event: 'has space', timeout: '1m' } }, { wait: { event: 'ok' } }, { wait: { event: 'ok', timeout: 'soon', extra: 1 } }, { wait: 'approved' }] } }).sort()).toEqual(
-      ['canvas.chain[0].wait.event', 'canvas.chain[1].wait.timeout', 'canvas.chain[2].wait.extra', 'canvas.chain[2].wait.timeout', 'canvas.chain[3].wait'].sort(),
+    expect(
+      paths({
+        canvas: {
+          chain: [
+            { wait: { event: 'has space', timeout: '1m' } },
+            { wait: { event: 'ok' } },
+            { wait: { event: 'ok', timeout: 'soon', extra: 1 } },
+            { wait: 'approved' },
+          ],
+        },
+      }).sort(),
+    ).toEqual(
+      [
+        'canvas.chain[0].wait.event',
+        'canvas.chain[1].wait.timeout',
+        'canvas.chain[2].wait.extra',
+        'canvas.chain[2].wait.timeout',
+        'canvas.chain[3].wait',
+      ].sort(),
     );
     expect(paths({ canvas: { wait: { event: 'x'.repeat(101), timeout: '1m' } } })).toEqual(['canvas.wait.event']);
     expect(paths({ canvas: { wait: { event: 'x', timeout: '1m' }, task: 'add' } })).toEqual(['canvas']);

@@ -7,10 +7,10 @@
 import { Router } from '@koa/router';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
-import { readValid } from '../body';
-import { HttpProblem } from '../problem';
-import { requires } from '../auth';
-import { json, problem, type RouteDoc } from '../route-docs';
+import { readValid } from '../../http/body';
+import { HttpProblem } from '../../http/problem';
+import { requires } from '../../http/auth';
+import { json, problem, type RouteDoc } from '../../http/route-docs';
 
 const WirePayloads = z.strictObject({
   payloads: z.array(z.object({ metadata: z.record(z.string(), z.string()).optional(), data: z.string().optional() })).max(1000),
@@ -40,11 +40,22 @@ export function codecRoutes(codec: PayloadCodec | undefined, uiOrigin: string, m
     await next();
   });
   for (const direction of ['encode', 'decode'] as const) {
-    router.options(`/${direction}`, requires('public', { summary: `CORS preflight of /codec/${direction} for the Temporal Web UI`, responses: { 204: 'Allowed (Access-Control-Allow-* headers).' } }), (ctx) => void (ctx.status = 204));
+    router.options(
+      `/${direction}`,
+      requires('public', {
+        summary: `CORS preflight of /codec/${direction} for the Temporal Web UI`,
+        responses: { 204: 'Allowed (Access-Control-Allow-* headers).' },
+      }),
+      (ctx) => void (ctx.status = 204),
+    );
     const codecDoc: RouteDoc = {
       summary: `${direction === 'encode' ? 'Encrypt' : 'Decrypt'} payloads (the Temporal Web UI's remote codec endpoint)`,
       body: WirePayloads,
-      responses: { 200: json(WirePayloads, 'The payloads, same shape, base64 fields.'), 400: problem('Not {payloads: [...]}.'), 404: problem('Payload encryption is off.') },
+      responses: {
+        200: json(WirePayloads, 'The payloads, same shape, base64 fields.'),
+        400: problem('Not {payloads: [...]}.'),
+        404: problem('Payload encryption is off.'),
+      },
     };
     // Decoding shows what is stored (read); encoding makes payloads the workers would take as the
     // key's own (a signal's or a start's input from the Web UI), so it needs admin.

@@ -5,18 +5,33 @@
  */
 import { Router } from '@koa/router';
 import type { AppContext } from '../context';
-import { callerOf, requires } from '../auth';
-import { json, type RouteDoc } from '../route-docs';
+import { callerOf, requires } from '../../http/auth';
+import { json, type RouteDoc } from '../../http/route-docs';
 
-const READY = { json: { type: 'object', properties: { status: { enum: ['ready', 'not ready'] }, checks: { type: 'object', properties: { temporal: { type: 'string' }, database: { type: 'string' } } } } } };
+const READY = {
+  json: {
+    type: 'object',
+    properties: {
+      status: { enum: ['ready', 'not ready'] },
+      checks: { type: 'object', properties: { temporal: { type: 'string' }, database: { type: 'string' } } },
+    },
+  },
+};
 
 const CHECK_TIMEOUT_MS = 2000;
 
 export function healthRoutes(app: AppContext): Router {
   const router = new Router();
-  router.get('/health', requires('public', { summary: 'The process is up (liveness)', responses: { 200: json({ json: { type: 'object', properties: { status: { const: 'ok' } } } }, 'Up.') } }), (ctx) => {
-    ctx.body = { status: 'ok' };
-  });
+  router.get(
+    '/health',
+    requires('public', {
+      summary: 'The process is up (liveness)',
+      responses: { 200: json({ json: { type: 'object', properties: { status: { const: 'ok' } } } }, 'Up.') },
+    }),
+    (ctx) => {
+      ctx.body = { status: 'ok' };
+    },
+  );
   const readyDoc: RouteDoc = {
     summary: 'Temporal and the database answer (readiness)',
     description: 'Each check says ok or unreachable; the error text only with a valid key or in development mode.',

@@ -7,12 +7,12 @@
 import { Router } from '@koa/router';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { callerHas, callerOf, requires, SCOPES, type Scope } from '../auth';
+import { callerHas, callerOf, requires, SCOPES, type Scope } from '../../http/auth';
 import type { Config } from '../../config';
-import { POOLS, POOL_NAMES, type PoolName } from '../../tasks/pools';
+import { POOLS, POOL_NAMES, type PoolName } from '../../workflows/tasks/pools';
 import { TASKS } from '../../tasks/registry';
 import type { AppContext } from '../context';
-import { json } from '../route-docs';
+import { json } from '../../http/route-docs';
 
 const { TaskQueueType, TaskQueueKind } = temporal.api.enums.v1;
 
@@ -49,15 +49,49 @@ export function poolRoutes(app: AppContext): Router {
   const router = new Router();
   const { client, config } = app;
 
-  router.get('/pools', requires('read', { summary: 'Each worker pool: its task queue, the workers polling it, backlog and task rates, the tasks routed there', responses: { 200: json({ json: { type: 'object', properties: { pools: { type: 'array', items: { type: 'object' } } } } }, 'The pools (a description that failed carries its error).') } }), async (ctx) => {
-    ctx.body = { pools: await Promise.all(POOL_NAMES.map((name) => describePool(client, config, name))) };
-  });
+  router.get(
+    '/pools',
+    requires('read', {
+      summary: 'Each worker pool: its task queue, the workers polling it, backlog and task rates, the tasks routed there',
+      responses: {
+        200: json(
+          { json: { type: 'object', properties: { pools: { type: 'array', items: { type: 'object' } } } } },
+          'The pools (a description that failed carries its error).',
+        ),
+      },
+    }),
+    async (ctx) => {
+      ctx.body = { pools: await Promise.all(POOL_NAMES.map((name) => describePool(client, config, name))) };
+    },
+  );
 
-  router.get('/session', requires('read', { summary: 'Who the caller is and which scopes its key holds (the dashboard hides what it cannot use)', responses: { 200: json({ json: { type: 'object', properties: { devMode: { type: 'boolean' }, keyId: { type: ['string', 'null'] }, scopes: { type: 'array', items: { enum: [...SCOPES] } }, temporalUi: { type: 'string' } } } }, 'The session.') } }), (ctx) => {
-    const caller = callerOf(ctx);
-    const scopes: Scope[] = SCOPES.filter((scope) => callerHas(ctx, scope));
-    ctx.body = { devMode: caller.kind === 'dev', keyId: caller.kind === 'key' ? caller.id : null, scopes, temporalUi: config.temporal.uiUrl };
-  });
+  router.get(
+    '/session',
+    requires('read', {
+      summary: 'Who the caller is and which scopes its key holds (the dashboard hides what it cannot use)',
+      responses: {
+        200: json(
+          {
+            json: {
+              type: 'object',
+              properties: {
+                devMode: { type: 'boolean' },
+                keyId: { type: ['string', 'null'] },
+                scopes: { type: 'array', items: { enum: [...SCOPES] } },
+                temporalUi: { type: 'string' },
+              },
+            },
+          },
+          'The session.',
+        ),
+      },
+    }),
+    (ctx) => {
+      const caller = callerOf(ctx);
+      const scopes: Scope[] = SCOPES.filter((scope) => callerHas(ctx, scope));
+      ctx.body = { devMode: caller.kind === 'dev', keyId: caller.kind === 'key' ? caller.id : null, scopes, temporalUi: config.temporal.uiUrl };
+    },
+  );
 
   return router;
 }
@@ -70,7 +104,10 @@ async function describePool(client: Client, config: Config, name: PoolName): Pro
     runs: spec.runs,
     concurrency: spec.concurrency,
     cpuBound: 'cpuBound' in spec && spec.cpuBound,
-    tasks: [...TASKS.values()].filter((t) => t.pool === name).map((t) => t.name).sort(),
+    tasks: [...TASKS.values()]
+      .filter((t) => t.pool === name)
+      .map((t) => t.name)
+      .sort(),
     workflow: { pollers: [], stats: null },
     activity: { pollers: [], stats: null },
     error: null,

@@ -9,24 +9,25 @@ import { isGrpcServiceError, ScheduleAlreadyRunning, ScheduleNotFoundError, Serv
 import { msToTs } from '@temporalio/common/lib/time';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import type { Json } from '../../canvas/types';
+import type { Json } from '../../workflows/language/types';
 import type { Issue } from '../../canvas/validate';
 import { builtinSchedules } from '../../schedules/builtin';
 import { GrpcStatus } from '../../temporal/grpc-status';
+import { readQuery } from '../../http/query';
 import { OverlapSchema, validateScheduleDefinition, validateSchedulePatch, type ScheduleDefinition } from '../../schedules/definition';
 import { CREATED_BY_API, CREATED_BY_BUILTIN, scheduleTenant } from '../../schedules/memo';
 import { validateAction } from '../../schedules/action';
 import { Issues } from '../../validation/issues';
-import { withinReach } from '../../temporal/tenants';
+import { withinReach } from '../../workflows/tenants';
 import { toScheduleOptions, toScheduleUpdate } from '../../schedules/temporal-options';
 import { definitionOf } from '../../schedules/readback';
 import { listSchedules, scheduleLinks, scheduleView } from '../../schedules/view';
-import { readJson, readValid } from '../body';
-import { badRequest, conflict, HttpProblem, notFound } from '../problem';
+import { readJson, readValid } from '../../http/body';
+import { badRequest, conflict, HttpProblem, notFound } from '../../http/problem';
 import type { AppContext } from '../context';
-import { callerHas, callerTenant, requires, taskReach, tenantReach } from '../auth';
-import { json, problem, type RouteDoc } from '../route-docs';
-import { reservedPrefixOf } from '../../app/run-ids';
+import { callerHas, callerTenant, requires, taskReach, tenantReach } from '../../http/auth';
+import { json, problem, type RouteDoc } from '../../http/route-docs';
+import { reservedPrefixOf } from '../../workflows/app/run-ids';
 
 const Timestamp = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with an offset, like "2030-01-01T07:00:00Z"' });
 const NoteBody = z.strictObject({ note: z.string().max(1000).optional() });
@@ -35,7 +36,16 @@ const BackfillBody = z.strictObject({ start: Timestamp, end: Timestamp, overlap:
 /** Past runs one backfill may start (Temporal counts them from the schedule's spec before anything starts). */
 export const MAX_BACKFILL_RUNS = 500;
 const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
-const SCHEDULE_PATCH = { json: { type: 'object', properties: { spec: { $ref: '#/components/schemas/ScheduleSpec' }, action: { $ref: '#/components/schemas/ScheduleAction' }, policies: { $ref: '#/components/schemas/SchedulePolicies' } } } };
+const SCHEDULE_PATCH = {
+  json: {
+    type: 'object',
+    properties: {
+      spec: { $ref: '#/components/schemas/ScheduleSpec' },
+      action: { $ref: '#/components/schemas/ScheduleAction' },
+      policies: { $ref: '#/components/schemas/SchedulePolicies' },
+    },
+  },
+};
 const VIEW = { json: { type: 'object', description: 'The schedule: spec, action, policies, next run times, recent actions, paused and note, links.' } };
 
 export function scheduleRoutes(app: AppContext): Router {
@@ -62,10 +72,12 @@ export function scheduleRoutes(app: AppContext): Router {
     const owner = scheduleTenant(description.memo);
     if (!withinReach(reach, owner, 'read')) throw notFound(`no schedule with id ${id}`);
     if (purpose === 'act' && !callerHas(ctx, 'admin')) {
-      if (!withinReach(reach, owner, 'act')) throw new HttpProblem(403, 'Forbidden', `schedule ${id} is the application's own; changing, pausing, triggering or backfilling it needs an admin key`);
+      if (!withinReach(reach, owner, 'act'))
+        throw new HttpProblem(403, 'Forbidden', `schedule ${id} is the application's own; changing, pausing, triggering or backfilling it needs an admin key`);
       const issues = new Issues();
       validateAction(definitionOf(description).action, 'action', issues, taskReach(ctx));
-      if (issues.list.length) throw new HttpProblem(403, 'Forbidden', `schedule ${id} runs tasks or workflows only an admin key may start; acting on it needs an admin key`);
+      if (issues.list.length)
+        throw new HttpProblem(403, 'Forbidden', `schedule ${id} runs tasks or workflows only an admin key may start; acting on it needs an admin key`);
     }
     return { handle, description };
   };
@@ -75,7 +87,9 @@ export function scheduleRoutes(app: AppContext): Router {
   /** Built-ins are declared in code: a change here would be undone at the next start. */
   const refuseBuiltin = (id: string, createdBy: unknown, what: string) => {
     if (createdBy === CREATED_BY_BUILTIN) {
-      throw conflict(`schedule ${id} is built in (src/schedules/builtin.ts) and is kept as declared there at every start; ${what} it there, or pause it with POST /schedules/${id}/pause`);
+      throw conflict(
+        `schedule ${id} is built in (src/schedules/builtin.ts) and is kept as declared there at every start; ${what} it there, or pause it with POST /schedules/${id}/pause`,
+      );
     }
   };
 
@@ -92,7 +106,11 @@ export function scheduleRoutes(app: AppContext): Router {
   const createDoc: RouteDoc = {
     summary: 'Create a schedule (Celery beat entry) on Temporal Schedules',
     body: { contentType: 'application/json', schema: { ref: 'Schedule' } },
-    responses: { 201: json(VIEW, 'Created: the schedule as read back.'), 400: problem('Invalid; nothing created.'), 409: problem('The id exists, or belongs to a built-in schedule.') },
+    responses: {
+      201: json(VIEW, 'Created: the schedule as read back.'),
+      400: problem('Invalid; nothing created.'),
+      409: problem('The id exists, or belongs to a built-in schedule.'),
+    },
   };
   router.post('/', requires('write', createDoc), async (ctx) => {
     const validation = validateScheduleDefinition(await readJson(ctx, config.api.maxBodyBytes), taskReach(ctx));
@@ -110,16 +128,33 @@ export function scheduleRoutes(app: AppContext): Router {
     ctx.body = await view(ctx, definition.id);
   });
 
-  router.get('/', requires('read', { summary: 'List schedules', query: ListQuery, responses: { 200: json({ json: { type: 'object', properties: { schedules: { type: 'array', items: VIEW.json } } } }, 'The schedules.'), 400: problem('Invalid query.') } }), async (ctx) => {
-    const limit = ctx.query.limit === undefined ? 100 : Number(ctx.query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest([{ path: 'query.limit', message: 'must be an integer from 1 to 1000' }], 'The query is not valid.');
-    const reach = tenantReach(ctx);
-    ctx.body = { schedules: await listSchedules(client, config, limit, (memo) => withinReach(reach, scheduleTenant(memo), 'read')) };
-  });
+  router.get(
+    '/',
+    requires('read', {
+      summary: 'List schedules',
+      query: ListQuery,
+      responses: {
+        200: json({ json: { type: 'object', properties: { schedules: { type: 'array', items: VIEW.json } } } }, 'The schedules.'),
+        400: problem('Invalid query.'),
+      },
+    }),
+    async (ctx) => {
+      const { limit } = readQuery(ctx, ListQuery);
+      const reach = tenantReach(ctx);
+      ctx.body = { schedules: await listSchedules(client, config, limit, (memo) => withinReach(reach, scheduleTenant(memo), 'read')) };
+    },
+  );
 
-  router.get('/:id', requires('read', { summary: 'A schedule: spec, next 5 run times, recent actions, paused and note', responses: { 200: json(VIEW, 'The schedule.'), 404: problem('Unknown id.') } }), async (ctx) => {
-    ctx.body = await view(ctx, ctx.params.id);
-  });
+  router.get(
+    '/:id',
+    requires('read', {
+      summary: 'A schedule: spec, next 5 run times, recent actions, paused and note',
+      responses: { 200: json(VIEW, 'The schedule.'), 404: problem('Unknown id.') },
+    }),
+    async (ctx) => {
+      ctx.body = await view(ctx, ctx.params.id);
+    },
+  );
 
   const patchDoc: RouteDoc = {
     summary: 'Change spec, action or policies (each given part replaces the current one; policies merge)',
@@ -143,7 +178,12 @@ export function scheduleRoutes(app: AppContext): Router {
       id,
       spec: patch.spec ?? current.spec,
       action: patch.action ?? current.action,
-      policies: { overlap: description.policies.overlap ?? 'SKIP', catchupWindow: description.policies.catchupWindow, pauseOnFailure: description.policies.pauseOnFailure, ...patch.policies },
+      policies: {
+        overlap: description.policies.overlap ?? 'SKIP',
+        catchupWindow: description.policies.catchupWindow,
+        pauseOnFailure: description.policies.pauseOnFailure,
+        ...patch.policies,
+      },
       memo: current.memo as Record<string, Json>,
     };
     try {
@@ -155,48 +195,86 @@ export function scheduleRoutes(app: AppContext): Router {
   });
 
   for (const action of ['pause', 'unpause'] as const) {
-    router.post(`/:id/${action}`, requires('write', { summary: `${action === 'pause' ? 'Pause' : 'Unpause'}, with an optional note`, body: { contentType: 'application/json', schema: NoteBody, required: false }, responses: { 200: json(VIEW, 'The schedule.'), 404: problem('Unknown id.') } }), async (ctx) => {
-      const { note } = await body(ctx, NoteBody);
-      await act(ctx, ctx.params.id, (handle) => handle[action](note ?? `${action}d through the API`));
-      ctx.body = await view(ctx, ctx.params.id);
-    });
+    router.post(
+      `/:id/${action}`,
+      requires('write', {
+        summary: `${action === 'pause' ? 'Pause' : 'Unpause'}, with an optional note`,
+        body: { contentType: 'application/json', schema: NoteBody, required: false },
+        responses: { 200: json(VIEW, 'The schedule.'), 404: problem('Unknown id.') },
+      }),
+      async (ctx) => {
+        const { note } = await body(ctx, NoteBody);
+        await act(ctx, ctx.params.id, (handle) => handle[action](note ?? `${action}d through the API`));
+        ctx.body = await view(ctx, ctx.params.id);
+      },
+    );
   }
 
   // Runs the action now, even while paused (Temporal's semantics: pause stops the spec, not
   // a trigger). Without an overlap given, the schedule's own policy applies: the SDK alone
   // would default a trigger to ALLOW_ALL, which would let "run now" overlap a SKIP schedule.
-  router.post('/:id/trigger', requires('write', { summary: 'Run now (even while paused), with an optional overlap policy', body: { contentType: 'application/json', schema: TriggerBody, required: false }, responses: { 202: 'Triggered.', 404: problem('Unknown id.') } }), async (ctx) => {
-    const id = ctx.params.id;
-    const requested = (await body(ctx, TriggerBody)).overlap;
-    const overlap = requested ?? (await existing(ctx, id, 'act')).description.policies.overlap;
-    await act(ctx, id, (handle) => handle.trigger(overlap));
-    ctx.status = 202;
-    ctx.body = { id, triggered: true, overlap, links: scheduleLinks(config, id) };
-  });
+  router.post(
+    '/:id/trigger',
+    requires('write', {
+      summary: 'Run now (even while paused), with an optional overlap policy',
+      body: { contentType: 'application/json', schema: TriggerBody, required: false },
+      responses: { 202: 'Triggered.', 404: problem('Unknown id.') },
+    }),
+    async (ctx) => {
+      const id = ctx.params.id;
+      const requested = (await body(ctx, TriggerBody)).overlap;
+      const overlap = requested ?? (await existing(ctx, id, 'act')).description.policies.overlap;
+      await act(ctx, id, (handle) => handle.trigger(overlap));
+      ctx.status = 202;
+      ctx.body = { id, triggered: true, overlap, links: scheduleLinks(config, id) };
+    },
+  );
 
   // [start, end): an hour of a 15-minute schedule is four runs. (Temporal itself, and the
   // CLI's `temporal schedule backfill`, include both ends.)
-  router.post('/:id/backfill', requires('write', { summary: 'Run the actions of a past period [start, end)', body: BackfillBody, responses: { 200: 'Backfill started.', 400: problem('Invalid period.'), 404: problem('Unknown id.') } }), async (ctx) => {
-    const { start, end, overlap } = await body(ctx, BackfillBody);
-    const from = new Date(start);
-    const to = new Date(end);
-    if (to <= from) throw badRequest([{ path: 'end', message: 'must be after start' }]);
-    await act(ctx, ctx.params.id, async (handle) => {
-      const runs = await matchingTimes(handle.scheduleId, from, new Date(to.getTime() - 1));
-      if (runs > MAX_BACKFILL_RUNS) throw badRequest([{ path: 'end', message: `the period holds ${runs >= TEMPORAL_MATCHING_TIMES_CAP ? 'at least ' : ''}${runs} runs of this schedule; one backfill starts at most ${MAX_BACKFILL_RUNS}` }]);
-      await handle.backfill({ start: from, end: new Date(to.getTime() - 1), overlap });
-    });
-    ctx.status = 202;
-    ctx.body = { id: ctx.params.id, backfill: { start: from.toISOString(), end: to.toISOString(), overlap: overlap ?? 'the schedule\'s policy' }, links: scheduleLinks(config, ctx.params.id) };
-  });
+  router.post(
+    '/:id/backfill',
+    requires('write', {
+      summary: 'Run the actions of a past period [start, end)',
+      body: BackfillBody,
+      responses: { 200: 'Backfill started.', 400: problem('Invalid period.'), 404: problem('Unknown id.') },
+    }),
+    async (ctx) => {
+      const { start, end, overlap } = await body(ctx, BackfillBody);
+      const from = new Date(start);
+      const to = new Date(end);
+      if (to <= from) throw badRequest([{ path: 'end', message: 'must be after start' }]);
+      await act(ctx, ctx.params.id, async (handle) => {
+        const runs = await matchingTimes(handle.scheduleId, from, new Date(to.getTime() - 1));
+        if (runs > MAX_BACKFILL_RUNS)
+          throw badRequest([
+            {
+              path: 'end',
+              message: `the period holds ${runs >= TEMPORAL_MATCHING_TIMES_CAP ? 'at least ' : ''}${runs} runs of this schedule; one backfill starts at most ${MAX_BACKFILL_RUNS}`,
+            },
+          ]);
+        await handle.backfill({ start: from, end: new Date(to.getTime() - 1), overlap });
+      });
+      ctx.status = 202;
+      ctx.body = {
+        id: ctx.params.id,
+        backfill: { start: from.toISOString(), end: to.toISOString(), overlap: overlap ?? "the schedule's policy" },
+        links: scheduleLinks(config, ctx.params.id),
+      };
+    },
+  );
 
-  router.delete('/:id', requires('admin', { summary: 'Delete a schedule', responses: { 204: 'Deleted.', 404: problem('Unknown id.'), 409: problem('A built-in schedule.') } }), async (ctx) => {
-    const id = ctx.params.id;
-    const { description } = await existing(ctx, id, 'act');
-    refuseBuiltin(id, description.memo?.createdBy, 'remove');
-    await act(ctx, id, (handle) => handle.delete());
-    ctx.status = 204;
-  });
+  router.delete(
+    '/:id',
+    requires('admin', { summary: 'Delete a schedule', responses: { 204: 'Deleted.', 404: problem('Unknown id.'), 409: problem('A built-in schedule.') } }),
+    async (ctx) => {
+      const id = ctx.params.id;
+      const { description } = await existing(ctx, id, 'act');
+      refuseBuiltin(id, description.memo?.createdBy, 'remove');
+      await act(ctx, id, (handle) => handle.delete());
+      ctx.status = 204;
+    },
+  );
 
   /** How many times the schedule's spec fires in [start, end], as Temporal counts them. */
   async function matchingTimes(scheduleId: string, start: Date, end: Date): Promise<number> {

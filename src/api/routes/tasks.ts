@@ -1,10 +1,10 @@
 /** GET /tasks: the task registry, with each task's argument schema as JSON Schema. */
 import { Router } from '@koa/router';
 import { z } from 'zod';
-import { POOLS } from '../../tasks/pools';
+import { POOLS } from '../../workflows/tasks/pools';
 import { TASKS } from '../../tasks/registry';
-import { requires } from '../auth';
-import { json } from '../route-docs';
+import { requires } from '../../http/auth';
+import { json } from '../../http/route-docs';
 
 export function describeTasks() {
   return [...TASKS.values()].map((task) => ({
@@ -21,8 +21,20 @@ export function describeTasks() {
 export function taskRoutes(): Router {
   const router = new Router();
   const body = { tasks: describeTasks() };
-  router.get('/tasks', requires('read', { summary: 'The task registry', responses: { 200: json({ json: { type: 'object', properties: { tasks: { type: 'array', items: { type: 'object' } } } } }, 'Each task: name, visibility, pool, queue, defaults, parameters with JSON Schema.') } }), (ctx) => {
-    ctx.body = body;
-  });
+  router.get(
+    '/tasks',
+    requires('read', {
+      summary: 'The task registry',
+      responses: {
+        200: json(
+          { json: { type: 'object', properties: { tasks: { type: 'array', items: { type: 'object' } } } } },
+          'Each task: name, visibility, pool, queue, defaults, parameters with JSON Schema.',
+        ),
+      },
+    }),
+    (ctx) => {
+      ctx.body = body;
+    },
+  );
   return router;
 }

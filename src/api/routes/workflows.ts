@@ -5,29 +5,29 @@ import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import type { Context } from 'koa';
-import { parseDuration } from '../../canvas/duration';
-import { taskNamesOf, type CanvasRequest } from '../../canvas/types';
+import { parseDuration } from '../../workflows/language/duration';
+import { taskNamesOf, type CanvasRequest } from '../../workflows/language/types';
 import { EventBodySchema, EventNameSchema, WorkflowIdSchema } from '../../canvas/schemas';
-import { EVENT_SIGNAL, type CanvasEvent } from '../../canvas/events';
+import { EVENT_SIGNAL, type CanvasEvent } from '../../workflows/language/events';
 import { retryRun } from '../retry';
-import { validateCanvasRequest, type Issue } from '../../canvas/validate';
-import { isTaskName } from '../../tasks/catalog';
+import { validateCanvasRequest } from '../../canvas/validate';
+import { isTaskName } from '../../workflows/tasks/catalog';
 import { startWorkflow } from '../../temporal/start';
-import { WORKFLOW_TYPES } from '../../temporal/workflow-types';
-import { readJson, readValid } from '../body';
-import { badRequest, conflict, HttpProblem, notFound, tooManyRequests } from '../problem';
-import { RUN_STATUSES, type RunStatus } from '../runs';
+import { WORKFLOW_TYPES } from '../../workflows/workflow-types';
+import { readJson, readValid } from '../../http/body';
+import { readQuery } from '../../http/query';
+import { badRequest, conflict, HttpProblem, tooManyRequests } from '../../http/problem';
 import { runLinks } from '../../temporal/links';
 import type { AppContext } from '../context';
-import { callerOf, callerTenant, requires, taskReach, tenantReach } from '../auth';
-import { CallerSlots } from '../caller-slots';
-import type { TenantReach } from '../../temporal/tenants';
+import { callerOf, callerTenant, requires, taskReach, tenantReach } from '../../http/auth';
+import { CallerSlots } from '../../http/caller-slots';
+import type { TenantReach } from '../../workflows/tenants';
 import { assertFlowKeyRoom } from '../flow-key-quota';
 import { RunEvents, type EventSink } from '../run-events';
-import { reservedPrefixOf } from '../../app/run-ids';
+import { reservedPrefixOf } from '../../workflows/app/run-ids';
 import { assertSameRequest, REQUEST_HASH_MEMO, requestHash } from '../idempotency';
 import { startDebounced } from '../debounced-start';
-import { TerminateBody, WORKFLOW_DOCS } from './workflow-docs';
+import { RunListQuery, TerminateBody, WORKFLOW_DOCS } from './workflow-docs';
 
 const MAX_WAIT_MS = 5 * 60_000;
 /** How long a caller over RESULT_MAX_WAITS_PER_KEY is asked to wait: one of its waits answers by then, or soon after. */
@@ -49,7 +49,10 @@ export function workflowRoutes(app: AppContext): Router {
     await assertFlowKeyRoom(client, config, tenant, request);
     if (request.debounce) {
       // Collapsed into the key's one run, whose id every caller gets (docs/canvas.md, "Debounce").
-      if (idempotencyKey) throw badRequest([{ path: 'header.Idempotency-Key', message: 'cannot be combined with debounce: requests with one key already collapse into one run' }]);
+      if (idempotencyKey)
+        throw badRequest([
+          { path: 'header.Idempotency-Key', message: 'cannot be combined with debounce: requests with one key already collapse into one run' },
+        ]);
       const { workflowId: id, runId } = await startDebounced(client, { ...request, debounce: request.debounce }, tenant);
       metrics.workflowStarts.inc({ type: WORKFLOW_TYPES.debouncer });
       ctx.state.workflowId = id;
@@ -94,24 +97,21 @@ export function workflowRoutes(app: AppContext): Router {
   });
 
   router.get('/', requires('read', WORKFLOW_DOCS.list), async (ctx) => {
-    const issues: Issue[] = [];
-    const status = ctx.query.status;
-    if (status !== undefined && !RUN_STATUSES.includes(status as RunStatus)) {
-      issues.push({ path: 'query.status', message: `must be one of ${RUN_STATUSES.join(', ')}` });
-    }
-    const text = (name: string) => (typeof ctx.query[name] === 'string' && ctx.query[name] !== '' ? (ctx.query[name] as string) : undefined);
-    // A control character breaks the server's visibility query (a NUL answered 503 after 20 s).
-    for (const name of ['type', 'id', 'kind', 'task', 'tenant', 'cursor']) {
-      if (/[\u0000-\u001f\u007f]/.test(text(name) ?? '')) issues.push({ path: `query.${name}`, message: 'must not contain control characters' });
-    }
-    const type = text('type');
-    const limit = ctx.query.limit === undefined ? 20 : Number(ctx.query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) issues.push({ path: 'query.limit', message: 'must be an integer from 1 to 1000' });
-    const cursor = typeof ctx.query.cursor === 'string' ? ctx.query.cursor : undefined;
-    if (issues.length) throw badRequest(issues, 'The query is not valid.');
+    const query = readQuery(ctx, RunListQuery);
+    // An empty filter is no filter.
+    const text = (value: string | undefined) => (value === '' ? undefined : value);
     const reach = tenantReach(ctx);
-    const tenant = reach.all ? text('tenant') : reach.tenant;
-    ctx.body = await runs.list({ status: status as RunStatus | undefined, type, idPrefix: text('id'), kind: text('kind'), task: text('task'), tenant, pageSize: limit, cursor });
+    const tenant = reach.all ? text(query.tenant) : reach.tenant;
+    ctx.body = await runs.list({
+      status: query.status,
+      type: text(query.type),
+      idPrefix: text(query.id),
+      kind: text(query.kind),
+      task: text(query.task),
+      tenant,
+      pageSize: query.limit,
+      cursor: text(query.cursor),
+    });
   });
 
   router.get('/:id', requires('read', WORKFLOW_DOCS.view), async (ctx) => {
@@ -128,7 +128,10 @@ export function workflowRoutes(app: AppContext): Router {
     const release = resultWaits.take(owner);
     if (!release) {
       metrics.resultWaitRefusals.inc();
-      throw tooManyRequests(`this key has ${resultWaits.of(owner)} result waits open, the most one may (RESULT_MAX_WAITS_PER_KEY); wait for one to answer`, WAIT_RETRY_AFTER_SECONDS);
+      throw tooManyRequests(
+        `this key has ${resultWaits.of(owner)} result waits open, the most one may (RESULT_MAX_WAITS_PER_KEY); wait for one to answer`,
+        WAIT_RETRY_AFTER_SECONDS,
+      );
     }
     try {
       const reach = tenantReach(ctx);
@@ -200,7 +203,11 @@ export function workflowRoutes(app: AppContext): Router {
 
   // A new run of a failed canvas run that reuses its completed steps (../retry).
   router.post('/:id/retry', requires('write', WORKFLOW_DOCS.retry), async (ctx) => {
-    const started = await retryRun(client, ctx.params.id, { tenants: tenantReach(ctx), tasks: taskReach(ctx), describeWithin: (id, reach, purpose) => runs.describeWithin(id, reach, purpose) });
+    const started = await retryRun(client, ctx.params.id, {
+      tenants: tenantReach(ctx),
+      tasks: taskReach(ctx),
+      describeWithin: (id, reach, purpose) => runs.describeWithin(id, reach, purpose),
+    });
     metrics.workflowStarts.inc({ type: WORKFLOW_TYPES.canvas });
     ctx.status = 201;
     ctx.body = { ...started, links: runLinks(config, started.workflowId, started.runId) };
@@ -247,4 +254,3 @@ function chooseWorkflowId(request: CanvasRequest, idempotencyKey: string | undef
   if (reserved) throw badRequest([{ path, message: `must not start with "${reserved}": ids with this prefix belong to the application's own runs` }]);
   return id ?? `canvas-${randomUUID()}`;
 }
-

@@ -7,12 +7,17 @@ import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { requires } from '../auth';
-import type { RouteDoc } from '../route-docs';
+import { requires } from '../../http/auth';
+import type { RouteDoc } from '../../http/route-docs';
 
-const ROOT: RouteDoc = { summary: 'The API\'s root: redirects to the dashboard', asset: true, responses: { 302: 'To /ui.' } };
+const ROOT: RouteDoc = { summary: "The API's root: redirects to the dashboard", asset: true, responses: { 302: 'To /ui.' } };
 const PAGE: RouteDoc = { summary: 'The dashboard (redirects /ui to /ui/)', asset: true, responses: { 200: 'The HTML page.', 302: 'To /ui/.' } };
-const FILE: RouteDoc = { summary: 'The dashboard\'s own files (HTML, CSS, JavaScript modules)', asset: true, params: { file: { description: 'A file name, e.g. app.js.' } }, responses: { 200: 'The file.', 404: 'No such file.' } };
+const FILE: RouteDoc = {
+  summary: "The dashboard's own files (HTML, CSS, JavaScript modules)",
+  asset: true,
+  params: { file: { description: 'A file name, e.g. app.js.' } },
+  responses: { 200: 'The file.', 404: 'No such file.' },
+};
 
 /** Beside the compiled code too: `npm run build` copies src/dashboard to dist/dashboard. */
 const ASSETS_DIR = path.resolve(__dirname, '..', '..', 'dashboard');

@@ -14,8 +14,8 @@ import type { DomainConfig } from '../../config';
 import { deleteFiles, findFile, noteDerived, putFile, readFile, uploadFiles } from './store';
 import { User } from '../users/model';
 import { isUsersAvatarFile, thumbnailFileId } from '../ids';
-import type { ThumbnailInput, ThumbnailResult, ThumbnailsInput } from '../task-inputs';
-import { ErrorType, permanentFailure } from '../../errors';
+import type { ThumbnailInput, ThumbnailResult, ThumbnailsInput } from '../../tasks/inputs';
+import { ErrorType, permanentFailure } from '../../workflows/errors';
 
 /** What the image steps need: the upload limits (AVATAR_MAX_BYTES, AVATAR_MAX_INPUT_PIXELS). */
 export interface AvatarDeps {
@@ -72,7 +72,12 @@ async function thumbnail({ maxInputPixels, maxBytes }: AvatarDeps['limits'], { u
 }
 
 /** Writes one thumbnail; its id must already be noted on the original (noteDerived). */
-async function store(userId: string, originalId: string, size: number, output: { data: Buffer; info: { width: number; height: number } }): Promise<ThumbnailResult> {
+async function store(
+  userId: string,
+  originalId: string,
+  size: number,
+  output: { data: Buffer; info: { width: number; height: number } },
+): Promise<ThumbnailResult> {
   const fileId = thumbnailFileId(originalId, size);
   const sha256 = createHash('sha256').update(output.data).digest('hex');
   const { width, height } = output.info;
@@ -140,7 +145,11 @@ async function thumbnails({ maxInputPixels, maxBytes }: AvatarDeps['limits'], { 
 }
 
 /** The image work itself, also what bench/thumbnails.ts calls directly for its baseline. */
-export function render(original: Buffer, size: number, maxInputPixels: number): Promise<{ data: Buffer; info: { width: number; height: number; format: string } }> {
+export function render(
+  original: Buffer,
+  size: number,
+  maxInputPixels: number,
+): Promise<{ data: Buffer; info: { width: number; height: number; format: string } }> {
   return sharp(original, { limitInputPixels: maxInputPixels, failOn: 'error' })
     .rotate() // honour EXIF orientation before cropping
     .resize(size, size, { fit: 'cover', position: 'centre' })

@@ -22,7 +22,8 @@ const ascii = (bytes: Buffer, at: number, text: string) => bytes.length >= at + 
 export function sniffImage(bytes: Buffer): Sniffed | undefined {
   if (startsWith(bytes, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return withSize('png', pngSize(bytes));
   if (startsWith(bytes, [0xff, 0xd8, 0xff])) return withSize('jpeg', jpegSize(bytes));
-  if (ascii(bytes, 0, 'GIF87a') || ascii(bytes, 0, 'GIF89a')) return withSize('gif', bytes.length >= 10 ? { width: bytes.readUInt16LE(6), height: bytes.readUInt16LE(8) } : undefined);
+  if (ascii(bytes, 0, 'GIF87a') || ascii(bytes, 0, 'GIF89a'))
+    return withSize('gif', bytes.length >= 10 ? { width: bytes.readUInt16LE(6), height: bytes.readUInt16LE(8) } : undefined);
   if (ascii(bytes, 0, 'RIFF') && ascii(bytes, 8, 'WEBP')) return withSize('webp', webpSize(bytes));
   return undefined;
 }

@@ -73,9 +73,18 @@ export async function putFile(id: string, filename: string, bytes: Buffer, metad
   const before = await files().findOne({ _id: id }, { projection: { data: 0 } });
   const inline = bytes.length <= INLINE_MAX;
   const count = inline ? 0 : Math.ceil(bytes.length / CHUNK_SIZE);
-  const doc: FileDocument = { _id: id, length: bytes.length, filename, uploadDate: new Date(), metadata, complete: inline, chunks: count, derived: before?.derived ?? [] };
+  const doc: FileDocument = {
+    _id: id,
+    length: bytes.length,
+    filename,
+    uploadDate: new Date(),
+    metadata,
+    complete: inline,
+    chunks: count,
+    derived: before?.derived ?? [],
+  };
   if (inline) doc.data = new mongoose.mongo.Binary(bytes);
-  await files().replaceOne({ _id: id }, doc as Omit<FileDocument, "_id">, { upsert: true });
+  await files().replaceOne({ _id: id }, doc as Omit<FileDocument, '_id'>, { upsert: true });
   for (let n = 0; n < count; n++) {
     const data = new mongoose.mongo.Binary(bytes.subarray(n * CHUNK_SIZE, (n + 1) * CHUNK_SIZE));
     await chunks().replaceOne({ _id: chunkId(id, n) }, { data }, { upsert: true });
@@ -141,6 +150,10 @@ export async function deleteFiles(ids: string[]): Promise<void> {
  * embedded database; it runs once an hour, never on a request.
  */
 export async function filesStoredBefore(before: Date, limit: number): Promise<string[]> {
-  const rows = await files().find({ uploadDate: { $lt: before } }, { projection: { _id: 1 } }).sort({ uploadDate: 1 }).limit(limit).toArray();
+  const rows = await files()
+    .find({ uploadDate: { $lt: before } }, { projection: { _id: 1 } })
+    .sort({ uploadDate: 1 })
+    .limit(limit)
+    .toArray();
   return rows.map((row) => row._id);
 }

@@ -3,8 +3,8 @@ import mongoose from 'mongoose';
 import { Comment, type CommentStatus } from './model';
 import { appendToList } from './lists';
 import { recordMentions } from './mention-inbox';
-import type { EmailResult } from '../task-inputs';
-import { ErrorType, permanentFailure } from '../../errors';
+import type { EmailResult } from '../../tasks/inputs';
+import { ErrorType, permanentFailure } from '../../workflows/errors';
 
 const oid = (id: string) => new mongoose.Types.ObjectId(id);
 
@@ -41,7 +41,10 @@ export async function markSpam(commentId: string): Promise<{ status: CommentStat
   return { status: comment.status };
 }
 
-export async function recordOutcome(deliveries: Array<{ ok: boolean; value?: unknown }>, commentId: string): Promise<{ sent: number; duplicates: number; failed: number }> {
+export async function recordOutcome(
+  deliveries: Array<{ ok: boolean; value?: unknown }>,
+  commentId: string,
+): Promise<{ sent: number; duplicates: number; failed: number }> {
   const sent = deliveries.filter((d) => d.ok && (d.value as EmailResult | undefined)?.status === 'sent').length;
   const duplicates = deliveries.filter((d) => d.ok && (d.value as EmailResult | undefined)?.status === 'duplicate').length;
   const outcome = { sent, duplicates, failed: deliveries.length - sent - duplicates };

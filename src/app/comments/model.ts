@@ -1,6 +1,6 @@
 /** A comment: stored pending by the API, then scored, published or marked spam by its workflow. */
 import { Schema, model, Types, type InferSchemaType, type HydratedDocument } from 'mongoose';
-import { RUN_ID_PREFIXES } from '../run-ids';
+import { RUN_ID_PREFIXES } from '../../workflows/app/run-ids';
 
 export const COMMENT_STATUSES = ['pending', 'published', 'spam'] as const;
 export type CommentStatus = (typeof COMMENT_STATUSES)[number];

@@ -6,7 +6,7 @@ import { Router } from '@koa/router';
 import mongoose from 'mongoose';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { Comment, COMMENT_STATUSES, commentWorkflowId, type CommentStatus } from './model';
+import { Comment, COMMENT_STATUSES, commentWorkflowId } from './model';
 import { User } from '../users/model';
 import { isObjectId } from '../ids';
 import { isHeaderSafe } from '../email/mail-safety';
@@ -15,11 +15,12 @@ import { sweepPendingCommentsSoon } from './recovery';
 import { mentionedNames } from './mentions';
 import { resolveMentions } from '../users/names';
 import { startCommentPosted, type Started } from '../starts';
-import type { AppContext } from '../../api/context';
-import { badRequest, HttpProblem, notFound } from '../../api/problem';
+import type { HttpContext } from '../../http/context';
+import { badRequest, HttpProblem, notFound } from '../../http/problem';
 import { readBody } from '../http-input';
-import { requires } from '../../api/auth';
-import { json, problem, type RouteDoc } from '../../api/route-docs';
+import { requires } from '../../http/auth';
+import { readQuery } from '../../http/query';
+import { json, problem, type RouteDoc } from '../../http/route-docs';
 
 // Newlines and tabs are text; other control characters (NUL, escapes) are not.
 const CONTROL_BUT_WHITESPACE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
@@ -36,9 +37,25 @@ const NewComment = z.strictObject({
 const ListQuery = z.object({
   status: z.enum(COMMENT_STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().optional().meta({ description: 'nextCursor of the previous page.' }),
+  cursor: z.coerce.number().int().min(1).optional().meta({ description: 'nextCursor of the previous page.' }),
 });
-const COMMENT = { json: { type: 'object', properties: { id: { type: 'string' }, authorId: { type: 'string' }, text: { type: 'string' }, status: { enum: [...COMMENT_STATUSES] }, spamScore: { type: ['number', 'null'] }, mentions: { type: 'array', items: { type: 'string' } }, workflowId: { type: 'string' }, createdAt: { type: 'string' }, publishedAt: { type: ['string', 'null'] }, emails: { type: ['object', 'null'] } } } };
+const COMMENT = {
+  json: {
+    type: 'object',
+    properties: {
+      id: { type: 'string' },
+      authorId: { type: 'string' },
+      text: { type: 'string' },
+      status: { enum: [...COMMENT_STATUSES] },
+      spamScore: { type: ['number', 'null'] },
+      mentions: { type: 'array', items: { type: 'string' } },
+      workflowId: { type: 'string' },
+      createdAt: { type: 'string' },
+      publishedAt: { type: ['string', 'null'] },
+      emails: { type: ['object', 'null'] },
+    },
+  },
+};
 
 type CommentRow = {
   _id: mongoose.Types.ObjectId;
@@ -53,7 +70,7 @@ type CommentRow = {
   outcome?: { sent?: number | null; duplicates?: number | null; failed?: number | null } | null;
 };
 
-export function commentRoutes(app: AppContext): Router {
+export function commentRoutes(app: HttpContext): Router {
   const router = new Router({ prefix: '/comments' });
   const { config, client } = app;
 
@@ -61,11 +78,16 @@ export function commentRoutes(app: AppContext): Router {
     summary: 'Post a comment: stored pending, then its commentPosted workflow screens it for spam, publishes it and emails mentions',
     headers: { 'Idempotency-Key': { description: 'The same key (per author) answers with the comment it created.' } },
     body: NewComment,
-    responses: { 202: json(COMMENT, 'Accepted (existing: true for a repeated Idempotency-Key).'), 400: problem('Invalid; paths say where.'), 422: problem('The author does not exist.') },
+    responses: {
+      202: json(COMMENT, 'Accepted (existing: true for a repeated Idempotency-Key).'),
+      400: problem('Invalid; paths say where.'),
+      422: problem('The author does not exist.'),
+    },
   };
   router.post('/', requires('write', postDoc), async (ctx) => {
     const key = ctx.get('idempotency-key');
-    if (key && (key.length > 200 || !isHeaderSafe(key))) throw badRequest([{ path: 'headers.idempotency-key', message: 'must be at most 200 printable characters' }]);
+    if (key && (key.length > 200 || !isHeaderSafe(key)))
+      throw badRequest([{ path: 'headers.idempotency-key', message: 'must be at most 200 printable characters' }]);
     const input = await readBody(ctx, NewComment, config.api.maxBodyBytes);
     let posted: { comment: CommentRow; created: boolean };
     try {
@@ -79,43 +101,67 @@ export function commentRoutes(app: AppContext): Router {
     const { comment, created } = posted;
     ctx.status = 202;
     ctx.set('Location', `/comments/${comment._id}`);
-    ctx.body = { ...view(comment), existing: !created, links: { self: `/comments/${comment._id}`, workflow: `/workflows/${encodeURIComponent(comment.workflowId)}` } };
+    ctx.body = {
+      ...view(comment),
+      existing: !created,
+      links: { self: `/comments/${comment._id}`, workflow: `/workflows/${encodeURIComponent(comment.workflowId)}` },
+    };
   });
 
-  router.get('/', requires('read', { summary: 'Comments, newest first', query: ListQuery, responses: { 200: json({ json: { type: 'object', properties: { items: { type: 'array', items: COMMENT.json }, nextCursor: { type: ['string', 'null'] } } } }, 'A page.'), 400: problem('Invalid query.') } }), async (ctx) => {
-    const status = ctx.query.status;
-    const limit = ctx.query.limit === undefined ? 50 : Number(ctx.query.limit);
-    const cursor = ctx.query.cursor === undefined ? undefined : Number(ctx.query.cursor);
-    const issues = [];
-    if (status !== undefined && !COMMENT_STATUSES.includes(status as CommentStatus)) issues.push({ path: 'query.status', message: `must be one of ${COMMENT_STATUSES.join(', ')}` });
-    if (!Number.isInteger(limit) || limit < 1 || limit > 200) issues.push({ path: 'query.limit', message: 'must be an integer from 1 to 200' });
-    if (cursor !== undefined && (!Number.isInteger(cursor) || cursor < 1)) issues.push({ path: 'query.cursor', message: 'must be the nextCursor of an earlier page' });
-    if (issues.length) throw badRequest(issues, 'The query is not valid.');
-    // Newest first, from the keyed list of the status (see comment-lists.ts); a comment
-    // that has left the status since it was listed is skipped.
-    const items: CommentRow[] = [];
-    const next = await walkList((status as CommentStatus | undefined) ?? 'all', cursor, limit, async (ids) => {
-      const rows = await Promise.all(ids.map((id) => Comment.findById(id).lean<CommentRow>()));
-      const wanted = rows.filter((row): row is CommentRow => row !== null && (status === undefined || row.status === status));
-      items.push(...wanted);
-      return wanted.length;
-    });
-    ctx.body = { items: items.map(view), nextCursor: next === null ? null : String(next) };
-  });
+  router.get(
+    '/',
+    requires('read', {
+      summary: 'Comments, newest first',
+      query: ListQuery,
+      responses: {
+        200: json(
+          { json: { type: 'object', properties: { items: { type: 'array', items: COMMENT.json }, nextCursor: { type: ['string', 'null'] } } } },
+          'A page.',
+        ),
+        400: problem('Invalid query.'),
+      },
+    }),
+    async (ctx) => {
+      const { status, limit, cursor } = readQuery(ctx, ListQuery);
+      // Newest first, from the keyed list of the status (see comment-lists.ts); a comment
+      // that has left the status since it was listed is skipped.
+      const items: CommentRow[] = [];
+      const next = await walkList(status ?? 'all', cursor, limit, async (ids) => {
+        const rows = await Promise.all(ids.map((id) => Comment.findById(id).lean<CommentRow>()));
+        const wanted = rows.filter((row): row is CommentRow => row !== null && (status === undefined || row.status === status));
+        items.push(...wanted);
+        return wanted.length;
+      });
+      ctx.body = { items: items.map(view), nextCursor: next === null ? null : String(next) };
+    },
+  );
 
-  router.get('/:id', requires('read', { summary: 'A comment: status, spam score, mentions, emails sent', responses: { 200: json(COMMENT, 'The comment.'), 404: problem('Unknown id.') } }), async (ctx) => {
-    const row = isObjectId(ctx.params.id) ? await Comment.findById(ctx.params.id).lean<CommentRow>() : null;
-    if (!row) throw notFound(`no comment with id ${ctx.params.id}`);
-    ctx.body = view(row);
-  });
+  router.get(
+    '/:id',
+    requires('read', {
+      summary: 'A comment: status, spam score, mentions, emails sent',
+      responses: { 200: json(COMMENT, 'The comment.'), 404: problem('Unknown id.') },
+    }),
+    async (ctx) => {
+      const row = isObjectId(ctx.params.id) ? await Comment.findById(ctx.params.id).lean<CommentRow>() : null;
+      if (!row) throw notFound(`no comment with id ${ctx.params.id}`);
+      ctx.body = view(row);
+    },
+  );
 
   return router;
 }
 
 /** Stores the comment (or finds the one its Idempotency-Key made), files it in its lists, and starts its run. */
-async function postComment({ config, client }: AppContext, input: z.infer<typeof NewComment>, key: string): Promise<{ comment: CommentRow; created: boolean }> {
+async function postComment(
+  { config, client }: HttpContext,
+  input: z.infer<typeof NewComment>,
+  key: string,
+): Promise<{ comment: CommentRow; created: boolean }> {
   if (!(await User.exists({ _id: input.authorId }))) {
-    throw new HttpProblem(422, 'Unprocessable Content', 'The author does not exist; nothing was written.', [{ path: 'authorId', message: 'no user with this id' }]);
+    throw new HttpProblem(422, 'Unprocessable Content', 'The author does not exist; nothing was written.', [
+      { path: 'authorId', message: 'no user with this id' },
+    ]);
   }
   // A name several users share mentions each of them (names are not handles), up to
   // MENTION_MAX_RECIPIENTS people per comment in all, the author never among them.

@@ -3,8 +3,8 @@ import mongoose from 'mongoose';
 import { Comment } from '../comments/model';
 import { EmailLog } from '../email/model';
 import { User } from '../users/model';
-import type { DigestPageInput, EmailResult } from '../task-inputs';
-import { ErrorType, permanentFailure } from '../../errors';
+import type { DigestPageInput, EmailResult } from '../../tasks/inputs';
+import { ErrorType, permanentFailure } from '../../workflows/errors';
 
 const oid = (id: string) => new mongoose.Types.ObjectId(id);
 
@@ -12,7 +12,9 @@ const oid = (id: string) => new mongoose.Types.ObjectId(id);
 export async function planDigest(): Promise<{ until: string; users: Array<{ userId: string; since: string | null }> }> {
   const until = new Date();
   const mentioned: mongoose.Types.ObjectId[] = await Comment.distinct('mentions', { status: 'published', publishedAt: mongoose.trusted({ $lte: until }) });
-  const users = await User.find({ _id: mongoose.trusted({ $in: mentioned }) }, { lastDigestAt: 1 }).sort({ _id: 1 }).lean();
+  const users = await User.find({ _id: mongoose.trusted({ $in: mentioned }) }, { lastDigestAt: 1 })
+    .sort({ _id: 1 })
+    .lean();
   const due: Array<{ userId: string; since: string | null }> = [];
   for (const user of users) {
     const since = user.lastDigestAt ?? null;
@@ -29,7 +31,11 @@ export async function planDigest(): Promise<{ until: string; users: Array<{ user
  * `next` is where the following page starts, null after the last user. Pages keep the
  * workflow's history small whatever the number of users.
  */
-export async function planDigestPage({ after, until, limit }: DigestPageInput): Promise<{ users: Array<{ userId: string; since: string | null }>; next: string | null }> {
+export async function planDigestPage({
+  after,
+  until,
+  limit,
+}: DigestPageInput): Promise<{ users: Array<{ userId: string; since: string | null }>; next: string | null }> {
   const end = new Date(until);
   const filter = after ? { _id: mongoose.trusted({ $gt: oid(after) }) } : {};
   const page = await User.find(filter, { lastDigestAt: 1, lastMentionedAt: 1 }).sort({ _id: 1 }).limit(limit).lean();

@@ -4,7 +4,6 @@
  * ./ledger.ts explains how a retried or re-executed step sends nothing twice.
  */
 import { Context } from '@temporalio/activity';
-import mongoose from 'mongoose';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { DomainConfig } from '../../config';
 import { Comment } from '../comments/model';
@@ -13,8 +12,8 @@ import * as ledger from './ledger';
 import { digestEmail, mentionEmail, type Rendered } from './templates';
 import { mentionsOf } from '../comments/mention-inbox';
 import { headerProblem } from './mail-safety';
-import type { EmailMessage, EmailResult } from '../task-inputs';
-import { ErrorType, permanentFailure, transientFailure } from '../../errors';
+import type { EmailMessage, EmailResult } from '../../tasks/inputs';
+import { ErrorType, permanentFailure, transientFailure } from '../../workflows/errors';
 
 /** What email.send needs: the sender settings and one pooled SMTP transport per process. */
 export interface EmailDeps {

@@ -55,7 +55,18 @@ export async function reserve(key: string, envelope: Envelope, domain: string, l
   const messageId = messageIdFor(key, domain);
   const leaseUntil = new Date(Date.now() + leaseMs);
   try {
-    await EmailLog.create({ _id: key, key, state: 'sending', messageId, to: envelope.to, subject: envelope.subject, token, leaseUntil, attempts: 1, meta: envelope.meta });
+    await EmailLog.create({
+      _id: key,
+      key,
+      state: 'sending',
+      messageId,
+      to: envelope.to,
+      subject: envelope.subject,
+      token,
+      leaseUntil,
+      attempts: 1,
+      meta: envelope.meta,
+    });
     return { kind: 'reserved', token, messageId, attempts: 1 };
   } catch (error) {
     if (!isDuplicateKey(error)) throw error;

@@ -8,7 +8,8 @@
  * A deliberately plain address shape: local@domain.tld with no spaces, quotes, angle
  * brackets, commas or control characters. Stricter than RFC 5322, which is the point.
  */
-export const EMAIL_PATTERN = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+export const EMAIL_PATTERN =
+  /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 
 /** Control characters, including CR and LF, plus the Unicode line and paragraph separators. */
 const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/;

@@ -54,7 +54,10 @@ export function digestEmail(input: { recipient: Person; items: DigestItem[]; sin
   const { recipient, items, until } = input;
   const count = `${items.length} comment${items.length === 1 ? '' : 's'}`;
   const lines = items.map((i) => `- ${i.at.toISOString()} ${i.author}: ${excerpt(i.text)}`);
-  const rows = items.map((i) => `<li><b>${escapeHtml(i.author)}</b> <small>${i.at.toISOString()}</small><br><span style="white-space: pre-wrap">${escapeHtml(excerpt(i.text))}</span></li>`);
+  const rows = items.map(
+    (i) =>
+      `<li><b>${escapeHtml(i.author)}</b> <small>${i.at.toISOString()}</small><br><span style="white-space: pre-wrap">${escapeHtml(excerpt(i.text))}</span></li>`,
+  );
   return {
     to: recipient.email,
     toName: recipient.name,

@@ -1,12 +1,12 @@
-/** A user: who comments, who gets mentioned and emailed, and whose avatar is in GridFS. */
+/** A user: who comments, who gets mentioned and emailed, and whose avatar is in the avatar file store (../avatars/store.ts). */
 import { Schema, model, type InferSchemaType, type HydratedDocument } from 'mongoose';
 import { EMAIL_PATTERN } from '../email/mail-safety';
 
 const AvatarSchema = new Schema(
   {
-    /** GridFS id of the uploaded original (bucket `avatars`). */
+    /** File id of the uploaded original. */
     original: { type: String, required: true },
-    /** Thumbnail edge length (as a string key) → GridFS id of the WebP. */
+    /** Thumbnail edge length (as a string key) → file id of the WebP. */
     thumbnails: { type: Map, of: String, required: true },
     /** When the original was received: a slower, older upload never replaces a newer one. */
     uploadedAt: { type: Date, required: true },

@@ -14,13 +14,24 @@ import { addUserName } from './names';
 import { sniffImage } from '../avatars/image-sniff';
 import { isEmailAddress, isHeaderSafe } from '../email/mail-safety';
 import { startAvatarUploaded } from '../starts';
-import type { AppContext } from '../../api/context';
-import { conflict, HttpProblem, notFound } from '../../api/problem';
+import type { HttpContext } from '../../http/context';
+import { conflict, HttpProblem, notFound } from '../../http/problem';
 import { readBody } from '../http-input';
-import { requires } from '../../api/auth';
-import { json, problem } from '../../api/route-docs';
+import { requires } from '../../http/auth';
+import { json, problem } from '../../http/route-docs';
 
-const USER = { json: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, email: { type: 'string' }, createdAt: { type: 'string', format: 'date-time' }, avatar: { type: ['object', 'null'] } } } };
+const USER = {
+  json: {
+    type: 'object',
+    properties: {
+      id: { type: 'string' },
+      name: { type: 'string' },
+      email: { type: 'string' },
+      createdAt: { type: 'string', format: 'date-time' },
+      avatar: { type: ['object', 'null'] },
+    },
+  },
+};
 
 const NewUser = z.strictObject({
   // Control characters are checked before trimming, so a trailing CR/LF is refused, not hidden.
@@ -32,29 +43,37 @@ const NewUser = z.strictObject({
   email: z.string().max(254).refine(isEmailAddress, 'must be an email address'),
 });
 
-export function userRoutes(app: AppContext): Router {
+export function userRoutes(app: HttpContext): Router {
   const router = new Router({ prefix: '/users' });
   const { config, client } = app;
 
-  router.post('/', requires('write', { summary: 'Create a user', body: NewUser, responses: { 201: json(USER, 'Created.'), 400: problem('Invalid; paths say where.'), 409: problem('A user with this email exists.') } }), async (ctx) => {
-    const input = await readBody(ctx, NewUser, config.api.maxBodyBytes);
-    const name = input.name.trim();
-    try {
-      const user = await User.create({ name, nameKey: nameKeyOf(name), email: input.email.toLowerCase() });
-      await addUserName(user.nameKey, user._id);
-      ctx.status = 201;
-      ctx.set('Location', `/users/${user.id}`);
-      ctx.body = view(user);
-    } catch (error) {
-      if ((error as { code?: number }).code !== 11000) throw error;
-      // Perhaps this very request, repeated: the first stored the user and then failed (a
-      // database that stopped answering applies the write later) before the name entry
-      // that mentions resolve through. Make sure it exists (idempotent), then say so.
-      const existing = await User.findOne({ email: input.email.toLowerCase() }, { nameKey: 1 }).lean();
-      if (existing) await addUserName(existing.nameKey, existing._id);
-      throw conflict('a user with this email already exists');
-    }
-  });
+  router.post(
+    '/',
+    requires('write', {
+      summary: 'Create a user',
+      body: NewUser,
+      responses: { 201: json(USER, 'Created.'), 400: problem('Invalid; paths say where.'), 409: problem('A user with this email exists.') },
+    }),
+    async (ctx) => {
+      const input = await readBody(ctx, NewUser, config.api.maxBodyBytes);
+      const name = input.name.trim();
+      try {
+        const user = await User.create({ name, nameKey: nameKeyOf(name), email: input.email.toLowerCase() });
+        await addUserName(user.nameKey, user._id);
+        ctx.status = 201;
+        ctx.set('Location', `/users/${user.id}`);
+        ctx.body = view(user);
+      } catch (error) {
+        if ((error as { code?: number }).code !== 11000) throw error;
+        // Perhaps this very request, repeated: the first stored the user and then failed (a
+        // database that stopped answering applies the write later) before the name entry
+        // that mentions resolve through. Make sure it exists (idempotent), then say so.
+        const existing = await User.findOne({ email: input.email.toLowerCase() }, { nameKey: 1 }).lean();
+        if (existing) await addUserName(existing.nameKey, existing._id);
+        throw conflict('a user with this email already exists');
+      }
+    },
+  );
 
   router.get('/:id', requires('read', { summary: 'A user', responses: { 200: json(USER, 'The user.'), 404: problem('Unknown id.') } }), async (ctx) => {
     ctx.body = view(await findUser(ctx.params.id));
@@ -62,9 +81,26 @@ export function userRoutes(app: AppContext): Router {
 
   const avatarDoc = {
     summary: 'Upload an avatar; the avatarUploaded workflow makes the thumbnails on the media pool',
-    body: { contentType: 'multipart/form-data', schema: { json: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary', description: 'PNG, JPEG, WebP or GIF (judged by content).' } } } } },
+    body: {
+      contentType: 'multipart/form-data',
+      schema: {
+        json: {
+          type: 'object',
+          required: ['file'],
+          properties: { file: { type: 'string', format: 'binary', description: 'PNG, JPEG, WebP or GIF (judged by content).' } },
+        },
+      },
+    },
     responses: {
-      202: json({ json: { type: 'object', properties: { workflowId: { type: 'string' }, originalId: { type: 'string' }, existing: { type: 'boolean' }, links: { type: 'object' } } } }, 'Stored; thumbnails on their way.'),
+      202: json(
+        {
+          json: {
+            type: 'object',
+            properties: { workflowId: { type: 'string' }, originalId: { type: 'string' }, existing: { type: 'boolean' }, links: { type: 'object' } },
+          },
+        },
+        'Stored; thumbnails on their way.',
+      ),
       404: problem('Unknown user.'),
       413: problem('Larger than AVATAR_MAX_BYTES.'),
       415: problem('Not multipart, or not an image.'),
@@ -81,7 +117,11 @@ export function userRoutes(app: AppContext): Router {
       throw new HttpProblem(422, 'Unprocessable Content', 'The image header does not say a valid size.');
     }
     if (width * height > config.domain.avatar.maxInputPixels) {
-      throw new HttpProblem(422, 'Unprocessable Content', `The image claims ${width}×${height} pixels; the limit is ${config.domain.avatar.maxInputPixels} pixels.`);
+      throw new HttpProblem(
+        422,
+        'Unprocessable Content',
+        `The image claims ${width}×${height} pixels; the limit is ${config.domain.avatar.maxInputPixels} pixels.`,
+      );
     }
     const userId = user.id as string;
     const originalId = originalFileId(userId, createHash('sha256').update(upload).digest('hex'));
@@ -102,22 +142,34 @@ export function userRoutes(app: AppContext): Router {
     };
   });
 
-  router.get('/:id/avatar/:size', requires('read', { summary: 'A thumbnail (WebP), with an ETag', params: { size: { description: 'Edge length in pixels, one of AVATAR_SIZES.' } }, responses: { 200: { description: 'The image.', contentType: 'image/webp', schema: { json: { type: 'string', format: 'binary' } } }, 304: 'Not modified (If-None-Match).', 404: problem('No such user or thumbnail (yet).') } }), async (ctx) => {
-    const user = await findUser(ctx.params.id);
-    const fileId = thumbnailsOf(user).get(ctx.params.size);
-    const file = fileId ? await findFile(fileId) : null;
-    if (!file) throw notFound(`no ${ctx.params.size} px avatar for user ${ctx.params.id} (yet)`);
-    const etag = `"${String(file.metadata?.sha256 ?? file._id)}"`;
-    ctx.set('ETag', etag);
-    ctx.set('Cache-Control', 'public, max-age=60');
-    if (ctx.get('if-none-match') === etag) {
-      ctx.status = 304;
-      return;
-    }
-    ctx.type = 'image/webp';
-    ctx.length = file.length;
-    ctx.body = openDownload(file._id);
-  });
+  router.get(
+    '/:id/avatar/:size',
+    requires('read', {
+      summary: 'A thumbnail (WebP), with an ETag',
+      params: { size: { description: 'Edge length in pixels, one of AVATAR_SIZES.' } },
+      responses: {
+        200: { description: 'The image.', contentType: 'image/webp', schema: { json: { type: 'string', format: 'binary' } } },
+        304: 'Not modified (If-None-Match).',
+        404: problem('No such user or thumbnail (yet).'),
+      },
+    }),
+    async (ctx) => {
+      const user = await findUser(ctx.params.id);
+      const fileId = thumbnailsOf(user).get(ctx.params.size);
+      const file = fileId ? await findFile(fileId) : null;
+      if (!file) throw notFound(`no ${ctx.params.size} px avatar for user ${ctx.params.id} (yet)`);
+      const etag = `"${String(file.metadata?.sha256 ?? file._id)}"`;
+      ctx.set('ETag', etag);
+      ctx.set('Cache-Control', 'public, max-age=60');
+      if (ctx.get('if-none-match') === etag) {
+        ctx.status = 304;
+        return;
+      }
+      ctx.type = 'image/webp';
+      ctx.length = file.length;
+      ctx.body = openDownload(file._id);
+    },
+  );
 
   return router;
 }
@@ -142,7 +194,12 @@ function view(user: UserDocument) {
     email: user.email,
     createdAt: (user.get('createdAt') as Date).toISOString(),
     avatar: user.avatar
-      ? { original: user.avatar.original, uploadedAt: user.avatar.uploadedAt.toISOString(), sizes: sizes.map(Number), links: Object.fromEntries(sizes.map((s) => [s, `/users/${user.id}/avatar/${s}`])) }
+      ? {
+          original: user.avatar.original,
+          uploadedAt: user.avatar.uploadedAt.toISOString(),
+          sizes: sizes.map(Number),
+          links: Object.fromEntries(sizes.map((s) => [s, `/users/${user.id}/avatar/${s}`])),
+        }
       : null,
   };
 }
@@ -161,7 +218,9 @@ async function readUpload(ctx: Context, maxBytes: number): Promise<Buffer> {
   try {
     parser = busboy({ headers: ctx.req.headers, limits: { files: 1, fileSize: maxBytes, fields: 10, fieldSize: 1024, parts: 11 } });
   } catch (error) {
-    throw new HttpProblem(400, 'Bad Request', `The multipart body cannot be read: ${(error as Error).message}.`, [{ path: 'file', message: 'could not be read' }]);
+    throw new HttpProblem(400, 'Bad Request', `The multipart body cannot be read: ${(error as Error).message}.`, [
+      { path: 'file', message: 'could not be read' },
+    ]);
   }
   const file = await new Promise<Buffer | undefined>((resolve, reject) => {
     let received: Buffer | undefined;
@@ -185,7 +244,8 @@ async function readUpload(ctx: Context, maxBytes: number): Promise<Buffer> {
     });
     ctx.req.pipe(parser);
   });
-  if (!file || file.length === 0) throw new HttpProblem(400, 'Bad Request', 'No image was sent.', [{ path: 'file', message: 'is required: a non-empty part named "file"' }]);
+  if (!file || file.length === 0)
+    throw new HttpProblem(400, 'Bad Request', 'No image was sent.', [{ path: 'file', message: 'is required: a non-empty part named "file"' }]);
   return file;
 }
 

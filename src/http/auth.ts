@@ -3,7 +3,7 @@
  * compared in constant time, each with scopes and a tenant. `read` allows GET, `write`
  * starts, signals and schedules, `admin` terminates and deletes; admin implies write
  * implies read. A key sees and acts on its own tenant's runs and schedules only; `admin`
- * reaches every tenant (../temporal/tenants.ts). Each route declares the scope it needs where it is defined (`requires`). The
+ * reaches every tenant (../workflows/tenants.ts). Each route declares the scope it needs where it is defined (`requires`). The
  * file is re-read when it changes and on SIGHUP, so a key rotates without a restart.
  * ORCHESTRA_DEV_MODE=true (what `npm start` sets) turns checking off, and is refused on
  * anything but a loopback address (`assertSafeToListen`).
@@ -13,7 +13,7 @@ import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import type { Context, Next } from 'koa';
 import { z } from 'zod';
 import type { TaskVisibility } from '../tasks/registry';
-import { APP_TENANT, DEV_TENANT, TENANT_PATTERN, type TenantReach } from '../temporal/tenants';
+import { APP_TENANT, DEV_TENANT, TENANT_PATTERN, type TenantReach } from '../workflows/tenants';
 import { HttpProblem } from './problem';
 import type { RouteDoc } from './route-docs';
 
@@ -22,13 +22,18 @@ export type Scope = (typeof SCOPES)[number];
 
 const KeyFileSchema = z.strictObject({
   keys: z.array(
-    z.strictObject({
-      id: z.string().min(1).max(100),
-      sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits'),
-      scopes: z.array(z.enum(SCOPES)).min(1),
-      /** Who owns what the key starts; the key's id when absent. */
-      tenant: z.string().regex(TENANT_PATTERN, 'must be 1 to 64 letters, digits, dots, underscores or dashes, starting with a letter or digit').optional(),
-    }).refine((k) => (k.tenant ?? k.id) !== APP_TENANT, { message: `the tenant "${APP_TENANT}" is the application's own; give the key another tenant`, path: ['tenant'] }),
+    z
+      .strictObject({
+        id: z.string().min(1).max(100),
+        sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits'),
+        scopes: z.array(z.enum(SCOPES)).min(1),
+        /** Who owns what the key starts; the key's id when absent. */
+        tenant: z.string().regex(TENANT_PATTERN, 'must be 1 to 64 letters, digits, dots, underscores or dashes, starting with a letter or digit').optional(),
+      })
+      .refine((k) => (k.tenant ?? k.id) !== APP_TENANT, {
+        message: `the tenant "${APP_TENANT}" is the application's own; give the key another tenant`,
+        path: ['tenant'],
+      }),
   ),
 });
 
@@ -67,7 +72,7 @@ export class ApiKeys {
   /** Keeps the previous keys when the new file is invalid: a typo must not lock everyone out. */
   reload(): void {
     try {
-      const text = this.source.file ? readFileSync(this.source.file, 'utf8') : this.source.inline ?? '{"keys": []}';
+      const text = this.source.file ? readFileSync(this.source.file, 'utf8') : (this.source.inline ?? '{"keys": []}');
       const parsed = KeyFileSchema.parse(JSON.parse(text));
       this.keys = parsed.keys.map((k) => ({ id: k.id, hash: Buffer.from(k.sha256, 'hex'), scopes: new Set(k.scopes), tenant: k.tenant ?? k.id }));
     } catch (error) {
@@ -146,7 +151,9 @@ export function identify({ keys, devMode }: { keys: ApiKeys; devMode: boolean })
     else {
       const match = /^Bearer\s+(\S+)$/i.exec(ctx.get('authorization'));
       const key = match ? keys.verify(match[1]) : undefined;
-      ctx.state.caller = (key ? { kind: 'key', id: key.id, scopes: key.scopes, tenant: key.tenant } : { kind: 'anonymous', presented: ctx.get('authorization') !== '' }) satisfies Caller;
+      ctx.state.caller = (
+        key ? { kind: 'key', id: key.id, scopes: key.scopes, tenant: key.tenant } : { kind: 'anonymous', presented: ctx.get('authorization') !== '' }
+      ) satisfies Caller;
       if (key) ctx.state.apiKeyId = key.id;
     }
     return next();

@@ -3,7 +3,7 @@
  * published, every mentioned user gets one email (a settled group: one bad address does
  * not stop the others), and the outcome is recorded on the comment.
  */
-import { chain, group, runCanvas, task, withConcurrency } from '../../workflows/builders';
+import { chain, group, runCanvas, task, withConcurrency } from '../builders';
 
 export type SpamVerdict = { spam: boolean; probability: number };
 export type Deliveries = { sent: number; duplicates: number; failed: number };
@@ -22,7 +22,8 @@ export async function commentPosted(commentId: string): Promise<CommentOutcome> 
   // Each email step's activity id (notify.chain[0].group[i]) is part of its idempotency key.
   const emails = published.mentions.map((userId) => task('email.send', { template: 'mention', commentId, userId }));
   const record = task('comments.recordOutcome', commentId);
-  const notify = emails.length === 0 ? task('comments.recordOutcome', [], commentId) : chain(withConcurrency(group(...emails), EMAIL_CONCURRENCY, true), record);
+  const notify =
+    emails.length === 0 ? task('comments.recordOutcome', [], commentId) : chain(withConcurrency(group(...emails), EMAIL_CONCURRENCY, true), record);
   const deliveries = await runCanvas<Deliveries>(notify, { name: 'notify' });
   return { status: 'published', probability: verdict.probability, emails: deliveries };
 }

@@ -7,7 +7,7 @@
 export const RUN_ID_PREFIXES = {
   /** commentPosted: `comment-<comment id>` (src/app/comments/model.ts). */
   comment: 'comment-',
-  /** avatarUploaded, and the GridFS id of the upload: `avatar-<user>-<digest>` (src/app/ids.ts). */
+  /** avatarUploaded, and the file id of the upload: `avatar-<user>-<digest>` (src/app/ids.ts). */
   avatar: 'avatar-',
   /** Runs a schedule starts without its own prefix: `schedule-<schedule id>-<time>` (src/schedules/action.ts). */
   schedule: 'schedule-',

@@ -5,7 +5,7 @@
 import { ApplicationFailure, CancelledFailure, TemporalFailure, TimeoutFailure } from '@temporalio/common';
 import { ErrorType } from '../errors';
 import type { CanvasFailure } from './types';
-import type { Issue } from '../validation/issues';
+import type { Issue } from './issues';
 
 const MARK = 'orchestraCanvasFailure';
 

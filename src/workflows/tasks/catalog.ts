@@ -5,7 +5,7 @@
  * ./registry.ts, keyed by the same names, so a task added here without its schemas (or
  * its implementation in src/activities/index.ts) is a type error. Add a task here first.
  */
-import type { StepOptions } from '../canvas/types';
+import type { StepOptions } from '../language/types';
 import { isCpuBoundPool, POOLS, type PoolName } from './pools';
 
 /**
@@ -55,7 +55,15 @@ const domainDefaults: StepOptions = { startToCloseTimeout: '30s', retry: { maxAt
 const ENTRIES = [
   task({ name: 'add', visibility: 'public', pool: 'default', light: true, description: 'x + y', params: [{ name: 'x' }, { name: 'y' }], defaults: quick }),
   task({ name: 'mul', visibility: 'public', pool: 'default', light: true, description: 'x * y', params: [{ name: 'x' }, { name: 'y' }], defaults: quick }),
-  task({ name: 'xsum', visibility: 'public', pool: 'default', light: true, description: 'The sum of a list of numbers.', params: [{ name: 'numbers' }], defaults: quick }),
+  task({
+    name: 'xsum',
+    visibility: 'public',
+    pool: 'default',
+    light: true,
+    description: 'The sum of a list of numbers.',
+    params: [{ name: 'numbers' }],
+    defaults: quick,
+  }),
   task({
     name: 'divide',
     visibility: 'public',
@@ -77,7 +85,8 @@ const ENTRIES = [
     name: 'throttled',
     visibility: 'public',
     pool: 'default',
-    description: 'Returns its first argument, or null; at most maxPerSecond (5 unless the deployment says otherwise) run each second across the pool. Shows per-task rate limits.',
+    description:
+      'Returns its first argument, or null; at most maxPerSecond (5 unless the deployment says otherwise) run each second across the pool. Shows per-task rate limits.',
     params: [{ name: 'value', optional: true }],
     defaults: quick,
     maxPerSecond: 5,
@@ -127,13 +136,18 @@ const ENTRIES = [
     // An SMTP relay's sending limit; TASK_RATE_LIMITS sets the deployment's own.
     maxPerSecond: 50,
     // Retries span a minute or two of SMTP outage; the heartbeat timeout notices a dead worker fast.
-    defaults: { startToCloseTimeout: '1m', heartbeatTimeout: '10s', retry: { maxAttempts: 12, initialInterval: '1s', backoffCoefficient: 2, maxInterval: '10s' } },
+    defaults: {
+      startToCloseTimeout: '1m',
+      heartbeatTimeout: '10s',
+      retry: { maxAttempts: 12, initialInterval: '1s', backoffCoefficient: 2, maxInterval: '10s' },
+    },
   }),
   task({
     name: 'media.thumbnail',
     visibility: 'internal',
     pool: 'media',
-    description: 'Reads an avatar original from GridFS, writes a square WebP of `size` pixels back under a deterministic id; images over the pixel limit or undecodable fail with ImageRejectedError.',
+    description:
+      'Reads an avatar original from the database, writes a square WebP of `size` pixels back under a deterministic id; images over the pixel limit or undecodable fail with ImageRejectedError.',
     params: [{ name: 'input' }],
     defaults: { startToCloseTimeout: '2m', heartbeatTimeout: '20s', retry: { maxAttempts: 3, initialInterval: '1s', backoffCoefficient: 2 } },
   }),
@@ -141,7 +155,8 @@ const ENTRIES = [
     name: 'media.thumbnails',
     visibility: 'internal',
     pool: 'media',
-    description: 'Reads an avatar original once and writes a square WebP of each of `sizes` under deterministic ids; a retried attempt skips sizes already stored. Images over the pixel limit or undecodable fail with ImageRejectedError.',
+    description:
+      'Reads an avatar original once and writes a square WebP of each of `sizes` under deterministic ids; a retried attempt skips sizes already stored. Images over the pixel limit or undecodable fail with ImageRejectedError.',
     params: [{ name: 'input' }],
     defaults: { startToCloseTimeout: '5m', heartbeatTimeout: '20s', retry: { maxAttempts: 3, initialInterval: '1s', backoffCoefficient: 2 } },
   }),
@@ -149,7 +164,8 @@ const ENTRIES = [
     name: 'files.cleanupOrphans',
     visibility: 'internal',
     pool: 'default',
-    description: 'Deletes avatar originals and thumbnails in GridFS that no user references and that are older than graceMs (default 1 h); returns {scanned, deleted, sample}.',
+    description:
+      'Deletes avatar originals and thumbnails in the database that no user references and that are older than graceMs (default 1 h); returns {scanned, deleted, sample}.',
     params: [{ name: 'graceMs', optional: true }],
     defaults: { startToCloseTimeout: '10m', heartbeatTimeout: '1m', retry: { maxAttempts: 3, initialInterval: '10s' } },
   }),
@@ -185,7 +201,8 @@ const ENTRIES = [
     visibility: 'internal',
     pool: 'default',
     light: true,
-    description: "Points the user's avatar at an upload and its thumbnails, unless a newer upload already did; deletes the files it replaces. Returns {applied}.",
+    description:
+      "Points the user's avatar at an upload and its thumbnails, unless a newer upload already did; deletes the files it replaces. Returns {applied}.",
     params: [{ name: 'thumbnails' }, { name: 'userId' }, { name: 'originalId' }],
     defaults: domainDefaults,
   }),
@@ -209,7 +226,8 @@ const ENTRIES = [
     name: 'digest.planPage',
     visibility: 'internal',
     pool: 'default',
-    description: 'One page of the digest plan: users after `after` (by id, at most `limit` read) with published mentions since their last digest, up to `until`; returns {users: [{userId, since}], next}.',
+    description:
+      'One page of the digest plan: users after `after` (by id, at most `limit` read) with published mentions since their last digest, up to `until`; returns {users: [{userId, since}], next}.',
     params: [{ name: 'page' }],
     defaults: domainDefaults,
   }),

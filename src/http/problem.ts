@@ -17,8 +17,7 @@ export class HttpProblem extends Error {
   }
 }
 
-export const badRequest = (errors: Issue[], detail = 'The request is not valid; nothing was started.') =>
-  new HttpProblem(400, 'Bad Request', detail, errors);
+export const badRequest = (errors: Issue[], detail = 'The request is not valid; nothing was started.') => new HttpProblem(400, 'Bad Request', detail, errors);
 export const notFound = (detail: string) => new HttpProblem(404, 'Not Found', detail);
 export const conflict = (detail: string) => new HttpProblem(409, 'Conflict', detail);
 /** Over a per-caller cap (open streams, result waits): 429 with when to try again. */

@@ -6,9 +6,9 @@
  * media.thumbnail per size) replay down their old path (patch `avatar-one-pass`).
  */
 import { isCancellation } from '@temporalio/workflow';
-import { hasChange } from '../../workflows/patches';
-import { DEFAULT_AVATAR_SIZES } from './sizes';
-import { group, runCanvas, task } from '../../workflows/builders';
+import { hasChange } from '../patches';
+import { DEFAULT_AVATAR_SIZES } from './avatar-sizes';
+import { group, runCanvas, task } from '../builders';
 
 export type AvatarUpload = { userId: string; originalId: string; sizes?: number[] };
 export type Thumbnail = { size: number; fileId: string; bytes: number; width: number; height: number };

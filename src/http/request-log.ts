@@ -14,7 +14,15 @@ export async function requestLog(ctx: Context, next: Next): Promise<void> {
   } finally {
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     // ip: the client as TRUST_PROXY says to read it (the socket's peer, or the Nth X-Forwarded-For entry from the right).
-    const fields = { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10, ip: ctx.ip, key: ctx.state.apiKeyId, workflowId: ctx.state.workflowId };
+    const fields = {
+      method: ctx.method,
+      path: ctx.path,
+      status: ctx.status,
+      ms: Math.round(ms * 10) / 10,
+      ip: ctx.ip,
+      key: ctx.state.apiKeyId,
+      workflowId: ctx.state.workflowId,
+    };
     if (ctx.status >= 500) log.error(fields, 'request failed');
     else log.info(fields, 'request');
   }

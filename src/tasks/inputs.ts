@@ -48,7 +48,11 @@ export const ThumbnailInputSchema = z.strictObject({ userId: ObjectIdSchema, ori
 export type ThumbnailInput = z.infer<typeof ThumbnailInputSchema>;
 
 /** media.thumbnails: every size of one upload in one pass. */
-export const ThumbnailsInputSchema = z.strictObject({ userId: ObjectIdSchema, originalId: OriginalIdSchema, sizes: z.array(ThumbnailSizeSchema).min(1).max(16) });
+export const ThumbnailsInputSchema = z.strictObject({
+  userId: ObjectIdSchema,
+  originalId: OriginalIdSchema,
+  sizes: z.array(ThumbnailSizeSchema).min(1).max(16),
+});
 export type ThumbnailsInput = z.infer<typeof ThumbnailsInputSchema>;
 
 /** digest.planPage: where the previous page stopped (a user id) and the period's end. */
@@ -66,4 +70,4 @@ export const SettledSchema = z.array(z.looseObject({ ok: z.boolean() }));
 export const EmailResultSchema = z.looseObject({ key: z.string(), status: z.enum(['sent', 'duplicate']), messageId: z.string() });
 export type EmailResult = { key: string; status: 'sent' | 'duplicate'; messageId: string };
 
-export { DEFAULT_AVATAR_SIZES } from './avatars/sizes';
+export { DEFAULT_AVATAR_SIZES } from '../workflows/app/avatar-sizes';

@@ -4,7 +4,12 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export class ApiMetrics {
   readonly registry = new Registry();
-  readonly requests = new Counter({ name: 'orchestra_http_requests_total', help: 'HTTP requests', labelNames: ['method', 'route', 'status'], registers: [this.registry] });
+  readonly requests = new Counter({
+    name: 'orchestra_http_requests_total',
+    help: 'HTTP requests',
+    labelNames: ['method', 'route', 'status'],
+    registers: [this.registry],
+  });
   readonly latency = new Histogram({
     name: 'orchestra_http_request_duration_seconds',
     help: 'HTTP request latency',
@@ -12,13 +17,40 @@ export class ApiMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
-  readonly workflowStarts = new Counter({ name: 'orchestra_workflow_starts_total', help: 'Workflows started through the API', labelNames: ['type'], registers: [this.registry] });
-  readonly errors = new Counter({ name: 'orchestra_errors_total', help: 'Requests answered with a 5xx, by kind', labelNames: ['kind'], registers: [this.registry] });
+  readonly workflowStarts = new Counter({
+    name: 'orchestra_workflow_starts_total',
+    help: 'Workflows started through the API',
+    labelNames: ['type'],
+    registers: [this.registry],
+  });
+  readonly errors = new Counter({
+    name: 'orchestra_errors_total',
+    help: 'Requests answered with a 5xx, by kind',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
   readonly eventStreams = new Gauge({ name: 'orchestra_sse_streams', help: 'Open GET /workflows/:id/events streams', registers: [this.registry] });
-  readonly eventPolls = new Counter({ name: 'orchestra_sse_polls_total', help: 'Reads of a run for its event streams: one a poll per run, however many streams watch it', registers: [this.registry] });
-  readonly eventRefusals = new Counter({ name: 'orchestra_sse_refused_total', help: 'Event streams refused over a cap', labelNames: ['cap'], registers: [this.registry] });
-  readonly eventDrops = new Counter({ name: 'orchestra_sse_dropped_total', help: 'Event streams closed because their client left more than SSE_MAX_BUFFERED_BYTES unread', registers: [this.registry] });
-  readonly resultWaitRefusals = new Counter({ name: 'orchestra_result_waits_refused_total', help: 'GET /workflows/:id/result refused over RESULT_MAX_WAITS_PER_KEY', registers: [this.registry] });
+  readonly eventPolls = new Counter({
+    name: 'orchestra_sse_polls_total',
+    help: 'Reads of a run for its event streams: one a poll per run, however many streams watch it',
+    registers: [this.registry],
+  });
+  readonly eventRefusals = new Counter({
+    name: 'orchestra_sse_refused_total',
+    help: 'Event streams refused over a cap',
+    labelNames: ['cap'],
+    registers: [this.registry],
+  });
+  readonly eventDrops = new Counter({
+    name: 'orchestra_sse_dropped_total',
+    help: 'Event streams closed because their client left more than SSE_MAX_BUFFERED_BYTES unread',
+    registers: [this.registry],
+  });
+  readonly resultWaitRefusals = new Counter({
+    name: 'orchestra_result_waits_refused_total',
+    help: 'GET /workflows/:id/result refused over RESULT_MAX_WAITS_PER_KEY',
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'orchestra_api_' });

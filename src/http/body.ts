@@ -6,7 +6,7 @@
 import type { Context, Next } from 'koa';
 import type { z } from 'zod';
 import { parseWith } from '../validation/issues';
-import { LIMITS } from '../canvas/limits';
+import { LIMITS } from '../workflows/language/limits';
 import { badRequest, HttpProblem } from './problem';
 
 /**
@@ -33,7 +33,11 @@ export function requireBodyType(uiOrigin: string) {
     const declared = ctx.get('content-type');
     const hasBody = Number(ctx.get('content-length') || 0) > 0 || ctx.get('transfer-encoding') !== '';
     if (declared ? !ctx.is('json', 'multipart/form-data') : hasBody) {
-      throw new HttpProblem(415, 'Unsupported Media Type', `Send the body as application/json (or multipart/form-data for uploads)${declared ? `, not ${declared}` : ' with a Content-Type header'}.`);
+      throw new HttpProblem(
+        415,
+        'Unsupported Media Type',
+        `Send the body as application/json (or multipart/form-data for uploads)${declared ? `, not ${declared}` : ' with a Content-Type header'}.`,
+      );
     }
     return next();
   };
@@ -59,7 +63,9 @@ export async function readJson(ctx: Context, maxBytes: number): Promise<unknown>
 export function parseJson(text: string): unknown {
   const depth = nestingDepth(text, MAX_JSON_DEPTH);
   if (depth > MAX_JSON_DEPTH) {
-    throw new HttpProblem(400, 'Bad Request', `The body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels.`, [{ path: '', message: `nests deeper than ${MAX_JSON_DEPTH} levels` }]);
+    throw new HttpProblem(400, 'Bad Request', `The body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels.`, [
+      { path: '', message: `nests deeper than ${MAX_JSON_DEPTH} levels` },
+    ]);
   }
   let protoKey = false;
   let value: unknown;
@@ -71,10 +77,13 @@ export function parseJson(text: string): unknown {
   } catch (error) {
     throw new HttpProblem(400, 'Bad Request', `The body is not valid JSON: ${(error as Error).message}`, [{ path: '', message: 'is not valid JSON' }]);
   }
-  if (protoKey) throw new HttpProblem(400, 'Bad Request', 'The body has a "__proto__" key.', [{ path: '', message: 'keys named "__proto__" are not accepted' }]);
+  if (protoKey)
+    throw new HttpProblem(400, 'Bad Request', 'The body has a "__proto__" key.', [{ path: '', message: 'keys named "__proto__" are not accepted' }]);
   const illFormed = illFormedTextPath(value);
   if (illFormed !== undefined) {
-    throw badRequest([{ path: illFormed, message: 'must be well-formed Unicode: a lone surrogate (an escape from \\ud800 to \\udfff without its pair) is not text' }]);
+    throw badRequest([
+      { path: illFormed, message: 'must be well-formed Unicode: a lone surrogate (an escape from \\ud800 to \\udfff without its pair) is not text' },
+    ]);
   }
   return value;
 }
@@ -113,7 +122,8 @@ export function nestingDepth(text: string, stopAbove = Infinity): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) {

@@ -11,8 +11,8 @@
  * down the old path (patch `digest-pages`).
  */
 import { continueAsNew } from '@temporalio/workflow';
-import { hasChange } from '../../workflows/patches';
-import { chain, group, runCanvas, task, withConcurrency } from '../../workflows/builders';
+import { hasChange } from '../patches';
+import { chain, group, runCanvas, task, withConcurrency } from '../builders';
 
 export type DigestPlan = { until: string; users: Array<{ userId: string; since: string | null }> };
 export type DigestOutcome = { until: string; users: number; failed: number };
@@ -38,10 +38,19 @@ export async function digest(progress?: DigestProgress): Promise<DigestOutcome> 
     return { until: plan.until, users: plan.users.length, failed: settled.filter((s) => !s.ok).length };
   }
   const state: DigestProgress = progress ?? { until: new Date().toISOString(), after: null, users: 0, failed: 0, pages: 0 };
-  const page = await runCanvas<{ users: DigestPlan['users']; next: string | null }>(task('digest.planPage', { after: state.after, until: state.until, limit: DIGEST_PAGE_SIZE }), { name: 'plan' });
+  const page = await runCanvas<{ users: DigestPlan['users']; next: string | null }>(
+    task('digest.planPage', { after: state.after, until: state.until, limit: DIGEST_PAGE_SIZE }),
+    { name: 'plan' },
+  );
   let failed = 0;
   if (page.users.length > 0) failed = (await sendAll(page.users, state.until)).filter((s) => !s.ok).length;
-  const next: DigestProgress = { until: state.until, after: page.next, users: state.users + page.users.length, failed: state.failed + failed, pages: state.pages + 1 };
+  const next: DigestProgress = {
+    until: state.until,
+    after: page.next,
+    users: state.users + page.users.length,
+    failed: state.failed + failed,
+    pages: state.pages + 1,
+  };
   if (next.after) await continueAsNew<typeof digest>(next);
   return { until: next.until, users: next.users, failed: next.failed };
 }

@@ -7,7 +7,7 @@
  * receives arguments of the wrong type fails with InvalidArgumentsError when it runs.
  */
 import { getTaskSpec } from '../tasks/catalog';
-import type { Issue } from '../validation/issues';
+import type { Issue } from './issues';
 import { LIMITS } from './limits';
 import { parseDuration } from './duration';
 import { EVENT_NAME_PATTERN } from './events';
@@ -80,7 +80,8 @@ class StructureCheck {
     if (chunks && !(Array.isArray(spec.items) && spec.items.every(Array.isArray))) this.add(`${path}.items`, 'must be an array of argument lists');
     if (!chunks && spec.items !== undefined && !Array.isArray(spec.items)) this.add(`${path}.items`, 'must be an array');
     const size = chunks ? spec.size : spec.batchSize;
-    if ((chunks || size !== undefined) && !(Number.isInteger(size) && (size as number) >= 1)) this.add(`${path}.${chunks ? 'size' : 'batchSize'}`, 'must be a positive integer');
+    if ((chunks || size !== undefined) && !(Number.isInteger(size) && (size as number) >= 1))
+      this.add(`${path}.${chunks ? 'size' : 'batchSize'}`, 'must be a positive integer');
   }
 }
 

@@ -59,9 +59,15 @@ export function rateLimit({ perMinute, burst, anonymousPerMinute }: RateLimits) 
     if (retryAfter !== undefined) {
       // Says which setting raises the limit: a local load test meets it first (README, Performance).
       const setting = caller.kind === 'anonymous' ? 'RATE_LIMIT_ANONYMOUS_PER_MINUTE' : 'RATE_LIMIT_PER_MINUTE and RATE_LIMIT_BURST; 0 turns it off';
-      throw new HttpProblem(429, 'Too Many Requests', `Over ${buckets.perMinute} requests a minute${caller.kind === 'anonymous' ? ' without a valid API key from this address' : ''}; retry in ${retryAfter} s. The limit is set by ${setting}.`, undefined, {
-        'Retry-After': String(retryAfter),
-      });
+      throw new HttpProblem(
+        429,
+        'Too Many Requests',
+        `Over ${buckets.perMinute} requests a minute${caller.kind === 'anonymous' ? ' without a valid API key from this address' : ''}; retry in ${retryAfter} s. The limit is set by ${setting}.`,
+        undefined,
+        {
+          'Retry-After': String(retryAfter),
+        },
+      );
     }
     return next();
   };

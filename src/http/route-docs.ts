@@ -43,4 +43,7 @@ export interface RouteDoc {
 export const problem = (description: string): ResponseDoc => ({ description, contentType: 'application/problem+json', schema: { ref: 'Problem' } });
 
 /** A JSON response with a component's schema: `json('Run', 'The run.')`. */
-export const json = (schema: SchemaDoc | string, description: string): ResponseDoc => ({ description, schema: typeof schema === 'string' ? { ref: schema } : schema });
+export const json = (schema: SchemaDoc | string, description: string): ResponseDoc => ({
+  description,
+  schema: typeof schema === 'string' ? { ref: schema } : schema,
+});
