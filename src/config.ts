@@ -145,6 +145,8 @@ export interface Config {
   /** Provisioned binaries and the bench's Celery venv (temporal/provision.sh reads the same variable). */
   cacheDir: string;
   temporal: { address: string; namespace: string; uiUrl: string };
+  /** The Python pool (README, "Bring your Celery tasks"): the Celery app it serves, as module:attribute; off when unset. */
+  python: { app: string | undefined };
   mongodbUri: string;
   smtpUrl: string;
   api: {
@@ -253,6 +255,7 @@ export function loadConfig(): Config {
       namespace: str('TEMPORAL_NAMESPACE', 'default'),
       uiUrl: str('TEMPORAL_UI_URL', `http://127.0.0.1:${dev.temporalUiPort}`),
     },
+    python: { app: optional('ORCHESTRA_PYTHON_APP') },
     mongodbUri: str('MONGODB_URI', `mongodb://127.0.0.1:${dev.ferretdbPort}/orchestra`),
     smtpUrl: str('SMTP_URL', `smtp://127.0.0.1:${dev.smtpPort}`),
     api: {

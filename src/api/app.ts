@@ -24,10 +24,13 @@ import { scheduleRoutes } from './routes/schedules';
 import { taskRoutes } from './routes/tasks';
 import { userRoutes } from '../app/users/routes';
 import { workflowRoutes } from './routes/workflows';
+import { PythonCatalog } from '../tasks/python-catalog';
 import { dashboardRoutes } from './ui/routes';
 
 /** Every router the API serves; each of their routes declares its access with `requires`. */
-export function apiRouters(context: AppContext): Router[] {
+export function apiRouters(given: AppContext): Router[] {
+  // One reader of the Python pool's catalog for the routes that validate and list tasks.
+  const context: AppContext = { ...given, pythonTasks: given.pythonTasks ?? new PythonCatalog() };
   const { config, metrics } = context;
   // /openapi.json is built from these routers, itself included, at its first request.
   const routers: Router[] = [
@@ -35,7 +38,7 @@ export function apiRouters(context: AppContext): Router[] {
     docsRoutes(() => routers),
     metricsRoutes(metrics, config.security.publicMetrics),
     codecRoutes(context.codec, config.security.uiOrigin, config.api.maxBodyBytes),
-    taskRoutes(),
+    taskRoutes(context.pythonTasks!),
     workflowRoutes(context),
     userRoutes(context),
     commentRoutes(context),

@@ -25,6 +25,7 @@ import type { WorkflowArgs } from '../workflows/signatures';
 import { WORKFLOW_TYPES } from '../workflows/workflow-types';
 import { badRequest, conflict, HttpProblem } from '../http/problem';
 import { validateCanvasRequest } from '../canvas/validate';
+import { pythonTasksFor, pythonTasksOf, type PythonCatalog } from '../tasks/python-catalog';
 import type { TaskVisibility } from '../tasks/registry';
 import { TenantKey } from '../temporal/search-attributes';
 import { APP_TENANT, type TenantReach } from '../workflows/tenants';
@@ -74,6 +75,8 @@ export interface RetryReach {
   tasks: TaskVisibility;
   /** The run's description when the caller may act on it; a 404 otherwise (Runs.describeWithin). */
   describeWithin: (workflowId: string, reach: TenantReach, purpose: 'act') => Promise<WorkflowExecutionDescription>;
+  /** The Python pool's tasks: a retried run's Python steps take the options the pool publishes now. */
+  pythonCatalog: PythonCatalog;
 }
 
 export async function retryRun(client: Client, workflowId: string, reach: RetryReach): Promise<RetryStarted> {
@@ -95,11 +98,14 @@ export async function retryRun(client: Client, workflowId: string, reach: RetryR
       `the completed steps of ${workflowId} could not be read (no orchestrator worker answered in time): ${(error as Error).message}`,
     );
   }
-  const { resume: _earlier, placement, tenant: _owner, ...request } = state.request;
+  const { resume: _earlier, placement, tenant: _owner, pythonTasks: _resolved, ...stored } = state.request;
   if (placement) throw conflict(`workflow ${workflowId} is a chunk of a larger fan-out; retry the run that started it`);
   // What the caller may start today: its scope may have changed, or the run was another key's.
-  const validation = validateCanvasRequest(request, { reach: reach.tasks });
+  const python = await pythonTasksFor(reach.pythonCatalog, stored);
+  const validation = validateCanvasRequest(stored, { reach: reach.tasks, python });
   if (!validation.ok) throw badRequest(validation.issues, `The request of ${workflowId} is not one this key may start (paths are in that request).`);
+  const pythonTasks = pythonTasksOf(stored, python);
+  const request = pythonTasks ? { ...stored, pythonTasks } : stored;
   if (JSON.stringify(state.resume).length > MAX_RESUME_BYTES) {
     throw conflict(`the completed steps of ${workflowId} hold more than ${MAX_RESUME_BYTES} bytes of results; too much to carry into a new run`);
   }
@@ -115,7 +121,7 @@ export async function retryRun(client: Client, workflowId: string, reach: RetryR
         type: WORKFLOW_TYPES.canvas,
         workflowId: id,
         args: [{ ...request, resume: state.resume, tenant }],
-        tasks: taskNamesOf(request.canvas).filter(isTaskName),
+        tasks: taskNamesOf(request.canvas).filter((name) => isTaskName(name) || python.has(name)),
         tenant,
         timeoutMs: request.timeout === undefined ? undefined : parseDuration(request.timeout),
         priority: request.priority,

@@ -318,8 +318,8 @@ async function addHeartbeats(root: NodeState, pending: PendingActivity[], conver
     const details = activity.heartbeatDetails?.payloads?.[0];
     if (details) {
       // One unreadable heartbeat (a key no longer configured) shows no progress, not a 500.
-      const beat = await decodePayload<{ progress?: number; message?: string }>(details as Payload, converter).catch(() => undefined);
-      node.heartbeat = { progress: beat?.progress ?? null, message: beat?.message ?? null };
+      const beat = await decodePayload<{ progress?: number; message?: string; meta?: Json }>(details as Payload, converter).catch(() => undefined);
+      node.heartbeat = { progress: beat?.progress ?? null, message: beat?.message ?? null, ...(beat?.meta === undefined ? {} : { meta: beat.meta }) };
     }
     const lastFailure = activity.lastFailure;
     if (lastFailure) node.lastError = { type: lastFailure.applicationFailureInfo?.type ?? 'Error', message: lastFailure.message ?? '' };

@@ -8,7 +8,7 @@
  *   another pool, and batches (`chunks`, map `batchSize`: many items in one activity, which
  *   the limit would count once) are refused.
  */
-import { getTaskSpec, type TaskVisibility } from '../workflows/tasks/catalog';
+import type { TaskSpec, TaskVisibility } from '../workflows/tasks/catalog';
 import type { Issues } from '../validation/issues';
 import type { CanvasNode, CanvasRequest, StepOptions } from '../workflows/language/types';
 
@@ -19,9 +19,9 @@ function queueWith(outer: QueueAt, options: StepOptions | undefined, optionsPath
   return options?.queue === undefined ? outer : { queue: options.queue, path: `${optionsPath}.queue` };
 }
 
-export function checkStepRouting(issues: Issues, request: CanvasRequest, reach: TaskVisibility): void {
+export function checkStepRouting(issues: Issues, request: CanvasRequest, reach: TaskVisibility, lookup: (name: string) => TaskSpec | undefined): void {
   const check = (task: string, at: QueueAt, nodePath: string, batched: string | undefined): void => {
-    const spec = getTaskSpec(task);
+    const spec = lookup(task);
     if (!spec) return;
     if (reach !== 'internal' && at && at.queue !== spec.pool) {
       const own = at.path.startsWith(`${nodePath}.`);

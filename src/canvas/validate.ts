@@ -41,6 +41,10 @@ class Walker extends Issues {
   nodes = 0;
   /** Which tasks this caller may name (src/tasks/registry.ts, TaskVisibility). */
   reach: TaskVisibility = 'internal';
+  /** The Python pool's tasks (src/tasks/python-catalog.ts), beside the registry's. */
+  python: ReadonlyMap<string, TaskDefinition> = new Map();
+
+  readonly lookup = (name: string): TaskDefinition | undefined => getTask(name) ?? this.python.get(name);
 
   node(value: unknown, path: string, hasInput: boolean, depth: number): void {
     this.nodes++;
@@ -145,10 +149,10 @@ class Walker extends Issues {
     if (!spec.spread) {
       // Each item is the first argument; the map's own args and kwargs follow it.
       const own = (spec.args ?? []).map((arg, i): Arg => [arg, `${mapPath}.args[${i}]`]);
-      const first = definition.params[0];
+      const first = definition.params.find((p) => p.kind !== 'keywordOnly');
       spec.items?.forEach((item, i) => {
         if (first) this.check(first.schema, item, `${mapPath}.items[${i}]`);
-        else this.add(`${mapPath}.items[${i}]`, `is one argument too many: ${signature(definition)} takes none`);
+        else if (!definition.varArgs) this.add(`${mapPath}.items[${i}]`, `is one argument too many: ${signature(definition)} takes none`);
       });
       return this.taskArgs(definition, { path: mapPath, offset: 1, leading: 'the item', args: own, kwargs: spec.kwargs, arity: true });
     }
@@ -184,8 +188,8 @@ class Walker extends Issues {
   }
 
   private knownTask(name: string, path: string): TaskDefinition | undefined {
-    const definition = getTask(name);
-    if (!definition) this.add(path, `unknown task "${name}"; known tasks: ${TASK_NAMES.join(', ')}`);
+    const definition = this.lookup(name);
+    if (!definition) this.add(path, `unknown task "${name}"; known tasks: ${[...TASK_NAMES, ...this.python.keys()].join(', ')}`);
     else if (!isReachable(definition, this.reach)) {
       this.add(path, `task "${name}" is internal: the application's own workflows use it, API canvases and schedules may not (with an admin key they may)`);
       return undefined;
@@ -201,21 +205,26 @@ class Walker extends Issues {
   private taskArgs(definition: TaskDefinition, at: ArgsAt): void {
     const { params } = definition;
     const sig = signature(definition);
+    // Positional arguments fill the parameters that take them; kwargs name any but positional-only ones.
+    const positional = params.filter((p) => p.kind !== 'keywordOnly');
     at.args.forEach(([arg, argPath], i) => {
-      const param = params[at.offset + i];
-      if (!param) return this.add(argPath, `is one argument too many: ${sig}${at.leading ? ` already receives ${at.leading} first` : ''}`);
-      this.check(param.schema, arg, argPath);
+      const param = positional[at.offset + i];
+      if (param) this.check(param.schema, arg, argPath);
+      else if (!definition.varArgs) this.add(argPath, `is one argument too many: ${sig}${at.leading ? ` already receives ${at.leading} first` : ''}`);
     });
+    const byPosition = at.offset + at.args.length;
     for (const [name, value] of Object.entries(at.kwargs ?? {})) {
-      const index = params.findIndex((p) => p.name === name);
+      const param = params.find((p) => p.name === name && p.kind !== 'positionalOnly');
       const kwargPath = `${at.path}.kwargs.${name}`;
-      if (index < 0) this.add(kwargPath, `is not a parameter of ${sig}`);
-      else if (index < at.offset + at.args.length) this.add(kwargPath, `is given twice (also by position) to ${sig}`);
-      else this.check(params[index].schema, value, kwargPath);
+      if (!param) {
+        if (!definition.varKwargs) this.add(kwargPath, `is not a parameter of ${sig}`);
+      } else if (positional.indexOf(param) >= 0 && positional.indexOf(param) < byPosition) this.add(kwargPath, `is given twice (also by position) to ${sig}`);
+      else this.check(param.schema, value, kwargPath);
     }
     if (!at.arity) return;
-    params.forEach((param, index) => {
-      const given = index < at.offset + at.args.length || param.name in (at.kwargs ?? {});
+    params.forEach((param) => {
+      const index = positional.indexOf(param);
+      const given = (index >= 0 && index < byPosition) || (param.kind !== 'positionalOnly' && param.name in (at.kwargs ?? {}));
       if (!given && !param.optional) this.add(at.missingPath ?? `${at.path}.args`, `is missing ${param.name}: ${sig}`);
     });
   }
@@ -238,8 +247,16 @@ interface ArgsAt {
   arity: boolean;
 }
 
+/** `add(x, y)`, with a Python task's `*args`, keyword-only parameters and `**kwargs` as Python writes them. */
 function signature(definition: TaskDefinition): string {
-  return `${definition.name}(${definition.params.map((p) => (p.optional ? `${p.name}?` : p.name)).join(', ')})`;
+  const name = (p: TaskDefinition['params'][number]) => (p.optional ? `${p.name}?` : p.name);
+  const parts = definition.params.filter((p) => p.kind !== 'keywordOnly').map(name);
+  const keywordOnly = definition.params.filter((p) => p.kind === 'keywordOnly').map(name);
+  if (definition.varArgs) parts.push('*args');
+  else if (keywordOnly.length > 0) parts.push('*');
+  parts.push(...keywordOnly);
+  if (definition.varKwargs) parts.push('**kwargs');
+  return `${definition.name}(${parts.join(', ')})`;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -264,12 +281,15 @@ export interface ValidateOptions {
   nodeLimit?: boolean;
   /** Which tasks the caller may name: 'public' ones only (API callers without admin), or 'internal' ones too (the default: code). */
   reach?: TaskVisibility;
+  /** The Python pool's tasks, which a canvas may name beside the registry's (src/tasks/python-catalog.ts, pythonTasksFor). */
+  python?: ReadonlyMap<string, TaskDefinition>;
 }
 
 /** Validates a POST /workflows body (and canvases that code workflows build). */
 export function validateCanvasRequest(body: unknown, options: ValidateOptions = {}): Validation<CanvasRequest> {
   const walker = new Walker();
   walker.reach = options.reach ?? 'internal';
+  walker.python = options.python ?? new Map();
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return { ok: false, issues: [{ path: '', message: 'must be a JSON object with a "canvas" field' }] };
   }
@@ -284,8 +304,8 @@ export function validateCanvasRequest(body: unknown, options: ValidateOptions = 
   if (request.timeout !== undefined) walker.check(DurationSchema, request.timeout, 'timeout');
   if (request.onError !== undefined) validateErrback(walker, request.onError);
   validateFlowControl(walker, request);
-  if (walker.list.length === 0) checkLocalSteps(walker, request as unknown as CanvasRequest);
-  if (walker.list.length === 0) checkStepRouting(walker, request as unknown as CanvasRequest, walker.reach);
+  if (walker.list.length === 0) checkLocalSteps(walker, request as unknown as CanvasRequest, walker.lookup);
+  if (walker.list.length === 0) checkStepRouting(walker, request as unknown as CanvasRequest, walker.reach, walker.lookup);
   return walker.list.length ? { ok: false, issues: walker.list } : { ok: true, value: request as unknown as CanvasRequest };
 }
 
@@ -329,9 +349,9 @@ function placingWith(outer: Placing, options: StepOptions | undefined, optionsPa
  * that cannot run inline, and beside a `queue`: a local activity runs in the orchestrator.
  * Runs on a structurally valid request only.
  */
-function checkLocalSteps(walker: Issues, request: CanvasRequest): void {
+function checkLocalSteps(walker: Issues, request: CanvasRequest, lookup: (name: string) => TaskDefinition | undefined): void {
   const check = (task: string, at: Placing, nodePath: string): void => {
-    const definition = getTask(task);
+    const definition = lookup(task);
     if (!definition || at.local?.value !== true) return;
     const problem = whyNotLocal(definition) ?? (at.queue ? 'a local activity runs in the orchestrator pool, so it cannot be combined with "queue"' : undefined);
     if (!problem) return;

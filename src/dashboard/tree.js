@@ -52,6 +52,8 @@ function renderNode(node, failingPath, collapsed) {
       h('span', { class: 'took' }, node.startedAt ? duration(node.startedAt, node.endedAt) : ''),
     ),
     node.heartbeat?.message ? h('div', { class: 'note' }, node.heartbeat.message) : null,
+    // A Python task's update_state(state, meta): the meta as the task reported it.
+    node.heartbeat?.meta !== undefined && node.status === 'running' ? h('div', { class: 'note', title: 'update_state meta' }, preview(node.heartbeat.meta)) : null,
     node.lastError && node.status === 'running' ? h('div', { class: 'note warn' }, `retrying after ${node.lastError.type}: ${node.lastError.message}`) : null,
     node.error ? h('div', { class: 'node-error' }, h('strong', {}, node.error.type), ' ', node.error.message) : null,
     node.kind === 'task' && node.status === 'completed' && node.result !== undefined ? h('div', { class: 'node-result', title: 'result' }, '→ ', preview(node.result)) : null,

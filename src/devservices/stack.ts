@@ -7,7 +7,8 @@ import { temporal } from '@temporalio/proto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config';
-import { POOL_NAMES, POOLS, type PoolName } from '../workflows/tasks/pools';
+import { NODE_POOL_NAMES, POOLS, PYTHON_POOL, type PoolName } from '../workflows/tasks/pools';
+import { pythonPoolCommand } from './python-pool';
 import { SEARCH_ATTRIBUTES } from '../temporal/search-attributes';
 import { ManagedProcess, tsEntry, waitForPort, type ServiceSpec } from './processes';
 
@@ -123,6 +124,20 @@ export function workerPool(pool: PoolName, config: Config, layout: StackLayout, 
   return new ManagedProcess(spec);
 }
 
+/** The Python pool (./python-pool.ts), supervised like the others: a kill -9 restarts it and its lost steps retry. */
+export function pythonWorkerPool(python: string, config: Config, layout: StackLayout, extraEnv: NodeJS.ProcessEnv = {}): ManagedProcess {
+  const { command, args, env } = pythonPoolCommand(python, config);
+  return new ManagedProcess({
+    name: `worker-${PYTHON_POOL}`,
+    command,
+    args,
+    env: { ...appEnv(config), ...env, ORCHESTRA_SERVICE: `worker-${PYTHON_POOL}`, ...extraEnv },
+    logFile: path.join(layout.logDir, `worker-${PYTHON_POOL}.log`),
+    echo: layout.echo,
+    restart: true,
+  });
+}
+
 export function api(config: Config, layout: StackLayout, extraEnv: NodeJS.ProcessEnv = {}): ManagedProcess {
   return new ManagedProcess({
     name: 'api',
@@ -155,8 +170,8 @@ export async function waitForTemporal(config: Config, timeoutMs: number, server?
   }
 }
 
-/** Waits until every pool's task queue has a poller: the workers are connected and polling. */
-export async function waitForPollers(config: Config, timeoutMs: number, pools: readonly PoolName[] = POOL_NAMES): Promise<void> {
+/** Waits until every pool's task queue has a poller (the Node.js pools unless told): the workers are connected and polling. */
+export async function waitForPollers(config: Config, timeoutMs: number, pools: readonly PoolName[] = NODE_POOL_NAMES): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const connection = await Connection.connect({ address: config.temporal.address });
   try {

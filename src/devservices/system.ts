@@ -7,10 +7,11 @@
  */
 import path from 'node:path';
 import type { Config } from '../config';
-import { POOL_NAMES, POOLS } from '../workflows/tasks/pools';
+import { NODE_POOL_NAMES, POOLS, PYTHON_POOL, type PoolName } from '../workflows/tasks/pools';
+import { pythonEnvironment } from './python-pool';
 import { waitForPort, type ManagedProcess, type RestartEvent } from './processes';
 import { elapsed, provisionAll } from './provisioning';
-import { api, ferretDb, smtpSink, temporalDevServer, waitForPollers, waitForTemporal, workerPool, type StackLayout } from './stack';
+import { api, ferretDb, pythonWorkerPool, smtpSink, temporalDevServer, waitForPollers, waitForTemporal, workerPool, type StackLayout } from './stack';
 
 export interface SystemOptions {
   /** Extra environment for every worker pool (e.g. WORKER_METRICS_ADDRESS=off). */
@@ -70,7 +71,9 @@ export function startSystem(config: Config, layout: StackLayout, options: System
     const checkStopped = () => {
       if (stopped) throw new Error('stopped while starting');
     };
-    const appsLeft = `${POOL_NAMES.length} worker pools, the API`;
+    const appsLeft = `${NODE_POOL_NAMES.length + (config.python.app ? 1 : 0)} worker pools, the API`;
+    // The Python pool's environment is made (once) while the servers start.
+    const pythonEnv = config.python.app ? pythonEnvironment(config) : undefined;
     const tools = [...(config.external.temporal ? [] : ['temporal' as const]), ...(config.external.mongodb ? [] : ['ferretdb' as const])];
     const binaries = await provisionAll(tools, {
       logDir: layout.logDir,
@@ -115,10 +118,27 @@ export function startSystem(config: Config, layout: StackLayout, options: System
     await Promise.all(servers);
     checkStopped();
     options.onProgress?.(`[${elapsed(startedAt)}] servers up; starting ${appsLeft} (each line appears when it polls or listens)`);
-    for (const pool of POOL_NAMES) add(apps, workerPool(pool, config, layout, options.workerEnv));
+    const pools: PoolName[] = [...NODE_POOL_NAMES];
+    for (const pool of NODE_POOL_NAMES) add(apps, workerPool(pool, config, layout, options.workerEnv));
+    const python = await pythonEnv;
+    if (python?.ok) {
+      add(apps, pythonWorkerPool(python.python, config, layout, options.workerEnv));
+      pools.push(PYTHON_POOL);
+    } else if (python) {
+      readyLine(`worker      ${PYTHON_POOL.padEnd(12)} skipped: ${python.reason} (ORCHESTRA_PYTHON_APP=${config.python.app})`);
+    }
     const server = add(apps, api(config, layout, options.apiEnv));
     await Promise.all([
-      ...POOL_NAMES.map((pool) => waitForPollers(config, 120_000, [pool]).then(() => readyLine(`worker      ${pool.padEnd(12)} queue ${POOLS[pool].queue}`))),
+      ...pools.map((pool) =>
+        waitForPollers(config, 120_000, [pool]).then(
+          () => readyLine(`worker      ${pool.padEnd(12)} queue ${POOLS[pool].queue}`),
+          (error: unknown) => {
+            // The user's Celery app may not import: the rest of the system runs, and says where to look.
+            if (pool !== PYTHON_POOL) throw error;
+            readyLine(`worker      ${pool.padEnd(12)} not polling yet (restarting with backoff); see ${path.join(layout.logDir, `worker-${pool}.log`)}`);
+          },
+        ),
+      ),
       waitForPort(config.api.port, 60_000, server, config.api.host).then(() =>
         readyLine(`api         http://${config.api.host}:${config.api.port}  (docs at /docs, dashboard at /ui, development mode: no API keys)`),
       ),

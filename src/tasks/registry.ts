@@ -6,14 +6,12 @@
  */
 import { z } from 'zod';
 import * as inputs from './inputs';
-import { CATALOG, type TaskName, type TaskParamName, type TaskSpec } from '../workflows/tasks/catalog';
+import { CATALOG, type TaskName, type TaskParamName, type TaskParamSpec, type TaskSpec } from '../workflows/tasks/catalog';
 
 export { isReachable, runsLocally, TASK_NAMES, whyNotLocal, type TaskName, type TaskVisibility } from '../workflows/tasks/catalog';
 
-export interface TaskParam {
-  name: string;
+export interface TaskParam extends TaskParamSpec {
   schema: z.ZodType;
-  optional?: boolean;
 }
 
 export interface TaskDefinition extends TaskSpec {

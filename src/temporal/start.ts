@@ -6,7 +6,6 @@
  */
 import type { Client, WorkflowHandleWithFirstExecutionRunId, WorkflowStartOptions } from '@temporalio/client';
 import { TypedSearchAttributes, type WorkflowIdReusePolicy } from '@temporalio/common';
-import type { TaskName } from '../workflows/tasks/catalog';
 import { WORKFLOW_TASK_QUEUE } from '../workflows/tasks/pools';
 import { TasksKey, TenantKey, WorkflowKindKey } from './search-attributes';
 import type { WorkflowArgs } from '../workflows/signatures';
@@ -16,8 +15,8 @@ export interface WorkflowStart<T extends WorkflowType> {
   type: T;
   workflowId: string;
   args: WorkflowArgs<T>;
-  /** The tasks the run may schedule, for the OrchestraTasks search attribute. */
-  tasks: readonly TaskName[];
+  /** The tasks the run may schedule (the registry's and the Python pool's), for the OrchestraTasks search attribute. */
+  tasks: readonly string[];
   /** Who owns the run (./tenants.ts), for the OrchestraTenant search attribute. */
   tenant: string;
   reuse?: WorkflowIdReusePolicy;
@@ -31,7 +30,7 @@ export interface WorkflowStart<T extends WorkflowType> {
 /** Queue and search attributes of every Orchestra run (schedule actions use these too). */
 export function runPlacement(
   type: WorkflowType,
-  tasks: readonly TaskName[],
+  tasks: readonly string[],
   tenant: string,
 ): { taskQueue: string; typedSearchAttributes: TypedSearchAttributes } {
   return {

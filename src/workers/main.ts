@@ -1,11 +1,13 @@
 /** Entry point of one worker pool: `npm run worker -- --pool ml`. */
 import type { Duration } from '@temporalio/common';
-import { loadConfig } from '../config';
+import { spawn } from 'node:child_process';
+import { loadConfig, type Config } from '../config';
+import { pythonEnvironment, pythonPoolCommand } from '../devservices/python-pool';
 import { closeActivityDeps, createActivityDeps } from '../activities';
 import { connectDatabase, disconnectDatabase } from '../db/mongo';
 import { initModels } from '../app/models';
 import { connectWorker } from '../temporal/clients';
-import { POOL_NAMES, POOLS, type PoolName } from '../workflows/tasks/pools';
+import { POOL_NAMES, POOLS, PYTHON_POOL, type PoolName } from '../workflows/tasks/pools';
 import { checkWorkers, serveWorkerHealth } from './health';
 import { logger } from '../logging';
 import { createPoolWorker, createRateLimitedWorkers } from './pool';
@@ -22,9 +24,27 @@ function poolFromArgs(argv: string[]): PoolName {
   return name as PoolName;
 }
 
+/** The Python pool is a Python process: this one makes its environment, runs it and passes signals on. */
+async function runPythonPool(config: Config): Promise<void> {
+  if (!config.python.app) {
+    console.error('the python pool serves a Celery app: set ORCHESTRA_PYTHON_APP=<module>:<attribute> (README, "Bring your Celery tasks")');
+    process.exit(2);
+  }
+  const env = await pythonEnvironment(config);
+  if (!env.ok) {
+    console.error(`the python pool cannot start: ${env.reason}`);
+    process.exit(2);
+  }
+  const { command, args, env: poolEnv } = pythonPoolCommand(env.python, config);
+  const child = spawn(command, args, { stdio: 'inherit', env: { ...process.env, ...poolEnv } });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
+
 async function main(): Promise<void> {
   const pool = poolFromArgs(process.argv.slice(2));
   const config = loadConfig();
+  if (pool === PYTHON_POOL) return runPythonPool(config);
   const metricsAddress = config.workerMetricsAddress(pool, POOL_NAMES.indexOf(pool));
   installRuntime(metricsAddress);
   {

@@ -3,6 +3,7 @@ import { CancellationScope, defineQuery, isCancellation, setHandler } from '@tem
 import { RETRY_QUERY, type Resume } from './language/events';
 import { describeFailure, invalidCanvas, readCanvasFailure } from './language/failures';
 import type { CanvasFailure, CanvasRequest, Json } from './language/types';
+import type { PythonTaskSpecs } from './tasks/catalog';
 import { checkStructure } from './language/structure';
 import { publishState } from './final-state';
 import { Interpreter, type Placement } from './interpreter';
@@ -18,6 +19,8 @@ export interface CanvasRun extends CanvasRequest {
   resume?: Resume;
   /** Who owns the run (set by the API, never by the caller); it scopes its concurrency key. */
   tenant?: string;
+  /** The specs of the Python tasks the canvas names, as the API resolved them at start (set by the API, never by the caller). */
+  pythonTasks?: PythonTaskSpecs;
 }
 
 /** What a closed run tells POST /workflows/:id/retry (replayed on a worker, so old runs answer too). */
@@ -37,7 +40,7 @@ export async function canvas(request: CanvasRun): Promise<Json> {
     if (problems.length > 0) throw invalidCanvas('canvas request', problems);
   }
   listenForEvents(request.resume?.events);
-  const interpreter = new Interpreter(request.canvas, request.defaults, request.placement, request.resume?.steps);
+  const interpreter = new Interpreter(request.canvas, request.defaults, request.placement, request.resume?.steps, request.pythonTasks);
   // A concurrency key holds a slot at its coordinator while the canvas runs (delegated chunks run inside their parent's).
   const slot = request.concurrency && !request.placement ? new ConcurrencySlot(request.concurrency, request.tenant) : undefined;
   publishState(() => withFlowState(interpreter.state(), slot?.state()));
@@ -56,7 +59,7 @@ export async function canvas(request: CanvasRun): Promise<Json> {
 async function runErrback(request: CanvasRun, error: unknown): Promise<void> {
   const { onCancel: _onCancel, ...errback } = request.onError!;
   const failure: CanvasFailure = readCanvasFailure(error) ?? { ...describeFailure(error), node: { path: 'canvas' } };
-  const interpreter = new Interpreter(errback, request.defaults, { basePath: 'onError', indexOffset: 0 });
+  const interpreter = new Interpreter(errback, request.defaults, { basePath: 'onError', indexOffset: 0 }, {}, request.pythonTasks);
   try {
     await CancellationScope.nonCancellable(() => interpreter.run({ value: failure as unknown as Json }));
   } catch {

@@ -25,6 +25,7 @@ import {
   type BatchInput,
   type LightChainInput,
   type LightChainOutcome,
+  type PythonRetries,
 } from './language/arguments';
 import { describeFailure, readCanvasFailure, stepFailure } from './language/failures';
 import {
@@ -39,8 +40,8 @@ import {
   type TaskNode,
   type WaitNode,
 } from './language/types';
-import { WORKFLOW_TASK_QUEUE } from './tasks/pools';
-import { getTaskSpec, limitedQueueOf, runsLocally, type TaskSpec } from './tasks/catalog';
+import { PYTHON_POOL, WORKFLOW_TASK_QUEUE } from './tasks/pools';
+import { findTaskSpec, limitedQueueOf, runsLocally, type PythonTaskSpecs, type TaskSpec } from './tasks/catalog';
 import { ErrorType } from './errors';
 import { Semaphore } from './semaphore';
 import { takeEvent } from './events';
@@ -90,10 +91,16 @@ export class Interpreter {
     private readonly placement: Placement = { basePath: 'canvas', indexOffset: 0 },
     /** A retried run's completed steps: these return their stored result instead of running. */
     resume: Record<string, Json> = {},
+    /** The run's Python tasks (CanvasRun.pythonTasks). */
+    private readonly pythonTasks: PythonTaskSpecs = {},
   ) {
     this.root = this.buildState(canvas, placement.basePath, true);
     this.localActivities = hasChange('localActivities');
     this.resume = new Map(Object.entries(resume));
+  }
+
+  private taskSpec(name: string): TaskSpec | undefined {
+    return findTaskSpec(name, this.pythonTasks);
   }
 
   /** The steps that completed (reused ones included), by step id. */
@@ -259,7 +266,7 @@ export class Interpreter {
   /** A task step that is light, runs locally, has no delay and no bound over its attempts, and is not a reused result. */
   private lightStep(node: CanvasNode, st: NodeState, inherited: StepOptions): LightStep | undefined {
     if (!('task' in node) || this.resume.has(st.path)) return undefined;
-    const definition = getTaskSpec(node.task);
+    const definition = this.taskSpec(node.task);
     if (!definition?.light) return undefined;
     const options = mergeOptions(definition.defaults, this.defaults, inherited, node.options);
     const light = runsLocally(definition, options) && options.delay === undefined && options.scheduleToCloseTimeout === undefined;
@@ -325,15 +332,18 @@ export class Interpreter {
         Object.assign(st, { status: 'completed', result: reused.value, reused: true, endedAt: new Date().toISOString() });
         return reused.value;
       }
-      const definition = getTaskSpec(node.task);
+      const definition = this.taskSpec(node.task);
       if (!definition) throw ApplicationFailure.create({ type: ErrorType.UnknownTask, message: `unknown task ${node.task}`, nonRetryable: true });
       const options = mergeOptions(definition.defaults, this.defaults, inherited, node.options);
       const args = [...leading, ...chainArgs(input, node.immutable, node.args)];
-      placeKwargs(args, definition.params, node.kwargs);
+      const python = definition.pool === PYTHON_POOL;
+      // A Python task takes its kwargs as keywords (and Celery's retries unless the canvas set its own); TypeScript tasks by position.
+      const call = python ? [pythonCall(args, node.kwargs, [this.defaults, inherited, node.options])] : args;
+      if (!python) placeKwargs(args, definition.params, node.kwargs);
       if (options.delay !== undefined) await sleep(durationMs(options.delay));
       this.activitiesScheduled++;
       const activity = this.activity(definition, options, st.path, node.task);
-      const result = await this.track(st, () => this.pending.with(() => activity(...args)));
+      const result = await this.track(st, () => this.pending.with(() => activity(...call)));
       this.steps[st.path] = result;
       return result;
     } catch (error) {
@@ -438,7 +448,7 @@ export class Interpreter {
         node: nodeRef(st),
       });
     }
-    const definition = getTaskSpec(batching.task);
+    const definition = this.taskSpec(batching.task);
     if (!definition) throw stepFailure({ type: ErrorType.UnknownTask, message: `unknown task ${batching.task}`, node: nodeRef(st) });
     const limit = batching.maxConcurrency ?? LIMITS.defaultConcurrency;
     const units: FanOutUnits = { count: (from, to) => Math.min(items.length, to * size) - from * size, first: (from) => from * size };
@@ -467,6 +477,7 @@ export class Interpreter {
         args: batching.args,
         kwargs: batching.kwargs,
         offset: this.offsetOf(st) + k * size,
+        ...(definition.pool === PYTHON_POOL ? { retries: retriesOf([this.defaults, inherited, batching.options]) } : {}),
       };
       const stepId = `${st.path}#${k}`;
       const reused = this.reusedStep(stepId);
@@ -605,7 +616,7 @@ export class Interpreter {
         parts[k] =
           (this.reusedStep(stepId)?.value as Json[] | undefined) ??
           (await executeChild(canvasChildWorkflowType, {
-            args: [{ ...request, placement }],
+            args: [{ ...request, placement, pythonTasks: this.pythonTasks }],
             workflowId: `${info.workflowId}/${st.path}/${k}-${this.childCount++}`,
             taskQueue: WORKFLOW_TASK_QUEUE,
           }));
@@ -627,6 +638,19 @@ export class Interpreter {
     });
     return parts.flat();
   }
+}
+
+/**
+ * What a Python step receives (python/orchestra_python/activities.py): positional args,
+ * kwargs as keywords, and whose retry settings decide: Celery's own (max_retries,
+ * autoretry_for, self.retry) unless the canvas gave a `retry` option on the way down.
+ */
+function pythonCall(args: Json[], kwargs: Record<string, Json> | undefined, layers: Array<StepOptions | undefined>): Json {
+  return { args, kwargs: kwargs ?? {}, retries: retriesOf(layers) };
+}
+
+function retriesOf(layers: Array<StepOptions | undefined>): PythonRetries {
+  return layers.some((options) => options?.retry !== undefined) ? 'canvas' : 'celery';
 }
 
 /** The workflow type that runs delegated chunks (the `canvas` workflow itself). */

@@ -10,10 +10,20 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../../src/config';
+import { loadConfig, projectRoot } from '../../src/config';
 import { freePorts, ManagedProcess, provision, waitForPort } from '../../src/devservices/processes';
-import { api, devServerDynamicConfigArgs, ferretDb, smtpSink, waitForPollers, workerPool, type StackLayout } from '../../src/devservices/stack';
-import { POOL_NAMES } from '../../src/workflows/tasks/pools';
+import {
+  api,
+  devServerDynamicConfigArgs,
+  ferretDb,
+  pythonWorkerPool,
+  smtpSink,
+  waitForPollers,
+  workerPool,
+  type StackLayout,
+} from '../../src/devservices/stack';
+import { pythonEnvironment } from '../../src/devservices/python-pool';
+import { NODE_POOL_NAMES, POOL_NAMES } from '../../src/workflows/tasks/pools';
 import { WorkflowKindKey, TasksKey, TenantKey } from '../../src/temporal/search-attributes';
 import { quietLogger } from '../../src/devservices/quiet-logger';
 import { bundleWorkflows } from '../../src/workers/workflow-bundle';
@@ -60,6 +70,8 @@ export default async function globalSetup(): Promise<void> {
     // Every test file shares this API and one address: a file that sends hundreds of requests
     // left the next one (a dashboard that polls) 429s. The rate limit's own tests start apps of their own.
     RATE_LIMIT_PER_MINUTE: '0',
+    ORCHESTRA_PYTHON_APP: 'orchestra_test_tasks:app',
+    PYTHONPATH: [path.join(projectRoot, 'examples', 'celery-app'), path.join(projectRoot, 'tests', 'fixtures', 'celery')].join(path.delimiter),
     ORCHESTRA_TEST_API_URL: `http://127.0.0.1:${apiPort}`,
     ORCHESTRA_TEST_INBOX_URL: `http://127.0.0.1:${smtpHttpPort}`,
     ORCHESTRA_TEST_CONTROL_URL: `http://127.0.0.1:${controlPort}`,
@@ -74,14 +86,18 @@ export default async function globalSetup(): Promise<void> {
   }
   add(smtpSink(config, layout));
   // Each pool serves its SDK metrics on a free port, so parallel runs never collide.
-  POOL_NAMES.forEach((pool, i) => {
+  NODE_POOL_NAMES.forEach((pool, i) => {
     process.env[`ORCHESTRA_TEST_${pool.toUpperCase()}_METRICS_URL`] = `http://127.0.0.1:${metricsPorts[i]}/metrics`;
     add(workerPool(pool, config, layout, { WORKER_METRICS_ADDRESS: `127.0.0.1:${metricsPorts[i]}` }));
   });
+  // The Python pool serves the example Celery app with the tests' own tasks (tests/fixtures/celery).
+  const python = await pythonEnvironment(config);
+  if (!python.ok) throw new Error(`the Python pool's environment: ${python.reason}`);
+  add(pythonWorkerPool(python.python, config, layout));
   add(api(config, layout));
   await waitForPort(apiPort, 60_000, processes.get('api'));
   await waitForPort(smtpPort, 30_000, processes.get('smtp-sink'));
-  await waitForPollers(config, 120_000);
+  await waitForPollers(config, 120_000, POOL_NAMES);
 
   const control = createServer(
     (req, res) =>

@@ -10,6 +10,7 @@ import { taskNamesOf, type CanvasRequest } from '../../workflows/language/types'
 import { EventBodySchema, EventNameSchema, WorkflowIdSchema } from '../../canvas/schemas';
 import { EVENT_SIGNAL, type CanvasEvent } from '../../workflows/language/events';
 import { retryRun } from '../retry';
+import { PythonCatalog, pythonTasksFor, pythonTasksOf } from '../../tasks/python-catalog';
 import { validateCanvasRequest } from '../../canvas/validate';
 import { isTaskName } from '../../workflows/tasks/catalog';
 import { startWorkflow } from '../../temporal/start';
@@ -36,14 +37,17 @@ const WAIT_RETRY_AFTER_SECONDS = 5;
 export function workflowRoutes(app: AppContext): Router {
   const router = new Router({ prefix: '/workflows' });
   const { client, config, runs, metrics } = app;
+  const pythonCatalog = app.pythonTasks ?? new PythonCatalog();
   const events = new RunEvents(runs, config.api.events, metrics);
   const resultWaits = new CallerSlots(config.api.maxResultWaitsPerCaller);
 
   router.post('/', requires('write', WORKFLOW_DOCS.start), async (ctx) => {
     const body = await readJson(ctx, config.api.maxBodyBytes);
-    const validation = validateCanvasRequest(body, { reach: taskReach(ctx) });
+    const python = await pythonTasksFor(pythonCatalog, body);
+    const validation = validateCanvasRequest(body, { reach: taskReach(ctx), python });
     if (!validation.ok) throw badRequest(validation.issues);
-    const request = validation.value;
+    const pythonTasks = pythonTasksOf(validation.value, python);
+    const request = pythonTasks ? { ...validation.value, pythonTasks } : validation.value;
     const tenant = callerTenant(ctx);
     const idempotencyKey = ctx.get('idempotency-key') || undefined;
     await assertFlowKeyRoom(client, config, tenant, request);
@@ -69,7 +73,7 @@ export function workflowRoutes(app: AppContext): Router {
         type: WORKFLOW_TYPES.canvas,
         workflowId,
         args: [{ ...request, tenant }],
-        tasks: taskNamesOf(request.canvas).filter(isTaskName),
+        tasks: taskNamesOf(request.canvas).filter((name) => isTaskName(name) || python.has(name)),
         tenant,
         timeoutMs: request.timeout === undefined ? undefined : parseDuration(request.timeout),
         priority: request.priority,
@@ -207,6 +211,7 @@ export function workflowRoutes(app: AppContext): Router {
       tenants: tenantReach(ctx),
       tasks: taskReach(ctx),
       describeWithin: (id, reach, purpose) => runs.describeWithin(id, reach, purpose),
+      pythonCatalog,
     });
     metrics.workflowStarts.inc({ type: WORKFLOW_TYPES.canvas });
     ctx.status = 201;

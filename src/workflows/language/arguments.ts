@@ -40,7 +40,12 @@ export interface BatchInput {
   kwargs?: Record<string, Json>;
   /** The index of the first item in the whole map, so a failing item is named as the user wrote it. */
   offset: number;
+  /** Python tasks only: whose retry settings decide (the interpreter's pythonCall). */
+  retries?: PythonRetries;
 }
+
+/** Whose retry settings decide a Python step: the Celery task's own, or the canvas's `retry` option. */
+export type PythonRetries = 'celery' | 'canvas';
 
 /** A chain step's args: the previous result first (unless immutable or there is none), then its own. */
 export function chainArgs(input: { value: Json } | undefined, immutable: boolean | undefined, own: Json[] | undefined): Json[] {

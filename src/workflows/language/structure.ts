@@ -6,7 +6,7 @@
  * a run started another way (the temporal CLI, a client) gets this check, and a task that
  * receives arguments of the wrong type fails with InvalidArgumentsError when it runs.
  */
-import { getTaskSpec } from '../tasks/catalog';
+import { findTaskSpec, type PythonTaskSpecs } from '../tasks/catalog';
 import type { Issue } from './issues';
 import { LIMITS } from './limits';
 import { parseDuration } from './duration';
@@ -22,6 +22,8 @@ function isObject(value: unknown): value is Fields {
 
 class StructureCheck {
   readonly issues: Issue[] = [];
+
+  constructor(private readonly pythonTasks: PythonTaskSpecs | undefined) {}
 
   private add(path: string, message: string): void {
     if (this.issues.length < 100) this.issues.push({ path, message });
@@ -62,7 +64,8 @@ class StructureCheck {
 
   /** A task name from the catalog with args and kwargs of the right shapes. */
   private call(fields: Fields, path: string): void {
-    if (typeof fields.task !== 'string' || !getTaskSpec(fields.task)) this.add(`${path}.task`, `unknown task ${JSON.stringify(fields.task)}`);
+    if (typeof fields.task !== 'string' || !findTaskSpec(fields.task, this.pythonTasks))
+      this.add(`${path}.task`, `unknown task ${JSON.stringify(fields.task)}`);
     if (fields.args !== undefined && !Array.isArray(fields.args)) this.add(`${path}.args`, 'must be an array');
     if (fields.kwargs !== undefined && !isObject(fields.kwargs)) this.add(`${path}.kwargs`, 'must be an object');
   }
@@ -87,8 +90,8 @@ class StructureCheck {
 
 /** The structural problems of a canvas request, each with its JSON path; empty when none. */
 export function checkStructure(request: unknown): Issue[] {
-  const check = new StructureCheck();
   if (!isObject(request)) return [{ path: '', message: 'must be a JSON object with a "canvas" field' }];
+  const check = new StructureCheck(isObject(request.pythonTasks) ? (request.pythonTasks as PythonTaskSpecs) : undefined);
   check.node(request.canvas, 'canvas', 0);
   if (request.onError !== undefined) check.node(request.onError, 'onError', 0);
   return check.issues;

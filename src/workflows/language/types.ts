@@ -148,7 +148,8 @@ export interface NodeState {
   result?: Json;
   error?: { type: string; message: string };
   /** Added by the API from Temporal while the task runs: its own reported progress. */
-  heartbeat?: { progress: number | null; message: string | null };
+  /** A running task's own report: progress 0..100 and a message; a Python task's update_state also gives its `meta`. */
+  heartbeat?: { progress: number | null; message: string | null; meta?: Json };
   /** Added by the API while the task runs: the previous attempt's error, when it is retrying. */
   lastError?: { type: string; message: string };
   children?: NodeState[];

@@ -6,7 +6,7 @@
  * its implementation in src/activities/index.ts) is a type error. Add a task here first.
  */
 import type { StepOptions } from '../language/types';
-import { isCpuBoundPool, POOLS, type PoolName } from './pools';
+import { isCpuBoundPool, POOLS, PYTHON_POOL, type PoolName } from './pools';
 
 /**
  * Who may name a task in a canvas. `public` tasks compute from their arguments alone and
@@ -20,6 +20,11 @@ export type TaskVisibility = 'public' | 'internal';
 export interface TaskParamSpec {
   name: string;
   optional?: boolean;
+  /**
+   * How a Python task takes it (TypeScript tasks take every parameter by position, and
+   * kwargs are placed by name): `keywordOnly` after `*`, `positionalOnly` before `/`.
+   */
+  kind?: 'positional' | 'keywordOnly' | 'positionalOnly';
 }
 
 export interface TaskSpec {
@@ -40,6 +45,9 @@ export interface TaskSpec {
    * server (limitedQueueOf); TASK_RATE_LIMITS may change the number per deployment.
    */
   maxPerSecond?: number;
+  /** A Python task with `*args` / `**kwargs`: any further positional / keyword arguments. */
+  varArgs?: boolean;
+  varKwargs?: boolean;
 }
 
 /** Keeps each entry's literal names, so task and parameter names are types. */
@@ -254,6 +262,18 @@ export function getTaskSpec(name: string): TaskSpec | undefined {
   return CATALOG.get(name);
 }
 
+/**
+ * The specs of a run's Python tasks, by name: the API resolves them from the Python pool's
+ * catalog when it starts the run (src/tasks/python-catalog.ts) and passes them in the
+ * request, so the run keeps the options it started with whatever the pool publishes later.
+ */
+export type PythonTaskSpecs = Readonly<Record<string, TaskSpec>>;
+
+/** A task of the catalog, or one of the run's Python tasks. */
+export function findTaskSpec(name: string, pythonTasks: PythonTaskSpecs | undefined): TaskSpec | undefined {
+  return CATALOG.get(name) ?? (pythonTasks && Object.hasOwn(pythonTasks, name) ? pythonTasks[name] : undefined);
+}
+
 export function isTaskName(name: string): name is TaskName {
   return CATALOG.has(name);
 }
@@ -269,6 +289,7 @@ export function isReachable(spec: TaskSpec, reach: TaskVisibility): boolean {
  * task would starve the workflow thread.
  */
 export function whyNotLocal(spec: TaskSpec): string | undefined {
+  if (spec.pool === PYTHON_POOL) return `${spec.name} is a Python task and runs on the python pool only`;
   if (spec.defaults.heartbeatTimeout !== undefined) return `${spec.name} heartbeats, which only a remote activity can do`;
   if (spec.maxPerSecond !== undefined) return `${spec.name} is rate-limited on its pool's queue, which a local activity would bypass`;
   if (isCpuBoundPool(spec.pool)) return `${spec.name} is CPU-bound and runs on the ${spec.pool} pool only`;

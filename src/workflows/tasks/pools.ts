@@ -9,6 +9,8 @@ export const POOLS = {
   ml: { queue: 'orchestra-ml', runs: 'activities', concurrency: 2, cpuBound: true },
   email: { queue: 'orchestra-email', runs: 'activities', concurrency: 50 },
   media: { queue: 'orchestra-media', runs: 'activities', concurrency: 2, cpuBound: true },
+  /** A Celery app's tasks, served by Temporal's Python SDK (python/orchestra_python); started when ORCHESTRA_PYTHON_APP is set. */
+  python: { queue: 'orchestra-python', runs: 'activities', concurrency: 8, language: 'python' },
 } as const;
 
 /** Pools sized to the cores for CPU-heavy tasks: their tasks never run inline in the orchestrator. */
@@ -19,6 +21,10 @@ export function isCpuBoundPool(name: PoolName): boolean {
 
 export type PoolName = keyof typeof POOLS;
 export const POOL_NAMES = Object.keys(POOLS) as PoolName[];
+/** The pool whose worker is Python, not this Node.js code. */
+export const PYTHON_POOL = 'python' satisfies PoolName;
+/** Pools whose workers are this repository's Node.js processes (npm run worker -- --pool <name>). */
+export const NODE_POOL_NAMES = POOL_NAMES.filter((p) => p !== PYTHON_POOL);
 /** Pools that run activities: the only names a canvas `queue` option may use. */
 export const ACTIVITY_POOL_NAMES = POOL_NAMES.filter((p) => POOLS[p].runs === 'activities');
 export const WORKFLOW_TASK_QUEUE = POOLS.orchestrator.queue;
