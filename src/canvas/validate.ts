@@ -210,7 +210,8 @@ class Walker extends Issues {
     at.args.forEach(([arg, argPath], i) => {
       const param = positional[at.offset + i];
       if (param) this.check(param.schema, arg, argPath);
-      else if (!definition.varArgs) this.add(argPath, `is one argument too many: ${sig}${at.leading ? ` already receives ${at.leading} first` : ''}`);
+      else if (!definition.varArgs)
+        this.add(argPath, `is one argument too many: ${sig}${at.leading && at.offset > 0 ? ` already receives ${at.leading} first` : ''}`);
     });
     const byPosition = at.offset + at.args.length;
     for (const [name, value] of Object.entries(at.kwargs ?? {})) {

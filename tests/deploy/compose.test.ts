@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { POOLS, POOL_NAMES } from '../../src/workflows/tasks/pools';
+import { POOLS, NODE_POOL_NAMES, PYTHON_POOL } from '../../src/workflows/tasks/pools';
 
 const root = path.resolve(__dirname, '..', '..');
 const composePath = path.join(root, 'docker-compose.yml');
@@ -24,6 +24,7 @@ interface Service {
   depends_on?: string[] | Record<string, { condition?: string }>;
   healthcheck?: { test?: string | string[]; disable?: boolean };
   volumes?: Array<string | { type?: string; source?: string; target?: string }>;
+  profiles?: string[];
 }
 interface Compose {
   services: Record<string, Service>;
@@ -34,7 +35,7 @@ const compose = parse(fs.readFileSync(composePath, 'utf8'), { merge: true }) as 
 const services = compose.services;
 const serviceNames = Object.keys(services);
 
-const workerServiceNames = POOL_NAMES.map((pool) => `worker-${pool}`);
+const workerServiceNames = NODE_POOL_NAMES.map((pool) => `worker-${pool}`);
 const appServiceNames = ['api', ...workerServiceNames];
 
 function envOf(service: Service): Env {
@@ -110,7 +111,7 @@ describe('docker-compose.yml', () => {
     expect(envOf(services.temporal).DB).toBe('postgres12');
   });
 
-  it.each(POOL_NAMES)('has a worker service for pool %s running --pool <pool>', (pool) => {
+  it.each(NODE_POOL_NAMES)('has a worker service for pool %s running --pool <pool>', (pool) => {
     expect(POOLS[pool]).toBeDefined();
     const service = services[`worker-${pool}`];
     expect(service).toBeDefined();
@@ -121,7 +122,21 @@ describe('docker-compose.yml', () => {
 
   it('has no worker service for a pool that does not exist', () => {
     const workers = serviceNames.filter((name) => name.startsWith('worker-'));
-    expect(workers.sort()).toEqual([...workerServiceNames].sort());
+    expect(workers.sort()).toEqual([...workerServiceNames, `worker-${PYTHON_POOL}`].sort());
+  });
+
+  it('runs the Python pool from its own image, behind the profile python, with the Celery app mounted', () => {
+    const service = services[`worker-${PYTHON_POOL}`];
+    expect(service.profiles).toEqual(['python']);
+    expect(service.build).toMatchObject({ dockerfile: 'python/Dockerfile' });
+    const env = envOf(service);
+    expect(env).toMatchObject({
+      TEMPORAL_ADDRESS: 'temporal:7233',
+      MONGODB_URI: 'mongodb://mongodb:27017/orchestra',
+      ORCHESTRA_PYTHON_QUEUE: POOLS.python.queue,
+    });
+    expect(String(service.volumes?.[0])).toMatch(/:\/app\/celery-app:ro$/);
+    expect(fs.readFileSync(path.join(root, 'python', 'Dockerfile'), 'utf8')).toMatch(/pip install --no-cache-dir -r python\/requirements.txt/);
   });
 
   it('publishes on every interface only the API (which checks keys); Temporal, its UI, MongoDB and Mailpit on 127.0.0.1 only', () => {

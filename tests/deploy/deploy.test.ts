@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse, parseAllDocuments, type Tags } from 'yaml';
 import { loadConfig } from '../../src/config';
-import { POOLS, POOL_NAMES, type PoolName } from '../../src/workflows/tasks/pools';
+import { POOLS, NODE_POOL_NAMES, type PoolName } from '../../src/workflows/tasks/pools';
 
 const root = path.resolve(__dirname, '..', '..');
 const k8sDir = path.join(root, 'deploy', 'k8s');
@@ -95,7 +95,7 @@ function knownEnvNames(): Set<string> {
     for (const m of text.matchAll(new RegExp(`${reader}['"]([A-Z][A-Z0-9_]*)['"]`, 'g'))) names.add(m[1]);
     // Per-pool names built from a template: `POOL_${pool.toUpperCase()}_CONCURRENCY`.
     for (const m of text.matchAll(new RegExp(String.raw`(?:${reader}|process\.env\[\s*)\x60([A-Z0-9_]*)\$\{[^}]*\}([A-Z0-9_]*)\x60`, 'g'))) {
-      for (const pool of POOL_NAMES) names.add(`${m[1]}${pool.toUpperCase()}${m[2]}`);
+      for (const pool of NODE_POOL_NAMES) names.add(`${m[1]}${pool.toUpperCase()}${m[2]}`);
     }
   }
   return names;
@@ -111,7 +111,7 @@ describe('environment variables the app reads (scanned from src/)', () => {
       'API_KEYS_FILE',
       'LOG_LEVEL',
       'WORKFLOW_BUNDLE_PATH',
-      ...POOL_NAMES.map((p) => `POOL_${p.toUpperCase()}_CONCURRENCY`),
+      ...NODE_POOL_NAMES.map((p) => `POOL_${p.toUpperCase()}_CONCURRENCY`),
     ]) {
       expect(KNOWN_ENV).toContain(name);
     }
@@ -232,7 +232,7 @@ const merged = mergeCompose(baseCompose, prodCompose) as Json;
 const services = obj(merged.services) as Record<string, Json>;
 const serviceNames = Object.keys(services);
 const prodServices = obj(prodCompose.services) as Record<string, Json>;
-const workerServiceNames = POOL_NAMES.map((pool) => `worker-${pool}`);
+const workerServiceNames = NODE_POOL_NAMES.map((pool) => `worker-${pool}`);
 const appServiceNames = ['api', ...workerServiceNames];
 const composeApiPort = Number(envOf(services.api).API_PORT ?? 3000);
 
@@ -306,7 +306,7 @@ describe('docker-compose.prod.yml', () => {
     expect(test).toContain(`:${composeApiPort}/health`);
   });
 
-  describe.each(POOL_NAMES)('worker-%s', (pool) => {
+  describe.each(NODE_POOL_NAMES)('worker-%s', (pool) => {
     const service = services[`worker-${pool}`];
     const env = envOf(service);
 
@@ -470,7 +470,7 @@ describe('deploy/prometheus/prometheus.yml', () => {
     expect(all).toContainEqual(expect.objectContaining({ target: `api:${composeApiPort}`, path: '/metrics' }));
   });
 
-  it.each(POOL_NAMES)('scrapes every replica of pool %s on its metrics port', (pool) => {
+  it.each(NODE_POOL_NAMES)('scrapes every replica of pool %s on its metrics port', (pool) => {
     const port = hostPort(envOf(services[`worker-${pool}`]).WORKER_METRICS_ADDRESS).port;
     expect(all).toContainEqual(expect.objectContaining({ target: `worker-${pool}:${port}`, path: '/metrics' }));
   });
@@ -653,7 +653,7 @@ function imageName(image: string): string {
 describe('deploy/k8s kustomization', () => {
   it('lists files that exist, every pool, and not the example secret', () => {
     for (const r of resourceFiles) expect({ r, exists: fs.existsSync(path.join(k8sDir, r)) }).toEqual({ r, exists: true });
-    for (const file of ['namespace.yaml', 'configmap.yaml', 'api.yaml', 'keda.yaml', ...POOL_NAMES.map((p) => `worker-${p}.yaml`)])
+    for (const file of ['namespace.yaml', 'configmap.yaml', 'api.yaml', 'keda.yaml', ...NODE_POOL_NAMES.map((p) => `worker-${p}.yaml`)])
       expect(resourceFiles).toContain(file);
     expect(resourceFiles).not.toContain('secret.example.yaml');
     expect(fs.existsSync(path.join(k8sDir, 'secret.example.yaml'))).toBe(true);
@@ -675,7 +675,7 @@ describe('deploy/k8s kustomization', () => {
   });
 
   it('has an api Deployment and one Deployment per pool, nothing else', () => {
-    expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['api', ...POOL_NAMES.map((p) => `worker-${p}`)].sort());
+    expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['api', ...NODE_POOL_NAMES.map((p) => `worker-${p}`)].sort());
   });
 
   it('has no HorizontalPodAutoscaler in the base (KEDA owns those)', () => {
@@ -801,7 +801,7 @@ describe('deploy/k8s kustomization', () => {
     });
   });
 
-  describe.each(POOL_NAMES)('worker-%s', (pool) => {
+  describe.each(NODE_POOL_NAMES)('worker-%s', (pool) => {
     const d = deployment(`worker-${pool}`);
     const container = containers(d)[0];
     const env = { ...configData, ...containerEnv(container) };
@@ -838,10 +838,10 @@ describe('deploy/k8s/keda.yaml', () => {
   const scaledObjects = byKind('ScaledObject');
 
   it('has one ScaledObject per pool and none for unknown pools', () => {
-    expect(scaledObjects.map((s) => obj(obj(s.spec).scaleTargetRef).name).sort()).toEqual(POOL_NAMES.map((p) => `worker-${p}`).sort());
+    expect(scaledObjects.map((s) => obj(obj(s.spec).scaleTargetRef).name).sort()).toEqual(NODE_POOL_NAMES.map((p) => `worker-${p}`).sort());
   });
 
-  it.each(POOL_NAMES)('scales worker-%s on its task queue with the temporal scaler', (pool: PoolName) => {
+  it.each(NODE_POOL_NAMES)('scales worker-%s on its task queue with the temporal scaler', (pool: PoolName) => {
     const so = scaledObjects.find((s) => obj(obj(s.spec).scaleTargetRef).name === `worker-${pool}`)!;
     expect(so.apiVersion).toBe('keda.sh/v1alpha1');
     const spec = obj(so.spec);
@@ -890,7 +890,7 @@ describe('deploy/k8s/overlays/hpa', () => {
     for (const r of overlayResources) expect({ r, exists: fs.existsSync(path.join(hpaDir, r)) }).toEqual({ r, exists: true });
   });
 
-  it.each(POOL_NAMES)('has a CPU HPA for worker-%s and removes its ScaledObject', (pool) => {
+  it.each(NODE_POOL_NAMES)('has a CPU HPA for worker-%s and removes its ScaledObject', (pool) => {
     const hpa = hpas.find((h) => obj(obj(h.spec).scaleTargetRef).name === `worker-${pool}`);
     expect(hpa).toBeDefined();
     expect(hpa!.apiVersion).toBe('autoscaling/v2');
@@ -936,10 +936,10 @@ describeIfKubectl('kubectl kustomize', () => {
 
   it('renders the base: KEDA, no HPA, the image retargeted, the endpoint copied', () => {
     const docs = render(k8sDir);
-    expect(count(docs, 'Deployment')).toBe(POOL_NAMES.length + 1);
+    expect(count(docs, 'Deployment')).toBe(NODE_POOL_NAMES.length + 1);
     const enabled = arr(kustomization.components).map(String).includes('overlays/hpa');
-    expect(count(docs, 'ScaledObject')).toBe(enabled ? 0 : POOL_NAMES.length);
-    expect(count(docs, 'HorizontalPodAutoscaler')).toBe(enabled ? POOL_NAMES.length : 0);
+    expect(count(docs, 'ScaledObject')).toBe(enabled ? 0 : NODE_POOL_NAMES.length);
+    expect(count(docs, 'HorizontalPodAutoscaler')).toBe(enabled ? NODE_POOL_NAMES.length : 0);
     for (const d of docs) expect(d.metadata.namespace ?? kustomization.namespace).toBe(kustomization.namespace);
   });
 
@@ -953,7 +953,7 @@ describeIfKubectl('kubectl kustomize', () => {
       fs.writeFileSync(file, JSON.stringify(k));
       const docs = render(copy);
       expect(count(docs, 'ScaledObject')).toBe(0);
-      expect(count(docs, 'HorizontalPodAutoscaler')).toBe(POOL_NAMES.length);
+      expect(count(docs, 'HorizontalPodAutoscaler')).toBe(NODE_POOL_NAMES.length);
     } finally {
       fs.rmSync(copy, { recursive: true, force: true });
     }

@@ -21,7 +21,7 @@ function files(dir: string, ext: string): string[] {
 }
 
 /** Shell scripts a user runs (directly or through npm start) whose variables are settings. */
-export const SETTING_SCRIPTS = ['temporal/provision.sh', 'database/provision.sh'];
+export const SETTING_SCRIPTS = ['temporal/provision.sh', 'database/provision.sh', 'python/setup-env.sh'];
 /** Read by shells and tools in those scripts, not settings of this project. */
 const SHELL_ENV = new Set(['HOME', 'PATH', 'VERSION', 'CACHE']);
 
@@ -82,6 +82,10 @@ export function envReads(): Map<string, Set<string>> {
     const file = path.join(projectRoot, script);
     const text = fs.readFileSync(file, 'utf8');
     for (const m of text.matchAll(/\$\{?([A-Z][A-Z0-9_]*)/g)) if (!SHELL_ENV.has(m[1])) add(m[1], file);
+  }
+  // The Python pool reads its own (python/orchestra_python).
+  for (const file of files(path.join(projectRoot, 'python', 'orchestra_python'), '.py')) {
+    for (const m of fs.readFileSync(file, 'utf8').matchAll(/os\.environ(?:\.get\(|\[)\s*"([A-Z][A-Z0-9_]*)"/g)) add(m[1], file);
   }
   return reads;
 }

@@ -535,3 +535,45 @@ describe('wait', () => {
     });
   });
 });
+
+describe('Python steps (README, "Bring your Celery tasks")', () => {
+  const pyAdd = {
+    name: 'py.add',
+    visibility: 'public' as const,
+    pool: 'python' as const,
+    description: 'x + y in Python',
+    params: [{ name: 'x' }, { name: 'y', optional: true }],
+    defaults: { startToCloseTimeout: '1h', heartbeatTimeout: '10s', retry: { maxAttempts: 4 } },
+  };
+  beforeEach(() => {
+    // The Python pool receives one envelope: positional args, kwargs as keywords, whose retries decide.
+    tasks['py.add'] = ({ args, kwargs }: { args: number[]; kwargs: Record<string, number> }) => args[0] + (args[1] ?? kwargs.y);
+  });
+
+  test('a chain passes results across languages; the Python step gets {args, kwargs, retries} on the python queue', async () => {
+    const { result } = await run({
+      canvas: { chain: [t('add', 1, 2), { task: 'py.add', kwargs: { y: 10 } }, t('mul', 2)] },
+      pythonTasks: { 'py.add': pyAdd },
+    });
+    expect(result).toBe(26);
+    expect(calls()[1]).toEqual(['py.add', [{ args: [3], kwargs: { y: 10 }, retries: 'celery' }]]);
+    const py = w.fake.calls[1];
+    expect([py.local, py.options.taskQueue, py.options.heartbeatTimeout, (py.options.retry as { maximumAttempts?: number }).maximumAttempts]).toEqual([
+      false,
+      'orchestra-python',
+      10_000,
+      4,
+    ]);
+  });
+
+  test("a canvas retry option on the way down makes the canvas's policy decide", async () => {
+    await run({ canvas: { group: [t('py.add', 1, 2)], options: { retry: { maxAttempts: 2 } } }, pythonTasks: { 'py.add': pyAdd } });
+    expect(calls()).toEqual([['py.add', [{ args: [1, 2], kwargs: {}, retries: 'canvas' }]]]);
+    expect((w.fake.calls[0].options.retry as { maximumAttempts?: number }).maximumAttempts).toBe(2);
+  });
+
+  test('a Python task the run was not given fails as unknown', async () => {
+    const { error } = await run({ canvas: t('py.add', 1, 2) });
+    expect(w.failures.readCanvasFailure(error)?.message ?? String(error)).toMatch(/unknown task/);
+  });
+});

@@ -177,7 +177,7 @@ describe('paths and messages', () => {
         canvas: { ...t('add', 1, 1), options: { queue: 'gpu', retries: 3, retry: { maxAttempts: 0, backoffCoefficient: 0.5, nonRetryable: 'FlakyError' } } },
       }),
     ).toEqual([
-      { path: 'canvas.options.queue', message: 'must be one of the pools: default, ml, email, media' },
+      { path: 'canvas.options.queue', message: 'must be one of the pools: default, ml, email, media, python' },
       { path: 'canvas.options.retry.maxAttempts', message: expect.stringContaining('>=1') },
       { path: 'canvas.options.retry.backoffCoefficient', message: expect.stringContaining('>=1') },
       { path: 'canvas.options.retry.nonRetryable', message: expect.stringContaining('array') },
