@@ -11,7 +11,7 @@ import path from 'node:path';
 import { loadConfig, type Config } from '../src/config';
 import { freePorts, ManagedProcess, provision, tsEntry, waitForPort } from '../src/devservices/processes';
 import { appEnv, ferretDb, smtpSink, temporalDevServer, waitForPollers, waitForTemporal, type StackLayout } from '../src/devservices/stack';
-import { POOL_NAMES } from '../src/workflows/tasks/pools';
+import { NODE_POOL_NAMES } from '../src/workflows/tasks/pools';
 import { quietLogger } from '../src/devservices/quiet-logger';
 
 export interface System {
@@ -108,7 +108,8 @@ export async function startSystem(options: StartOptions): Promise<System> {
     const db = add(ferretDb(provision('ferretdb'), ferretdbPort, layout));
     const sink = add(smtpSink(config, layout));
     await Promise.all([waitForPort(ferretdbPort, 30_000, db), waitForPort(smtpPort, 30_000, sink), waitForTemporal(config, 60_000), bundling]);
-    for (const pool of POOL_NAMES) system.spawn(`worker-${pool}`, 'src/workers/main.ts', ['--pool', pool]);
+    // The Python pool starts in scenario h, which gives it a Celery app (bench/celery/tasks.py).
+    for (const pool of NODE_POOL_NAMES) system.spawn(`worker-${pool}`, 'src/workers/main.ts', ['--pool', pool]);
     const api = system.spawn('api', 'src/api/main.ts', []);
     await waitForPort(apiPort, 90_000, api);
     await waitForPollers(config, 120_000);

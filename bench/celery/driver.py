@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from celery import chain, group
 
-from tasks import add, app, mul, noop
+from tasks import add, app, mul, noop, py_noop
 
 CHAIN_RESULT = 105  # chain(add(4, 5), add(6), mul(7))
 
@@ -27,6 +27,23 @@ def run_chain(timeout=60):
     result = chain(add.s(4, 5), add.s(6), mul.s(7)).apply_async().get(timeout=timeout)
     if result != CHAIN_RESULT:
         raise RuntimeError(f"chain returned {result!r}, not {CHAIN_RESULT}")
+
+
+def run_noop_chain(timeout=60):
+    result = chain(py_noop.s(1), py_noop.s(), py_noop.s()).apply_async().get(timeout=timeout)
+    if result != 1:
+        raise RuntimeError(f"chain of py.noop returned {result!r}, not 1")
+
+
+def noop_chain_serial(args):
+    for _ in range(args.warmup):
+        run_noop_chain()
+    latencies = []
+    for _ in range(args.count):
+        t0 = time.perf_counter()
+        run_noop_chain()
+        latencies.append((time.perf_counter() - t0) * 1000)
+    return {"latenciesMs": latencies}
 
 
 def ping(args):
@@ -105,6 +122,10 @@ def main(argv):
     p.add_argument("--count", type=int, default=200)
     p.add_argument("--cap-seconds", type=float, default=float("inf"))
     p.set_defaults(run=chain_serial)
+    p = sub.add_parser("noop-chain-serial")
+    p.add_argument("--warmup", type=int, default=5)
+    p.add_argument("--count", type=int, default=50)
+    p.set_defaults(run=noop_chain_serial)
     p = sub.add_parser("chains")
     p.add_argument("--concurrency", type=int, default=32)
     p.add_argument("--count", type=int, default=300)

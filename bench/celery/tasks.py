@@ -34,3 +34,10 @@ def mul(x, y):
 @app.task(name="noop")
 def noop(value=None):
     return value
+
+
+# The same code on both sides of the Python row: Celery's worker runs it, and Orchestra's
+# Python pool serves this module unchanged (ORCHESTRA_PYTHON_APP=tasks:app).
+@app.task(name="py.noop")
+def py_noop(value=None):
+    return value

@@ -9,7 +9,10 @@
  * table says which ran. Skipped, with the reason, without python3 or redis-server.
  */
 import { validateCanvasRequest } from '../../src/canvas/validate';
-import { loadConfig } from '../../src/config';
+import path from 'node:path';
+import { loadConfig, projectRoot } from '../../src/config';
+import { waitForPollers } from '../../src/devservices/stack';
+import { PYTHON_POOL } from '../../src/workflows/tasks/pools';
 import { celeryAvailability, ensureVenv, startCelery, type CelerySide } from '../celery/side';
 import { waitForQuiet, type BenchContext } from '../context';
 import { closedLoop } from '../load';
@@ -219,6 +222,7 @@ async function compare(ctx: BenchContext, celery: CelerySide, out: ScenarioBuild
     ctx.log,
   );
 
+  await pythonChains(ctx, celery, out);
   await bigBatchedMap(ctx, out);
 
   const row = (workload: string, shape: string, unit: string, pair: { o: Series; c: Series }, goal?: { text: string; test: (ratio: number) => boolean }) => {
@@ -286,6 +290,75 @@ async function compare(ctx: BenchContext, celery: CelerySide, out: ScenarioBuild
     `serial chain p50 per round: Orchestra ${s.serial.o.values.map((v) => v.toFixed(0)).join(', ')} ms (Celery ${s.serial.c.values.map((v) => v.toFixed(1)).join(', ')} ms).`,
   );
   return out.done();
+}
+
+const PY_NOOP_CHAIN: CanvasRequestJson = {
+  canvas: {
+    chain: [
+      { task: 'py.noop', args: [1] },
+      { task: 'py.noop', args: [] },
+      { task: 'py.noop', args: [] },
+    ],
+  },
+};
+
+/**
+ * Issue 20's row: a chain of three Python no-ops, the same function (bench/celery/tasks.py,
+ * py.noop) run by Celery's worker and served unchanged by Orchestra's Python pool, each
+ * side's serial p50 per round. Printed, not a goal.
+ */
+async function pythonChains(ctx: BenchContext, celery: CelerySide, out: ScenarioBuilder): Promise<void> {
+  if (!ctx.system.owned) return void out.note('Python chain row: skipped (--url: the bench starts the Python pool only in a system it owns).');
+  process.env.ORCHESTRA_PYTHON_APP = 'tasks:app';
+  process.env.PYTHONPATH = path.join(projectRoot, 'bench', 'celery');
+  ctx.system.spawn('worker-python', 'src/workers/main.ts', ['--pool', PYTHON_POOL]);
+  try {
+    await waitForPollers(loadConfig(), 180_000, [PYTHON_POOL]);
+  } catch (error) {
+    return void out.note(`Python chain row: skipped, the Python pool did not poll (${(error as Error).message}).`);
+  }
+  const count = 50;
+  const serial = async (): Promise<number> => {
+    const latencies: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const t0 = performance.now();
+      const result = await ctx.api.run(PY_NOOP_CHAIN);
+      if (result !== 1) throw new Error(`chain of py.noop returned ${JSON.stringify(result)}, not 1`);
+      latencies.push(performance.now() - t0);
+    }
+    return median(latencies);
+  };
+  for (let i = 0; i < 5; i++) await ctx.api.run(PY_NOOP_CHAIN);
+  const pair = { o: new Series(), c: new Series() };
+  await interleave(
+    ctx.plan.h.rounds,
+    [
+      {
+        name: 'Celery chain of 3 py.noop, serial',
+        run: async () => void pair.c.push(median((await celery.run<{ latenciesMs: number[] }>('noop-chain-serial', ['--count', count])).latenciesMs)),
+      },
+      {
+        name: 'Orchestra chain of 3 py.noop (Python pool), serial',
+        run: async () => {
+          await waitForQuiet(ctx);
+          pair.o.push(await serial());
+        },
+      },
+    ],
+    ctx.log,
+  );
+  const perRound = ratios(pair.o.values, pair.c.values);
+  out.comparison.push({
+    workload: 'chain of 3 Python no-ops (py.noop), serial p50',
+    orchestraShape: 'the Python pool serving the same Celery module',
+    unit: 'ms',
+    orchestra: median(pair.o.values),
+    other: median(pair.c.values),
+    ratio: spread(perRound),
+  });
+  out.add('Python chain of 3 no-ops serial p50, Orchestra ÷ Celery (same Python code)', '×', perRound, true);
+  out.add('Orchestra chain of 3 py.noop (Python pool), serial p50', 'ms', pair.o.values);
+  out.add('Celery chain of 3 py.noop, serial p50', 'ms', pair.c.values);
 }
 
 /** Issue 12's scale goal: a map of 100,000 light items with batchSize, ≥ 3,000 items/s, orchestrator RSS under 600 MiB. */
