@@ -166,9 +166,10 @@ class Pool:
             while True:
                 done, _ = await asyncio.wait({future, asyncio.ensure_future(progress.changed.wait())}, timeout=HEARTBEAT_SECONDS, return_when=asyncio.FIRST_COMPLETED)
                 progress.changed.clear()
-                activity.heartbeat(progress.details)
+                # A task that ended needs no beat: its completion says it all (one server call fewer).
                 if future.done():
                     break
+                activity.heartbeat(progress.details)
                 elapsed = time.monotonic() - started
                 if soft is not None and not soft_raised and elapsed >= soft and "id" in thread:
                     soft_raised = True
