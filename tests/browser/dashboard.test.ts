@@ -82,10 +82,12 @@ withChromium('dashboard in headless Chromium', () => {
     await open('pools');
     await page.waitForSelector('.pool[data-pool="default"] .pollers li', { timeout: WAIT_MS });
     const pools = await page.$$eval('.pool', (cards) => cards.map((c) => (c as unknown as PageElement).dataset.pool));
-    expect(pools).toEqual(['orchestrator', 'default', 'ml', 'email', 'media']);
+    expect(pools).toEqual(['orchestrator', 'default', 'ml', 'email', 'media', 'python']);
     expect(await text('.pool[data-pool="default"] .queue')).toContain('orchestra-default');
     expect(await text('.pool[data-pool="default"] .pollers')).toMatch(/default@[^:\s]+:\d+/);
     expect(await text('.pool[data-pool="ml"] .pollers')).toMatch(/ml@[^:\s]+:\d+/);
+    // The Python pool is listed like the others, with its own worker (python/orchestra_python).
+    expect(await text('.pool[data-pool="python"] .pollers')).toMatch(/python@[^:\s]+:\d+/);
     await shoot('pools');
   });
 
