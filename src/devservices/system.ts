@@ -73,6 +73,11 @@ export function startSystem(config: Config, layout: StackLayout, options: System
     };
     const appsLeft = `${NODE_POOL_NAMES.length + (config.python.app ? 1 : 0)} worker pools, the API`;
     // The Python pool's environment is made (once) while the servers start.
+    if (config.python.app) {
+      options.onProgress?.(
+        `[${elapsed(startedAt)}] ORCHESTRA_PYTHON_APP=${config.python.app}: making the Python pool's environment with python/setup-env.sh (once, about 20 s; cached in ${config.cacheDir})`,
+      );
+    }
     const pythonEnv = config.python.app ? pythonEnvironment(config) : undefined;
     const tools = [...(config.external.temporal ? [] : ['temporal' as const]), ...(config.external.mongodb ? [] : ['ferretdb' as const])];
     const binaries = await provisionAll(tools, {

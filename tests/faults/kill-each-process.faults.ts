@@ -12,7 +12,7 @@ import { Client, Connection } from '@temporalio/client';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig, type Config } from '../../src/config';
+import { loadConfig, projectRoot, type Config } from '../../src/config';
 import { freePorts, waitForPort, type ManagedProcess } from '../../src/devservices/processes';
 import { quietLogger } from '../../src/devservices/quiet-logger';
 import type { StackLayout } from '../../src/devservices/stack';
@@ -81,6 +81,9 @@ beforeAll(async () => {
     WORKER_METRICS_ADDRESS: 'off',
     BUILTIN_SCHEDULES: 'paused',
     RATE_LIMIT_PER_MINUTE: '0',
+    // The Python pool too: each chain of the load ends with a Python step (py.add).
+    ORCHESTRA_PYTHON_APP: 'orchestra_test_tasks:app',
+    PYTHONPATH: [path.join(projectRoot, 'examples', 'celery-app'), path.join(projectRoot, 'tests', 'fixtures', 'celery')].join(path.delimiter),
   });
   config = loadConfig();
   system = startSystem(config, layout);

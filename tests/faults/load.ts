@@ -1,5 +1,5 @@
 /**
- * The fault suite's light mixed load, as a careful client sends it: 50 chains of add/mul
+ * The fault suite's light mixed load, as a careful client sends it: 50 chains of add/mul and a Python py.add
  * through POST /workflows, users and 10 comments that mention two of them each, and 3
  * avatar uploads. A request that gets no answer (the API was killed) or a 503 is sent
  * again after Retry-After, with the same Idempotency-Key, so a retry never doubles work.
@@ -123,7 +123,8 @@ export async function sendLoad(endpoints: Endpoints, answers: Answers, options: 
         chain: [
           { task: 'add', args: [a, b] },
           { task: 'mul', args: [c] },
-          { task: 'add', args: [d] },
+          // A step on the Python pool (tests/fixtures/celery): its kill -9 is one of the faults.
+          { task: 'py.add', args: [d] },
         ],
       };
       const reply = await send(answers, deadline, `${endpoints.api}/workflows`, json('POST', { canvas }, { 'idempotency-key': workflowId }));
