@@ -91,7 +91,8 @@ type Loader = () => Promise<unknown>;
 
 const loadFromDatabase: Loader = async () => {
   const db = mongoose.connection.db;
-  if (!db) throw new Error('the database is not connected');
+  // Answered 503 like any database outage (src/http/availability.ts), not 500.
+  if (!db) throw new mongoose.mongo.MongoNotConnectedError('the database is not connected yet: the Python pool catalog cannot be read');
   return db.collection<{ _id: string }>(PYTHON_CATALOG_COLLECTION).findOne({ _id: PYTHON_CATALOG_ID });
 };
 
