@@ -27,6 +27,25 @@ export interface ScenarioResult {
   seconds: number;
   /** Side-by-side rows against another system (scenario h: Celery). */
   comparison?: ComparisonRow[];
+  /** The goals this scenario judges (README, Performance). */
+  goals?: GoalResult[];
+}
+
+/** One of the bench's goals: a ratio measured in this run against its target. */
+export interface GoalResult {
+  label: string;
+  /** The median over rounds. */
+  ratio: number;
+  /** The target, e.g. '≤ 3×'. */
+  target: string;
+  met: boolean;
+  /** Where the time went: CPU per unit by process (what a miss is to be acted on with). */
+  cpu?: string;
+}
+
+export interface GoalTarget {
+  text: string;
+  test: (ratio: number) => boolean;
 }
 
 /** One workload on both systems, each the median over rounds, and their per-round ratio. */
@@ -86,9 +105,18 @@ export class ScenarioBuilder {
   }
 
   readonly comparison: ComparisonRow[] = [];
+  readonly goals: GoalResult[] = [];
+
+  /** A headline ratio judged against its target; `cpu` says where the time went. */
+  goal(label: string, values: readonly number[], target: GoalTarget, cpu?: string): void {
+    this.add(`${label} (goal ${target.text})`, '×', values, true);
+    const ratio = spread(values).median;
+    this.goals.push({ label, ratio: round(ratio, 3), target: target.text, met: target.test(ratio), ...(cpu ? { cpu } : {}) });
+  }
 
   done(): ScenarioResult {
     const comparison = this.comparison.length ? { comparison: this.comparison } : {};
+    const goals = this.goals.length ? { goals: this.goals } : {};
     return {
       id: this.id,
       title: this.title,
@@ -98,6 +126,7 @@ export class ScenarioBuilder {
       figures: this.figures,
       seconds: this.elapsed(),
       ...comparison,
+      ...goals,
     };
   }
 
@@ -157,6 +186,15 @@ export function toMarkdown(report: BenchReport): string {
     'Each figure is the median over rounds, with the spread (min–max) of the rounds; a ratio is computed per round from two things measured in that round, interleaved.',
   );
   lines.push('');
+  const goals = report.scenarios.flatMap((s) => (s.goals ?? []).map((g) => ({ scenario: s.id, ...g })));
+  if (goals.length) {
+    lines.push(`## Goals, on ${report.target}`);
+    lines.push('');
+    lines.push('| scenario | ratio | measured | goal | | CPU per unit by process (medians) |');
+    lines.push('| --- | --- | ---: | --- | --- | --- |');
+    for (const g of goals) lines.push(`| ${g.scenario} | ${g.label} | ${fmt(g.ratio)}× | ${g.target} | ${g.met ? 'met' : '**missed**'} | ${g.cpu ?? ''} |`);
+    lines.push('');
+  }
   lines.push('## Headline ratios');
   lines.push('');
   lines.push('| scenario | ratio | median | spread | rounds |');

@@ -33,9 +33,9 @@ export interface System {
 
 export interface StartOptions {
   /**
-   * Where the dev server's SQLite file lives: 'tmpfs' (default: /dev/shm, so the shared
-   * machine's disk flushes are not what is measured) or 'disk' (the temporary folder, as
-   * `npm start` keeps it under data/).
+   * Where the dev server's SQLite file lives: 'disk' (the default: the temporary folder, as
+   * `npm start` keeps it under data/, with the same pragmas) or 'tmpfs' (/dev/shm, a
+   * variant that takes the machine's disk out of what is measured).
    */
   temporalDb: 'tmpfs' | 'disk';
   /** Node flags for some app processes by name, e.g. {api: ['--cpu-prof', ...]}. */

@@ -1,6 +1,6 @@
 /**
  * The Celery side of scenario (h): a venv under the cache folder with the pinned Celery,
- * a Redis on a free port with no persistence in a temporary folder, and a prefork worker
+ * a Redis on a free port in a temporary folder (durable or volatile, below), and a prefork worker
  * with concurrency 2 (acks_late, bench/celery/tasks.py). Workloads run in
  * bench/celery/driver.py, which times them and prints JSON.
  *
@@ -73,7 +73,26 @@ export function ensureVenv(python3: string, cacheDir: string, log: (line: string
   return venv;
 }
 
+/**
+ * How Redis keeps the broker's queue. 'durable' is Celery's durable setup and the bench's
+ * anchor: the append-only file, fsynced every second (a killed Redis loses nothing, a power
+ * loss up to a second), as Orchestra's embedded default is durable against a killed process.
+ * 'volatile' keeps nothing on disk: a restart loses every queued task.
+ */
+export type RedisPersistence = 'durable' | 'volatile';
+
+const REDIS_PERSISTENCE_ARGS: Record<RedisPersistence, string[]> = {
+  durable: ['--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec'],
+  volatile: ['--save', '', '--appendonly', 'no'],
+};
+
+export const REDIS_PERSISTENCE_TEXT: Record<RedisPersistence, string> = {
+  durable: 'Redis appendonly yes, appendfsync everysec',
+  volatile: 'Redis without persistence',
+};
+
 export interface CelerySide {
+  persistence: RedisPersistence;
   /** Versions of what runs: Celery, kombu, redis-py, billiard, the Redis server. */
   versions: string;
   /** One driver workload; its JSON answer. */
@@ -123,8 +142,14 @@ function groupMembers(pgid: number): number[] {
   return pids;
 }
 
-export async function startCelery(options: { python3: string; redisServer: string; venv: string; log: (line: string) => void }): Promise<CelerySide> {
-  const { python3, redisServer, venv, log } = options;
+export async function startCelery(options: {
+  python3: string;
+  redisServer: string;
+  venv: string;
+  persistence: RedisPersistence;
+  log: (line: string) => void;
+}): Promise<CelerySide> {
+  const { python3, redisServer, venv, persistence, log } = options;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'orchestra-bench-celery-'));
   const port = await freePort();
   const redisUrl = `redis://127.0.0.1:${port}/0`;
@@ -144,7 +169,7 @@ export async function startCelery(options: { python3: string; redisServer: strin
   try {
     const redis = guarded(
       python3,
-      [redisServer, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning'],
+      [redisServer, '--port', String(port), '--bind', '127.0.0.1', ...REDIS_PERSISTENCE_ARGS[persistence], '--dir', dir, '--loglevel', 'warning'],
       path.join(dir, 'redis.log'),
       {},
       dir,
@@ -199,8 +224,9 @@ export async function startCelery(options: { python3: string; redisServer: strin
       },
     ).trim();
     const serverVersion = execFileSync(redisServer, ['--version'], { encoding: 'utf8' }).match(/v=(\S+)/)?.[1] ?? '?';
-    log(`Celery up: ${versions}, Redis ${serverVersion} on ${port} (no persistence, ${dir}), prefork concurrency 2, acks_late`);
+    log(`Celery up: ${versions}, Redis ${serverVersion} on ${port} (${REDIS_PERSISTENCE_TEXT[persistence]}, ${dir}), prefork concurrency 2, acks_late`);
     return {
+      persistence,
       versions: `${versions}, Redis server ${serverVersion}`,
       run,
       pids: () => {

@@ -3,12 +3,10 @@ import { Comment } from './comments/model';
 import { EmailLog } from './email/model';
 import { User } from './users/model';
 import mongoose from 'mongoose';
-import { loadConfig } from '../config';
 import { CHUNKS_COLLECTION, FILES_COLLECTION } from './avatars/store';
 import { COMMENT_LISTS_COLLECTION } from './comments/lists';
 import { INBOX_COLLECTION } from './comments/mention-inbox';
 import { USER_NAMES_COLLECTION } from './users/names';
-import { ensureEmbeddedIdIndexes } from '../db/embedded-id-index';
 
 const KEYED_COLLECTIONS = [FILES_COLLECTION, CHUNKS_COLLECTION, COMMENT_LISTS_COLLECTION, INBOX_COLLECTION, USER_NAMES_COLLECTION];
 
@@ -18,7 +16,7 @@ export { User, nameKeyOf, type UserDocument } from './users/model';
 
 let ready: Promise<void> | undefined;
 
-/** The collections read only by `_id` (keyed shapes of the domain's queries), created up front so they get the embedded `_id` index. */
+/** The collections read only by `_id` (keyed shapes of the domain's queries), created up front. */
 async function ensureKeyedCollections(): Promise<void> {
   const db = mongoose.connection.db;
   if (!db) throw new Error('the database is not connected');
@@ -33,9 +31,7 @@ async function ensureKeyedCollections(): Promise<void> {
  */
 export function initModels(): Promise<void> {
   ready ??= Promise.all([User.createIndexes(), Comment.createIndexes(), EmailLog.createIndexes(), ensureKeyedCollections()]).then(
-    async () => {
-      await ensureEmbeddedIdIndexes(loadConfig().dataDir);
-    },
+    () => undefined,
     (error: unknown) => {
       ready = undefined;
       throw error;

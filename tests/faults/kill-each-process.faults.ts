@@ -9,13 +9,13 @@
  * writes it to $FAULTS_REPORT when set).
  */
 import { Client, Connection } from '@temporalio/client';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, projectRoot, type Config } from '../../src/config';
 import { freePorts, waitForPort, type ManagedProcess } from '../../src/devservices/processes';
 import { quietLogger } from '../../src/devservices/quiet-logger';
-import type { StackLayout } from '../../src/devservices/stack';
+import { DEV_SERVER_SQLITE_PRAGMAS, FERRETDB_SQLITE_PARAMS, type StackLayout } from '../../src/devservices/stack';
 import { startSystem, type System } from '../../src/devservices/system';
 import { POOL_NAMES } from '../../src/workflows/tasks/pools';
 import { bundleWorkflows } from '../../src/workers/workflow-bundle';
@@ -236,6 +236,20 @@ function table(rows: Row[]): string {
   );
   return [head, rule, ...body].join('\n');
 }
+
+/** The command line a supervised process runs with (NUL-separated in /proc). */
+const commandLine = (name: string): string[] => readFileSync(`/proc/${system.processes.get(name)?.pid}/cmdline`, 'utf8').split('\0');
+
+// The kills below prove the embedded default's durability settings (README, "Durability"):
+// WAL with synchronous=NORMAL in the dev server and FerretDB, so a killed process loses nothing.
+test('the dev server and FerretDB run their SQLite files in WAL mode with synchronous=NORMAL', () => {
+  const temporalArgs = commandLine('temporal');
+  for (const pragma of DEV_SERVER_SQLITE_PRAGMAS) expect(temporalArgs[temporalArgs.indexOf(pragma) - 1]).toBe('--sqlite-pragma');
+  expect(existsSync(path.join(layout.dataDir, 'temporal', 'temporal.db-wal'))).toBe(true);
+  expect(commandLine('ferretdb').find((arg) => arg.startsWith('--sqlite-url='))).toContain(FERRETDB_SQLITE_PARAMS);
+  const ferretFiles = readdirSync(path.join(layout.dataDir, 'ferretdb'));
+  expect(ferretFiles.some((file) => file.endsWith('.sqlite-wal'))).toBe(true);
+});
 
 test('kill -9 of each process, and a frozen database, under load: the system comes back, nothing accepted is lost or doubled, no 5xx but 503', async () => {
   const rows: Row[] = [];
