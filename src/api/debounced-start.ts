@@ -8,7 +8,7 @@ import { parseDuration } from '../workflows/language/duration';
 import { DEBOUNCE_SIGNAL, debounceWorkflowId } from '../workflows/language/flow-control';
 import { taskNamesOf, type CanvasRequest, type DebounceSpec } from '../workflows/language/types';
 import { isTaskName } from '../workflows/tasks/catalog';
-import { runPlacement } from '../temporal/start';
+import { RUN_METADATA_MEMO, runPlacement, withoutRunLabels } from '../temporal/start';
 import { tenantFlowKey } from '../workflows/tenants';
 import { WORKFLOW_TYPES } from '../workflows/workflow-types';
 import type { DebounceStart } from '../workflows/debounce';
@@ -23,11 +23,13 @@ export async function startDebounced(
   const start: DebounceStart = { key: request.debounce.key, period: request.debounce.period };
   const timeout = request.timeout === undefined ? undefined : parseDuration(request.timeout);
   const handle = await client.workflow.signalWithStart(WORKFLOW_TYPES.debouncer, {
-    ...runPlacement(WORKFLOW_TYPES.debouncer, taskNamesOf(request.canvas).filter(isTaskName), tenant),
+    // Tags and metadata are those of the request that starts the key's run (later ones join it).
+    ...runPlacement(WORKFLOW_TYPES.debouncer, taskNamesOf(request.canvas).filter(isTaskName), tenant, request.tags),
+    ...(request.metadata ? { memo: { [RUN_METADATA_MEMO]: request.metadata } } : {}),
     workflowId,
     args: [start],
     signal: DEBOUNCE_SIGNAL,
-    signalArgs: [{ ...request, tenant }],
+    signalArgs: [{ ...withoutRunLabels(request), tenant }],
     // Taken from the request that starts the debouncer; later ones of the same period join it.
     workflowExecutionTimeout: timeout,
     priority: request.priority === undefined ? undefined : { priorityKey: request.priority },

@@ -66,6 +66,31 @@ function responseComponents(): Record<string, unknown> {
       },
     },
     Started: { type: 'object', properties: { workflowId: { type: 'string' }, runId: { type: 'string' }, links: ref('Links') } },
+    BatchStarted: {
+      type: 'object',
+      required: ['started', 'existing', 'failed', 'items'],
+      properties: {
+        started: { type: 'integer', description: 'Items that started a new run (201).' },
+        existing: { type: 'integer', description: 'Items answered with the run that already held their id (200).' },
+        failed: { type: 'integer', description: 'Items refused (4xx or 5xx).' },
+        items: { type: 'array', items: ref('BatchItem'), description: "One per canvas, in the request's order." },
+      },
+    },
+    BatchItem: {
+      type: 'object',
+      required: ['index', 'status'],
+      properties: {
+        index: { type: 'integer', description: "The canvas's index in the request." },
+        status: { type: 'integer', description: "What POST /workflows would have answered for this canvas: 201, 200, or the refusal's status." },
+        workflowId: { type: 'string', description: "The run's id; on a refusal, the id the item asked for, if it named one." },
+        runId: { type: 'string' },
+        existing: { const: true, description: "The run already held the id (a retried Idempotency-Key, or an open run's workflowId)." },
+        runStatus: { type: 'string', enum: [...RUN_STATUSES], description: "With `existing`: that run's status." },
+        debounce: ref('Debounce'),
+        links: ref('Links'),
+        error: { ...ref('Problem'), description: 'The refusal, as POST /workflows would have answered it (409, 422, 429…).' },
+      },
+    },
     Links: {
       type: 'object',
       properties: {
@@ -84,6 +109,8 @@ function responseComponents(): Record<string, unknown> {
         status: { type: 'string', enum: [...RUN_STATUSES] },
         startTime: { type: ['string', 'null'], format: 'date-time' },
         closeTime: { type: ['string', 'null'], format: 'date-time' },
+        tags: { type: 'array', items: { type: 'string' }, description: "The request's tags (OrchestraTags)." },
+        metadata: { type: ['object', 'null'], description: "The request's metadata (GET /workflows/:id only)." },
         result: {},
         failure: { type: ['object', 'null'], properties: { type: { type: 'string' }, message: { type: 'string' }, node: { type: 'object' } } },
         progress: { type: ['object', 'null'], properties: { completed: { type: 'integer' }, known: { type: 'integer' } } },

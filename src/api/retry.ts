@@ -20,14 +20,14 @@ import { parseDuration } from '../workflows/language/duration';
 import { RETRY_QUERY, type Resume } from '../workflows/language/events';
 import { taskNamesOf } from '../workflows/language/types';
 import { isTaskName } from '../workflows/tasks/catalog';
-import { startWorkflow } from '../temporal/start';
+import { RUN_METADATA_MEMO, startWorkflow } from '../temporal/start';
 import type { WorkflowArgs } from '../workflows/signatures';
 import { WORKFLOW_TYPES } from '../workflows/workflow-types';
 import { badRequest, conflict, HttpProblem } from '../http/problem';
 import { validateCanvasRequest } from '../canvas/validate';
 import { pythonTasksFor, pythonTasksOf, type PythonCatalog } from '../tasks/python-catalog';
 import type { TaskVisibility } from '../tasks/registry';
-import { TenantKey } from '../temporal/search-attributes';
+import { TagsKey, TenantKey } from '../temporal/search-attributes';
 import { APP_TENANT, type TenantReach } from '../workflows/tenants';
 
 /** The memo field of a retry run. */
@@ -123,11 +123,13 @@ export async function retryRun(client: Client, workflowId: string, reach: RetryR
         args: [{ ...request, resume: state.resume, tenant }],
         tasks: taskNamesOf(request.canvas).filter((name) => isTaskName(name) || python.has(name)),
         tenant,
+        // The retry carries the run's tags and metadata: it is the same piece of work.
+        tags: old.typedSearchAttributes.get(TagsKey),
         timeoutMs: request.timeout === undefined ? undefined : parseDuration(request.timeout),
         priority: request.priority,
         // Never a second run under a retry id: the id names one retry of one run.
         reuse: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        memo: { [RETRY_MEMO]: memo },
+        memo: { [RETRY_MEMO]: memo, ...(old.memo?.[RUN_METADATA_MEMO] === undefined ? {} : { [RUN_METADATA_MEMO]: old.memo[RUN_METADATA_MEMO] }) },
       });
       return { workflowId: id, runId: started.firstExecutionRunId, reused: Object.keys(state.resume.steps).length, retryOf };
     } catch (error) {

@@ -19,7 +19,8 @@ import type { Config } from '../config';
 import { ClosedRunCache } from './closed-run-cache';
 import { runLinks, type RunLinks } from '../temporal/links';
 import { GrpcStatus } from '../temporal/grpc-status';
-import { TasksKey, TenantKey, WorkflowKindKey } from '../temporal/search-attributes';
+import { TagsKey, TasksKey, TenantKey, WorkflowKindKey } from '../temporal/search-attributes';
+import { RUN_METADATA_MEMO } from '../temporal/start';
 import { withinReach, type TenantReach } from '../workflows/tenants';
 import { badRequest, conflict, notFound } from '../http/problem';
 import { retryLinks, type RunRef } from './retry';
@@ -37,6 +38,8 @@ export interface RunFailure {
 export interface RunView extends RunSummary {
   /** Who owns the run (OrchestraTenant); null for runs from before tenants. */
   tenant: string | null;
+  /** The request's `metadata`, null when it gave none. */
+  metadata: Json | null;
   result: Json | null;
   failure: RunFailure | null;
   progress: CanvasState['progress'] | null;
@@ -136,6 +139,8 @@ export class Runs {
       type: description.type,
       status,
       tenant: description.typedSearchAttributes.get(TenantKey) ?? null,
+      tags: description.typedSearchAttributes.get(TagsKey) ?? [],
+      metadata: (description.memo?.[RUN_METADATA_MEMO] as Json | undefined) ?? null,
       startTime: description.startTime.toISOString(),
       closeTime: description.closeTime?.toISOString() ?? null,
       result: null,
@@ -214,6 +219,8 @@ export class Runs {
     // A keyword list equals a value when it contains it.
     if (filter.task) clauses.push(`${TasksKey.name} = ${quoted(filter.task)}`);
     if (filter.tenant) clauses.push(`${TenantKey.name} = ${quoted(filter.tenant)}`);
+    // Every tag given: a keyword list equals each value it contains.
+    for (const tag of filter.tags ?? []) clauses.push(`${TagsKey.name} = ${quoted(tag)}`);
     const response = await this.client.workflowService
       .listWorkflowExecutions({
         namespace: this.config.temporal.namespace,
@@ -246,6 +253,8 @@ export interface RunFilter {
   task?: string;
   /** The runs of one tenant (OrchestraTenant). */
   tenant?: string;
+  /** Runs carrying every one of these tags (OrchestraTags). */
+  tags?: readonly string[];
 }
 
 export interface RunSummary {
@@ -255,6 +264,8 @@ export interface RunSummary {
   status: RunStatus;
   startTime: string | null;
   closeTime: string | null;
+  /** The request's `tags` (OrchestraTags). */
+  tags: string[];
   links: RunLinks;
 }
 
@@ -286,8 +297,20 @@ function summary(config: Config, info: ExecutionInfo): RunSummary {
     status: statusName.replace('WORKFLOW_EXECUTION_STATUS_', '') as RunStatus,
     startTime: timestamp(info.startTime),
     closeTime: timestamp(info.closeTime),
+    tags: keywordList(info.searchAttributes?.indexedFields?.[TagsKey.name]),
     links: runLinks(config, workflowId, runId),
   };
+}
+
+/** A KeywordList search attribute as the list call returns it: a JSON payload, never encrypted. */
+function keywordList(payload: { data?: Uint8Array | null } | null | undefined): string[] {
+  if (!payload?.data) return [];
+  try {
+    const value: unknown = JSON.parse(Buffer.from(payload.data).toString('utf8'));
+    return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : typeof value === 'string' ? [value] : [];
+  } catch {
+    return [];
+  }
 }
 
 function timestamp(ts: { seconds?: { toNumber(): number } | number | null; nanos?: number | null } | null | undefined): string | null {

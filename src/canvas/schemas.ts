@@ -222,6 +222,34 @@ export const PrioritySchema = z
     description: "The run's tasks' priority in the task queues: 1 first, 5 last, 3 when not given (Temporal task priority, server 1.29+).",
   });
 
+/** A run's labels: few and short, since each is a keyword of the OrchestraTags search attribute. */
+export const RUN_TAGS = { max: 10, maxLength: 64 } as const;
+/** A run's metadata is a memo field, shown with the run: a few KB at most. */
+export const RUN_METADATA_MAX_BYTES = 4096;
+
+// Letters, digits and `_ . : / @ = + -`: safe inside a visibility query's quotes, readable in a URL.
+export const TagSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(RUN_TAGS.maxLength, `must be at most ${RUN_TAGS.maxLength} characters`)
+  .regex(/^[A-Za-z0-9_.:/@=+-]+$/, 'may hold letters, digits and _ . : / @ = + - only')
+  .meta({ id: 'Tag', description: 'A label of the run, e.g. `customer:acme` or `order:42`.' });
+
+export const TagsSchema = z
+  .array(TagSchema)
+  .max(RUN_TAGS.max, `must hold at most ${RUN_TAGS.max} tags`)
+  .refine((tags) => new Set(tags).size === tags.length, { message: 'must not repeat a tag' })
+  .meta({
+    description: `Up to ${RUN_TAGS.max} labels (the OrchestraTags search attribute): GET /workflows?tag= filters on them, as do the Temporal UI and CLI.`,
+  });
+
+export const RunMetadataSchema = z
+  .record(z.string(), JsonSchema)
+  .refine((value) => Buffer.byteLength(JSON.stringify(value)) <= RUN_METADATA_MAX_BYTES, {
+    message: `must be at most ${RUN_METADATA_MAX_BYTES} bytes of JSON`,
+  })
+  .meta({ description: `A JSON object of the caller's own (at most ${RUN_METADATA_MAX_BYTES} bytes), kept with the run and shown with it.` });
+
 export const CanvasRequestSchema = z
   .strictObject({
     canvas: CanvasNodeSchema,
@@ -233,6 +261,8 @@ export const CanvasRequestSchema = z
     concurrency: ConcurrencySchema.optional(),
     debounce: DebounceSchema.optional(),
     priority: PrioritySchema.optional(),
+    tags: TagsSchema.optional(),
+    metadata: RunMetadataSchema.optional(),
   })
   .meta({ id: 'CanvasRequest' });
 

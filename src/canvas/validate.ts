@@ -17,6 +17,8 @@ import {
   ConcurrencySchema,
   DebounceSchema,
   PrioritySchema,
+  RunMetadataSchema,
+  TagsSchema,
   DurationSchema,
   GroupNodeSchema,
   MapNodeSchema,
@@ -304,6 +306,8 @@ export function validateCanvasRequest(body: unknown, options: ValidateOptions = 
   if (request.exclusive !== undefined && typeof request.exclusive !== 'boolean') walker.add('exclusive', 'must be a boolean');
   if (request.timeout !== undefined) walker.check(DurationSchema, request.timeout, 'timeout');
   if (request.onError !== undefined) validateErrback(walker, request.onError);
+  if (request.tags !== undefined) walker.check(TagsSchema, request.tags, 'tags');
+  if (request.metadata !== undefined) walker.check(RunMetadataSchema, request.metadata, 'metadata');
   validateFlowControl(walker, request);
   if (walker.list.length === 0) checkLocalSteps(walker, request as unknown as CanvasRequest, walker.lookup);
   if (walker.list.length === 0) checkStepRouting(walker, request as unknown as CanvasRequest, walker.reach, walker.lookup);

@@ -19,7 +19,9 @@ export function renderRun(view, session, workflowId) {
     const parts = [];
     if (run.failure) parts.push(failureCard(run.failure));
     if (run.state) {
-      const tree = renderTree(run.state, { failingPath: run.failure?.node?.path, collapsed });
+      const sendEvent =
+        session.can('write') && run.status === 'RUNNING' ? (name, payload) => api('POST', `/workflows/${encodeURIComponent(workflowId)}/events/${encodeURIComponent(name)}`, { payload }) : undefined;
+      const tree = renderTree(run.state, { failingPath: run.failure?.node?.path, collapsed, sendEvent });
       tree.addEventListener('fold', () => draw(latest));
       parts.push(h('section', { class: 'card' }, h('h2', {}, 'Canvas'), tree));
     } else {
@@ -84,7 +86,20 @@ function summaryOf(run, session, act) {
       h('div', {}, h('dt', {}, running ? 'Running for' : 'Took'), h('dd', {}, duration(run.startTime, run.closeTime))),
       h('div', {}, h('dt', {}, 'Steps'), h('dd', {}, progress ? `${progress.completed} of ${progress.known}` : '—')),
       h('div', {}, h('dt', {}, 'Run id'), h('dd', {}, h('code', {}, run.runId))),
+      run.tags?.length
+        ? h(
+            'div',
+            {},
+            h('dt', {}, 'Tags'),
+            h(
+              'dd',
+              { class: 'run-tags' },
+              run.tags.map((tag) => h('a', { class: 'tag run-tag', href: `#/runs?tag=${encodeURIComponent(tag)}` }, tag)),
+            ),
+          )
+        : null,
     ),
+    run.metadata ? h('details', { class: 'metadata' }, h('summary', {}, 'Metadata'), jsonBlock(run.metadata)) : null,
     progressBar(fraction, run.status, fraction === undefined ? run.status : `${Math.round(fraction * 100)}%`),
     !session.can('write') ? h('p', { class: 'muted small' }, 'This key reads only: cancelling needs write, terminating admin.') : null,
   ];

@@ -1,4 +1,4 @@
-// Runs: the list with status filters and search by id, kind and task (kept in the address).
+// Runs: the list with status filters and search by id, kind, task and tags (kept in the address).
 import { api } from './api.js';
 import { duration, empty, h, problemBox, replace, statusPill, time } from './dom.js';
 
@@ -7,6 +7,7 @@ const SEARCH = [
   ['id', 'Workflow id starts with', 'canvas-…'],
   ['kind', 'Kind', 'canvas'],
   ['task', 'Task', 'add'],
+  ['tag', 'Tags (all of)', 'order:42 customer:acme'],
 ];
 const PAGE = 25;
 const REFRESH_MS = 5000;
@@ -67,6 +68,8 @@ export function renderRuns(view) {
   async function load(append = false) {
     const query = new URLSearchParams({ limit: String(PAGE) });
     for (const name of ['status', 'id', 'kind', 'task']) if (params.get(name)) query.set(name, params.get(name));
+    // Tags are typed space-separated and sent as repeated ?tag= (runs carrying every one).
+    for (const tag of (params.get('tag') ?? '').split(/\s+/).filter(Boolean)) query.append('tag', tag);
     if (append && cursor) query.set('cursor', cursor);
     try {
       const page = await api('GET', `/workflows?${query}`);
@@ -104,7 +107,7 @@ function runRow(run) {
     'tr',
     { class: `st-${run.status.toLowerCase()}`, dataset: { workflowId: run.workflowId } },
     h('td', {}, statusPill(run.status)),
-    h('td', { class: 'id' }, h('a', { href }, run.workflowId)),
+    h('td', { class: 'id' }, h('a', { href }, run.workflowId), (run.tags ?? []).map((tag) => h('span', { class: 'tag run-tag', dataset: { tag } }, tag))),
     h('td', {}, h('span', { class: 'tag' }, run.type)),
     h('td', {}, time(run.startTime)),
     h('td', { class: 'num' }, duration(run.startTime, run.closeTime)),

@@ -19,13 +19,14 @@ function label(node) {
 
 /**
  * Renders `root`; `failingPath` marks the node the run failed at; `collapsed` is a Set of
- * paths the person folded, kept by the caller across live updates.
+ * paths the person folded, kept by the caller across live updates. `sendEvent(name,
+ * payload)`, given to keys that may send events, puts a send button on each waiting node.
  */
-export function renderTree(root, { failingPath, collapsed }) {
-  return h('ul', { class: 'tree' }, renderNode(root, failingPath, collapsed));
+export function renderTree(root, { failingPath, collapsed, sendEvent }) {
+  return h('ul', { class: 'tree' }, renderNode(root, failingPath, collapsed, sendEvent));
 }
 
-function renderNode(node, failingPath, collapsed) {
+function renderNode(node, failingPath, collapsed, sendEvent) {
   const children = node.children ?? [];
   const folded = collapsed.has(node.path);
   const fraction = nodeProgress(node);
@@ -57,15 +58,47 @@ function renderNode(node, failingPath, collapsed) {
     node.lastError && node.status === 'running' ? h('div', { class: 'note warn' }, `retrying after ${node.lastError.type}: ${node.lastError.message}`) : null,
     node.error ? h('div', { class: 'node-error' }, h('strong', {}, node.error.type), ' ', node.error.message) : null,
     node.kind === 'task' && node.status === 'completed' && node.result !== undefined ? h('div', { class: 'node-result', title: 'result' }, '→ ', preview(node.result)) : null,
+    node.waitingFor ? waiting(node, sendEvent) : null,
+    node.receivedFrom
+      ? h('div', { class: 'note received' }, `“${node.event}” sent by ${node.receivedFrom.by}${node.receivedFrom.at ? ` at ${new Date(node.receivedFrom.at).toLocaleString()}` : ''}: `, preview(node.result ?? null))
+      : null,
     children.length && !folded
       ? h(
           'ul',
           {},
-          children.slice(0, MAX_CHILDREN_SHOWN).map((c) => renderNode(c, failingPath, collapsed)),
+          children.slice(0, MAX_CHILDREN_SHOWN).map((c) => renderNode(c, failingPath, collapsed, sendEvent)),
           children.length > MAX_CHILDREN_SHOWN ? h('li', { class: 'muted more' }, `… ${children.length - MAX_CHILDREN_SHOWN} more`) : null,
         )
       : null,
   );
+}
+
+/** A waiting node: the event it waits for, until when, and (for keys that may) a form that sends it. */
+function waiting(node, sendEvent) {
+  const { event, until } = node.waitingFor;
+  const note = h('div', { class: 'note' }, `waits for event “${event}” until ${new Date(until).toLocaleString()}`);
+  if (!sendEvent) return note;
+  const payload = h('textarea', { class: 'event-payload', rows: 2, placeholder: 'payload (JSON, optional)', spellcheck: 'false', 'aria-label': `payload of ${event}` });
+  const message = h('span', { class: 'event-message muted small' });
+  const send = async (e) => {
+    e.preventDefault();
+    let value = null;
+    try {
+      value = payload.value.trim() ? JSON.parse(payload.value) : null;
+    } catch (error) {
+      message.textContent = `The payload is not JSON: ${error.message}`;
+      return;
+    }
+    if (!confirm(`Send “${event}” to this run${value === null ? '' : ' with this payload'}? The waiting step takes it and the run goes on.`)) return;
+    message.textContent = 'Sending…';
+    try {
+      await sendEvent(event, value);
+      message.textContent = 'Sent.';
+    } catch (error) {
+      message.textContent = error.message || 'Not sent.';
+    }
+  };
+  return h('form', { class: 'approval', dataset: { event }, onsubmit: send }, note, payload, h('button', { class: 'primary', type: 'submit', 'data-action': 'send-event' }, `Send “${event}”`), message);
 }
 
 function preview(value) {

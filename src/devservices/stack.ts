@@ -182,6 +182,28 @@ export async function waitForTemporal(config: Config, timeoutMs: number, server?
   }
 }
 
+/**
+ * Registers the search attributes a dev server made before one was added (`--search-attribute`
+ * registers them only when it creates its database): an older data/ gets the new ones.
+ */
+export async function ensureSearchAttributes(config: Config): Promise<string[]> {
+  const connection = await Connection.connect({ address: config.temporal.address });
+  try {
+    const namespace = config.temporal.namespace;
+    const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+    const missing = SEARCH_ATTRIBUTES.filter((a) => !(customAttributes && a.name in customAttributes));
+    if (missing.length === 0) return [];
+    const type = (name: 'Keyword' | 'KeywordList') =>
+      name === 'KeywordList'
+        ? temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST
+        : temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+    await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: Object.fromEntries(missing.map((a) => [a.name, type(a.type)])) });
+    return missing.map((a) => a.name);
+  } finally {
+    await connection.close();
+  }
+}
+
 /** Waits until every pool's task queue has a poller (the Node.js pools unless told): the workers are connected and polling. */
 export async function waitForPollers(config: Config, timeoutMs: number, pools: readonly PoolName[] = NODE_POOL_NAMES): Promise<void> {
   const deadline = Date.now() + timeoutMs;

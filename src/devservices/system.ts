@@ -11,7 +11,18 @@ import { NODE_POOL_NAMES, POOLS, PYTHON_POOL, type PoolName } from '../workflows
 import { pythonEnvironment } from './python-pool';
 import { waitForPort, type ManagedProcess, type RestartEvent } from './processes';
 import { elapsed, provisionAll } from './provisioning';
-import { api, ferretDb, pythonWorkerPool, smtpSink, temporalDevServer, waitForPollers, waitForTemporal, workerPool, type StackLayout } from './stack';
+import {
+  api,
+  ensureSearchAttributes,
+  ferretDb,
+  pythonWorkerPool,
+  smtpSink,
+  temporalDevServer,
+  waitForPollers,
+  waitForTemporal,
+  workerPool,
+  type StackLayout,
+} from './stack';
 
 export interface SystemOptions {
   /** Extra environment for every worker pool (e.g. WORKER_METRICS_ADDRESS=off). */
@@ -92,7 +103,9 @@ export function startSystem(config: Config, layout: StackLayout, options: System
     if (!config.external.temporal) {
       const server = add(infra, temporalDevServer(binaries.temporal, config, layout));
       servers.push(
-        waitForTemporal(config, 60_000, server).then(() => {
+        waitForTemporal(config, 60_000, server).then(async () => {
+          const added = await ensureSearchAttributes(config);
+          if (added.length) readyLine(`temporal    registered search attributes ${added.join(', ')} (new in this version)`);
           readyLine(`temporal    ${config.temporal.address}  (dev server, SQLite in ${path.join(layout.dataDir, 'temporal')})`);
           readyLine(`temporal ui ${config.temporal.uiUrl}`);
         }),

@@ -43,7 +43,8 @@ export function requireBodyType(uiOrigin: string) {
   };
 }
 
-export async function readJson(ctx: Context, maxBytes: number): Promise<unknown> {
+/** `maxDepth` is MAX_JSON_DEPTH but for bodies that wrap requests (a batch's list of canvases). */
+export async function readJson(ctx: Context, maxBytes: number, maxDepth = MAX_JSON_DEPTH): Promise<unknown> {
   const declared = Number(ctx.get('content-length') || 0);
   if (declared > maxBytes) throw tooLarge(maxBytes);
   const chunks: Buffer[] = [];
@@ -56,15 +57,15 @@ export async function readJson(ctx: Context, maxBytes: number): Promise<unknown>
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') return undefined;
   if (!ctx.is('json')) throw new HttpProblem(415, 'Unsupported Media Type', 'Send the body as application/json.');
-  return parseJson(text);
+  return parseJson(text, maxDepth);
 }
 
 /** JSON.parse with the nesting limit, and without `__proto__` keys (which some copies would turn into a prototype). */
-export function parseJson(text: string): unknown {
-  const depth = nestingDepth(text, MAX_JSON_DEPTH);
-  if (depth > MAX_JSON_DEPTH) {
-    throw new HttpProblem(400, 'Bad Request', `The body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels.`, [
-      { path: '', message: `nests deeper than ${MAX_JSON_DEPTH} levels` },
+export function parseJson(text: string, maxDepth = MAX_JSON_DEPTH): unknown {
+  const depth = nestingDepth(text, maxDepth);
+  if (depth > maxDepth) {
+    throw new HttpProblem(400, 'Bad Request', `The body nests arrays and objects deeper than ${maxDepth} levels.`, [
+      { path: '', message: `nests deeper than ${maxDepth} levels` },
     ]);
   }
   let protoKey = false;

@@ -25,7 +25,7 @@ export class ApiMetrics {
   });
   readonly errors = new Counter({
     name: 'orchestra_errors_total',
-    help: 'Requests answered with a 5xx, by kind',
+    help: 'Requests (and POST /workflows/batch items) answered with a 5xx, by kind',
     labelNames: ['kind'],
     registers: [this.registry],
   });

@@ -7,7 +7,7 @@
 import type { Client, WorkflowHandleWithFirstExecutionRunId, WorkflowStartOptions } from '@temporalio/client';
 import { TypedSearchAttributes, type WorkflowIdReusePolicy } from '@temporalio/common';
 import { WORKFLOW_TASK_QUEUE } from '../workflows/tasks/pools';
-import { TasksKey, TenantKey, WorkflowKindKey } from './search-attributes';
+import { TagsKey, TasksKey, TenantKey, WorkflowKindKey } from './search-attributes';
 import type { WorkflowArgs } from '../workflows/signatures';
 import type { WorkflowType } from '../workflows/workflow-types';
 
@@ -19,6 +19,8 @@ export interface WorkflowStart<T extends WorkflowType> {
   tasks: readonly string[];
   /** Who owns the run (./tenants.ts), for the OrchestraTenant search attribute. */
   tenant: string;
+  /** The caller's labels, for the OrchestraTags search attribute. */
+  tags?: readonly string[];
   reuse?: WorkflowIdReusePolicy;
   /** The whole run's deadline in ms (Temporal's workflowExecutionTimeout). */
   timeoutMs?: number;
@@ -32,6 +34,7 @@ export function runPlacement(
   type: WorkflowType,
   tasks: readonly string[],
   tenant: string,
+  tags: readonly string[] = [],
 ): { taskQueue: string; typedSearchAttributes: TypedSearchAttributes } {
   return {
     taskQueue: WORKFLOW_TASK_QUEUE,
@@ -39,13 +42,23 @@ export function runPlacement(
       { key: WorkflowKindKey, value: type },
       { key: TenantKey, value: tenant },
       ...(tasks.length ? [{ key: TasksKey, value: [...new Set(tasks)].sort() }] : []),
+      ...(tags.length ? [{ key: TagsKey, value: [...tags] }] : []),
     ]),
   };
 }
 
+/** The memo field holding a request's `metadata` (GET /workflows/:id shows it). */
+export const RUN_METADATA_MEMO = 'orchestraMetadata';
+
+/** A request without its `tags` and `metadata`: those go on the run (search attribute, memo), not into the workflow's input. */
+export function withoutRunLabels<T extends { tags?: unknown; metadata?: unknown }>(request: T): Omit<T, 'tags' | 'metadata'> {
+  const { tags: _tags, metadata: _metadata, ...rest } = request;
+  return rest;
+}
+
 export function startWorkflow<T extends WorkflowType>(client: Client, start: WorkflowStart<T>): Promise<WorkflowHandleWithFirstExecutionRunId> {
   const options: WorkflowStartOptions = {
-    ...runPlacement(start.type, start.tasks, start.tenant),
+    ...runPlacement(start.type, start.tasks, start.tenant, start.tags),
     workflowId: start.workflowId,
     args: start.args,
     workflowIdReusePolicy: start.reuse,

@@ -22,7 +22,10 @@ export function listenForEvents(carried: CanvasEvent[] = []): void {
   listening = true;
   // A signal sent another way (the CLI) may be malformed: ignored rather than failing the run.
   setHandler(eventSignal, (event) => {
-    if (isCanvasEvent(event)) keep({ name: event.name, payload: event.payload });
+    if (!isCanvasEvent(event)) return;
+    // The sender (set by the API) is kept only when it is the strings the API writes.
+    const sender = typeof event.sentBy === 'string' ? { sentBy: event.sentBy, ...(typeof event.sentAt === 'string' ? { sentAt: event.sentAt } : {}) } : {};
+    keep({ name: event.name, payload: event.payload, ...sender });
   });
 }
 

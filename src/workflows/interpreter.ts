@@ -317,7 +317,10 @@ export class Interpreter {
     st.waitingFor = { event, until: new Date(Date.now() + ms).toISOString() };
     try {
       const received = await takeEvent(event, ms);
-      if (received) return received.payload;
+      if (received) {
+        if (received.sentBy !== undefined) st.receivedFrom = { by: received.sentBy, ...(received.sentAt ? { at: received.sentAt } : {}) };
+        return received.payload;
+      }
     } finally {
       delete st.waitingFor;
     }

@@ -173,6 +173,53 @@ withChromium('dashboard in headless Chromium', () => {
     await shoot('runs');
   });
 
+  test('approvals: a waiting run shows its event and deadline; Send (confirmed) and the run goes on, the sender recorded', async () => {
+    const workflowId = `dash-approve-${suffix}`;
+    const canvas = { chain: [{ task: 'add', args: [2, 3] }, { wait: { event: 'approved', timeout: '10m' } }, { task: 'add', args: [10] }] };
+    expect((await call('POST', '/workflows', { workflowId, canvas, tags: [`approval:${suffix}`] })).status).toBe(201);
+    await open(`runs/${workflowId}`);
+    await page.waitForSelector('form.approval[data-event="approved"] button[data-action="send-event"]', { timeout: WAIT_MS });
+    expect(await text('form.approval')).toContain('waits for event “approved” until');
+    expect(await text('.facts')).toContain(`approval:${suffix}`);
+    await page.type('form.approval textarea', '32');
+    await shoot('run-approval');
+    const dialogs: string[] = [];
+    const accept = (dialog: { message(): string; accept(): Promise<void> }) => {
+      dialogs.push(dialog.message());
+      void dialog.accept();
+    };
+    page.on('dialog', accept);
+    try {
+      await page.click('form.approval button[data-action="send-event"]');
+      const end = await waitForEnd(workflowId);
+      expect(end).toMatchObject({ status: 'COMPLETED', result: 42 });
+      expect(end.state.children[1]).toMatchObject({ kind: 'wait', status: 'completed', result: 32, receivedFrom: { by: 'development mode' } });
+    } finally {
+      page.off('dialog', accept);
+    }
+    expect(dialogs).toEqual([expect.stringContaining('Send “approved” to this run with this payload?')]);
+    // The page follows the run to its end and shows who sent the event.
+    await page.waitForSelector('.node .note.received', { timeout: WAIT_MS });
+    expect(await text('.node .note.received')).toContain('“approved” sent by development mode');
+    expect(await page.$('form.approval')).toBeNull();
+  });
+
+  test('runs: the tag filter lists the runs carrying every tag typed', async () => {
+    const [a, b] = [`dash-tag-a-${suffix}`, `dash-tag-b-${suffix}`];
+    expect((await call('POST', '/workflows', { workflowId: a, canvas: { task: 'add', args: [1, 1] }, tags: [`t1-${suffix}`, `t2-${suffix}`] })).status).toBe(
+      201,
+    );
+    expect((await call('POST', '/workflows', { workflowId: b, canvas: { task: 'add', args: [1, 1] }, tags: [`t1-${suffix}`] })).status).toBe(201);
+    await open(`runs?tag=${encodeURIComponent(`t1-${suffix} t2-${suffix}`)}`);
+    await page.waitForSelector(`tr[data-workflow-id="${a}"]`, { timeout: WAIT_MS });
+    const rows = await page.$$eval('table.runs tbody tr[data-workflow-id]', (r) => r.map((row) => (row as unknown as PageElement).dataset.workflowId));
+    expect(rows).toEqual([a]);
+    expect(await page.$$eval(`tr[data-workflow-id="${a}"] .run-tag`, (tags) => tags.map((t) => (t as unknown as PageElement).dataset.tag))).toEqual([
+      `t1-${suffix}`,
+      `t2-${suffix}`,
+    ]);
+  });
+
   test("the editor shows the API's 400 at the line of each path", async () => {
     await open('start');
     await page.waitForSelector('#canvas-json');

@@ -253,6 +253,7 @@ describe('docker-compose.yml', () => {
       expect(text).toContain('OrchestraWorkflowKind');
       expect(text).toContain('OrchestraTasks');
       expect(text).toContain('OrchestraTenant');
+      expect(text).toContain('OrchestraTags');
       expect(text).toMatch(/\bKeyword\b/);
       expect(text).toContain('KeywordList');
       expect(hostPort(envOf(s).TEMPORAL_ADDRESS).host).toBe('temporal');

@@ -214,7 +214,7 @@ describe('retry from the failed step', () => {
     // flaky fails again (attempt 1 of 1), so the wait is not reached; the carried event is in its request.
     expect(end.status).toBe('FAILED');
     const state = await client.workflow.getHandle(retried.body.workflowId).query<any>('retryState');
-    expect(state.resume.events).toEqual([{ name: 'late', payload: 'kept' }]);
+    expect(state.resume.events).toEqual([{ name: 'late', payload: 'kept', sentBy: 'development mode', sentAt: expect.any(String) }]);
   });
 
   test('a cancelled run can be retried', async () => {

@@ -24,7 +24,7 @@ import {
 } from '../../src/devservices/stack';
 import { pythonEnvironment } from '../../src/devservices/python-pool';
 import { NODE_POOL_NAMES, POOL_NAMES } from '../../src/workflows/tasks/pools';
-import { WorkflowKindKey, TasksKey, TenantKey } from '../../src/temporal/search-attributes';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../src/temporal/search-attributes';
 import { quietLogger } from '../../src/devservices/quiet-logger';
 import { bundleWorkflows } from '../../src/workers/workflow-bundle';
 
@@ -42,7 +42,7 @@ export default async function globalSetup(): Promise<void> {
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: temporalPath },
-      searchAttributes: [WorkflowKindKey, TasksKey, TenantKey],
+      searchAttributes: [...SEARCH_ATTRIBUTE_KEYS],
       ui: false,
       extraArgs: ['--log-level', 'warn', ...devServerDynamicConfigArgs()],
     },

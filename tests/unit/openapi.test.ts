@@ -84,7 +84,7 @@ test('request bodies and queries come from the zod schemas that validate them', 
   expect(Object.keys(body('/users/{id}/avatar', 'post'))).toEqual(['multipart/form-data']);
   expect(body('/codec/decode', 'post')['application/json'].schema).toHaveProperty('properties.payloads.maxItems', 1000);
   const list = document.paths['/workflows'].get.parameters as Array<{ name: string; in: string; schema: { maximum?: number } }>;
-  expect(list.map((p) => p.name)).toEqual(['status', 'type', 'id', 'kind', 'task', 'tenant', 'limit', 'cursor']);
+  expect(list.map((p) => p.name)).toEqual(['status', 'type', 'id', 'kind', 'task', 'tenant', 'tag', 'limit', 'cursor']);
   expect(list.find((p) => p.name === 'limit')?.schema.maximum).toBe(1000);
 });
 

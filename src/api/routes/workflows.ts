@@ -1,33 +1,25 @@
 /** /workflows: start canvases, read runs, wait for results, stream state, cancel, terminate. */
 import { Router } from '@koa/router';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import { WorkflowIdReusePolicy } from '@temporalio/common';
-import { randomUUID } from 'node:crypto';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { PassThrough } from 'node:stream';
 import type { Context } from 'koa';
 import { parseDuration } from '../../workflows/language/duration';
-import { taskNamesOf, type CanvasRequest } from '../../workflows/language/types';
-import { EventBodySchema, EventNameSchema, WorkflowIdSchema } from '../../canvas/schemas';
+import { EventBodySchema, EventNameSchema } from '../../canvas/schemas';
 import { EVENT_SIGNAL, type CanvasEvent } from '../../workflows/language/events';
 import { retryRun } from '../retry';
-import { PythonCatalog, pythonTasksFor, pythonTasksOf } from '../../tasks/python-catalog';
-import { validateCanvasRequest } from '../../canvas/validate';
-import { isTaskName } from '../../workflows/tasks/catalog';
-import { startWorkflow } from '../../temporal/start';
+import { PythonCatalog } from '../../tasks/python-catalog';
 import { WORKFLOW_TYPES } from '../../workflows/workflow-types';
 import { readJson, readValid } from '../../http/body';
 import { readQuery } from '../../http/query';
-import { badRequest, conflict, HttpProblem, tooManyRequests } from '../../http/problem';
+import { badRequest, conflict, tooManyRequests } from '../../http/problem';
 import { runLinks } from '../../temporal/links';
 import type { AppContext } from '../context';
-import { callerOf, callerTenant, requires, taskReach, tenantReach } from '../../http/auth';
+import { callerOf, requires, taskReach, tenantReach } from '../../http/auth';
 import { CallerSlots } from '../../http/caller-slots';
 import type { TenantReach } from '../../workflows/tenants';
-import { assertFlowKeyRoom } from '../flow-key-quota';
 import { RunEvents, type EventSink } from '../run-events';
-import { reservedPrefixOf } from '../../workflows/app/run-ids';
-import { assertSameRequest, REQUEST_HASH_MEMO, requestHash } from '../idempotency';
-import { startDebounced } from '../debounced-start';
+import { startCallerOf, startCanvasRun, validateStart, type CanvasStarter } from '../canvas-start';
+import { BATCH_JSON_DEPTH, startBatch, validateBatch } from '../batch-start';
 import { RunListQuery, TerminateBody, WORKFLOW_DOCS } from './workflow-docs';
 
 const MAX_WAIT_MS = 5 * 60_000;
@@ -41,63 +33,31 @@ export function workflowRoutes(app: AppContext): Router {
   const events = new RunEvents(runs, config.api.events, metrics);
   const resultWaits = new CallerSlots(config.api.maxResultWaitsPerCaller);
 
+  const starter: CanvasStarter = { client, config, runs, metrics, pythonCatalog };
+
   router.post('/', requires('write', WORKFLOW_DOCS.start), async (ctx) => {
     const body = await readJson(ctx, config.api.maxBodyBytes);
-    const python = await pythonTasksFor(pythonCatalog, body);
-    const validation = validateCanvasRequest(body, { reach: taskReach(ctx), python });
-    if (!validation.ok) throw badRequest(validation.issues);
-    const pythonTasks = pythonTasksOf(validation.value, python);
-    const request = pythonTasks ? { ...validation.value, pythonTasks } : validation.value;
-    const tenant = callerTenant(ctx);
+    const caller = startCallerOf(ctx);
+    const valid = await validateStart(body, caller, pythonCatalog);
+    if (!valid.ok) throw badRequest(valid.issues);
+    const answer = await startCanvasRun(starter, caller, valid.value, ctx.get('idempotency-key') || undefined);
+    // The request log names the run this request started (not one it found).
+    if (answer.status === 201) ctx.state.workflowId = answer.workflowId;
+    ctx.status = answer.status;
+    ctx.body = answer.body;
+    ctx.set('Location', `/workflows/${encodeURIComponent(answer.workflowId)}`);
+  });
+
+  // Many canvases in one request: all validated first, then each started as POST / would (../batch-start).
+  router.post('/batch', requires('write', WORKFLOW_DOCS.batch), async (ctx) => {
+    const body = await readJson(ctx, config.api.maxBodyBytes, BATCH_JSON_DEPTH);
+    const caller = startCallerOf(ctx);
     const idempotencyKey = ctx.get('idempotency-key') || undefined;
-    await assertFlowKeyRoom(client, config, tenant, request);
-    if (request.debounce) {
-      // Collapsed into the key's one run, whose id every caller gets (docs/canvas.md, "Debounce").
-      if (idempotencyKey)
-        throw badRequest([
-          { path: 'header.Idempotency-Key', message: 'cannot be combined with debounce: requests with one key already collapse into one run' },
-        ]);
-      const { workflowId: id, runId } = await startDebounced(client, { ...request, debounce: request.debounce }, tenant);
-      metrics.workflowStarts.inc({ type: WORKFLOW_TYPES.debouncer });
-      ctx.state.workflowId = id;
-      ctx.status = 201;
-      ctx.body = { workflowId: id, runId, debounce: request.debounce, links: runLinks(config, id, runId) };
-      ctx.set('Location', `/workflows/${encodeURIComponent(id)}`);
-      return;
-    }
-    const workflowId = chooseWorkflowId(request, idempotencyKey);
-    if (request.workflowId !== undefined || idempotencyKey !== undefined) await runs.assertIdAvailable(workflowId, tenantReach(ctx));
-    const hash = idempotencyKey === undefined ? undefined : requestHash(request);
-    try {
-      const handle = await startWorkflow(client, {
-        type: WORKFLOW_TYPES.canvas,
-        workflowId,
-        args: [{ ...request, tenant }],
-        tasks: taskNamesOf(request.canvas).filter((name) => isTaskName(name) || python.has(name)),
-        tenant,
-        timeoutMs: request.timeout === undefined ? undefined : parseDuration(request.timeout),
-        priority: request.priority,
-        // With a key, the id is never reused while Temporal keeps the run (see ../idempotency).
-        ...(hash === undefined ? {} : { reuse: WorkflowIdReusePolicy.REJECT_DUPLICATE, memo: { [REQUEST_HASH_MEMO]: hash } }),
-      });
-      metrics.workflowStarts.inc({ type: WORKFLOW_TYPES.canvas });
-      ctx.state.workflowId = workflowId;
-      ctx.status = 201;
-      ctx.body = { workflowId, runId: handle.firstExecutionRunId, links: runLinks(config, workflowId, handle.firstExecutionRunId) };
-    } catch (error) {
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-      // Workflow ids are one namespace: an id another tenant holds is taken, and that is all it says.
-      const existing = await runs.describeWithin(workflowId, tenantReach(ctx), 'act').catch((error: unknown) => {
-        throw error instanceof HttpProblem && error.status === 404 ? conflict(`the workflow id ${workflowId} is taken; choose another`) : error;
-      });
-      // The same key again (a retry, while the run is open or after it closed): that run.
-      if (hash !== undefined) assertSameRequest(existing, hash);
-      // The id is taken by an open run: idempotent start returns it; exclusive refuses.
-      else if (request.exclusive) throw conflict(`workflow ${workflowId} is already running; "exclusive": true allows one run at a time`);
-      ctx.status = 200;
-      ctx.body = { workflowId, runId: existing.runId, status: existing.status.name, links: runLinks(config, workflowId, existing.runId), existing: true };
-    }
-    ctx.set('Location', `/workflows/${encodeURIComponent(workflowId)}`);
+    const valid = await validateBatch(body, caller, pythonCatalog, idempotencyKey);
+    if (!valid.ok) throw badRequest(valid.issues);
+    const answer = await startBatch(starter, caller, valid.value, idempotencyKey);
+    ctx.status = answer.status;
+    ctx.body = answer.body;
   });
 
   router.get('/', requires('read', WORKFLOW_DOCS.list), async (ctx) => {
@@ -113,6 +73,7 @@ export function workflowRoutes(app: AppContext): Router {
       kind: text(query.kind),
       task: text(query.task),
       tenant,
+      tags: query.tag,
       pageSize: query.limit,
       cursor: text(query.cursor),
     });
@@ -195,7 +156,8 @@ export function workflowRoutes(app: AppContext): Router {
     const { payload } = await readValid(ctx, EventBodySchema, config.api.maxBodyBytes, {});
     if (!name.success) throw badRequest([{ path: 'path.name', message: name.error.issues[0]?.message ?? 'is not a valid event name' }]);
     const handle = await openRun(ctx.params.id, tenantReach(ctx));
-    const event: CanvasEvent = { name: name.data, payload: payload ?? null };
+    // Who sent it is recorded with the event (the run's history) and on the wait node that takes it.
+    const event: CanvasEvent = { name: name.data, payload: payload ?? null, sentBy: senderOf(ctx), sentAt: new Date().toISOString() };
     await handle.signal(EVENT_SIGNAL, event).catch((error: unknown) => {
       // It ended between the check and the signal.
       if (error instanceof WorkflowNotFoundError) throw conflict(`workflow ${ctx.params.id} is not running`);
@@ -242,20 +204,8 @@ function streamOwner(ctx: Context): string {
   return caller.kind === 'key' ? `key:${caller.id}` : `ip:${ctx.ip}`;
 }
 
-/** The body's workflowId, else the Idempotency-Key header, else a fresh id; never one of the application's own. */
-function chooseWorkflowId(request: CanvasRequest, idempotencyKey: string | undefined): string {
-  if (request.workflowId && idempotencyKey && request.workflowId !== idempotencyKey) {
-    throw new HttpProblem(400, 'Bad Request', 'workflowId and the Idempotency-Key header differ; give one, or the same.', [
-      { path: 'workflowId', message: 'differs from the Idempotency-Key header' },
-    ]);
-  }
-  const id = request.workflowId ?? idempotencyKey;
-  const path = request.workflowId === undefined ? 'header.Idempotency-Key' : 'workflowId';
-  const checked = id === undefined ? undefined : WorkflowIdSchema.safeParse(id);
-  if (checked && !checked.success) {
-    throw badRequest([{ path, message: checked.error.issues[0]?.message ?? 'is not a valid workflow id' }]);
-  }
-  const reserved = id === undefined ? undefined : reservedPrefixOf(id);
-  if (reserved) throw badRequest([{ path, message: `must not start with "${reserved}": ids with this prefix belong to the application's own runs` }]);
-  return id ?? `canvas-${randomUUID()}`;
+/** How an event's sender is recorded: the key's id, or the development mode that checks none. */
+function senderOf(ctx: Context): string {
+  const caller = callerOf(ctx);
+  return caller.kind === 'key' ? caller.id : caller.kind === 'dev' ? 'development mode' : 'anonymous';
 }

@@ -17,6 +17,9 @@ export const EVENT_NAME_PATTERN = /^[A-Za-z0-9._:-]{1,100}$/;
 export interface CanvasEvent {
   name: string;
   payload: Json;
+  /** Who sent it (an API key's id, or `development mode`) and when: set by the API, kept on the wait node. */
+  sentBy?: string;
+  sentAt?: string;
 }
 
 /**

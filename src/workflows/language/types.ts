@@ -123,6 +123,10 @@ export interface CanvasRequest {
   concurrency?: ConcurrencySpec;
   debounce?: DebounceSpec;
   priority?: Priority;
+  /** The caller's labels (the OrchestraTags search attribute); not read by the workflow. */
+  tags?: string[];
+  /** The caller's small JSON object, kept in the run's memo; not read by the workflow. */
+  metadata?: { [key: string]: Json };
 }
 
 /** What a failed canvas reports: the node that failed and the task's own error. */
@@ -157,6 +161,8 @@ export interface NodeState {
   event?: string;
   /** While a wait node waits: the event and when it stops waiting (ISO time). */
   waitingFor?: { event: string; until: string };
+  /** A wait node's event, once taken: who sent it and when (an approval's record). */
+  receivedFrom?: { by: string; at?: string };
   /** A retried run's step whose result came from the run it retries (not run again). */
   reused?: boolean;
   /** Fan-outs: counts rather than one entry per item once they are large. */
