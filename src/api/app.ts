@@ -24,6 +24,7 @@ import { scheduleRoutes } from './routes/schedules';
 import { taskRoutes } from './routes/tasks';
 import { userRoutes } from '../app/users/routes';
 import { workflowRoutes } from './routes/workflows';
+import { bulkRoutes } from './routes/bulk';
 import { PythonCatalog } from '../tasks/python-catalog';
 import { dashboardRoutes } from './ui/routes';
 
@@ -39,6 +40,8 @@ export function apiRouters(given: AppContext): Router[] {
     metricsRoutes(metrics, config.security.publicMetrics),
     codecRoutes(context.codec, config.security.uiOrigin, config.api.maxBodyBytes),
     taskRoutes(context.pythonTasks!),
+    // Before /workflows/:id/…: POST /workflows/bulk/cancel is not a run named `bulk`.
+    bulkRoutes(context),
     workflowRoutes(context),
     userRoutes(context),
     commentRoutes(context),

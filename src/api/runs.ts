@@ -210,23 +210,12 @@ export class Runs {
   }
 
   async list(filter: RunFilter & { pageSize: number; cursor?: string }): Promise<{ runs: RunSummary[]; nextCursor: string | null }> {
-    const clauses: string[] = [];
-    const quoted = (value: string) => `"${value.replace(/["\\]/g, '')}"`;
-    if (filter.status) clauses.push(`ExecutionStatus = "${VISIBILITY_STATUS[filter.status]}"`);
-    if (filter.type) clauses.push(`WorkflowType = ${quoted(filter.type)}`);
-    if (filter.idPrefix) clauses.push(`WorkflowId STARTS_WITH ${quoted(filter.idPrefix)}`);
-    if (filter.kind) clauses.push(`${WorkflowKindKey.name} = ${quoted(filter.kind)}`);
-    // A keyword list equals a value when it contains it.
-    if (filter.task) clauses.push(`${TasksKey.name} = ${quoted(filter.task)}`);
-    if (filter.tenant) clauses.push(`${TenantKey.name} = ${quoted(filter.tenant)}`);
-    // Every tag given: a keyword list equals each value it contains.
-    for (const tag of filter.tags ?? []) clauses.push(`${TagsKey.name} = ${quoted(tag)}`);
     const response = await this.client.workflowService
       .listWorkflowExecutions({
         namespace: this.config.temporal.namespace,
         pageSize: filter.pageSize,
         nextPageToken: filter.cursor ? Buffer.from(filter.cursor, 'base64url') : undefined,
-        query: clauses.join(' AND '),
+        query: runQuery(filter),
       })
       .catch((error: unknown) => {
         // The server answers a page token it cannot read with UNKNOWN (not retried, ../temporal/clients).
@@ -239,6 +228,25 @@ export class Runs {
     const token = response.nextPageToken;
     return { runs, nextCursor: token && token.length ? Buffer.from(token).toString('base64url') : null };
   }
+}
+
+/** A visibility query for the runs `filter` matches (quotes and backslashes dropped from values). */
+export function runQuery(filter: RunFilter): string {
+  const clauses: string[] = [];
+  const quoted = (value: string) => `"${value.replace(/["\\]/g, '')}"`;
+  if (filter.status) clauses.push(`ExecutionStatus = "${VISIBILITY_STATUS[filter.status]}"`);
+  if (filter.type) clauses.push(`WorkflowType = ${quoted(filter.type)}`);
+  if (filter.idPrefix) clauses.push(`WorkflowId STARTS_WITH ${quoted(filter.idPrefix)}`);
+  if (filter.kind) clauses.push(`${WorkflowKindKey.name} = ${quoted(filter.kind)}`);
+  // A keyword list equals a value when it contains it.
+  if (filter.task) clauses.push(`${TasksKey.name} = ${quoted(filter.task)}`);
+  if (filter.tenant) clauses.push(`${TenantKey.name} = ${quoted(filter.tenant)}`);
+  // Every tag given: a keyword list equals each value it contains.
+  for (const tag of filter.tags ?? []) clauses.push(`${TagsKey.name} = ${quoted(tag)}`);
+  if (filter.startedAfter) clauses.push(`StartTime > ${quoted(filter.startedAfter)}`);
+  if (filter.startedBefore) clauses.push(`StartTime <= ${quoted(filter.startedBefore)}`);
+  for (const type of filter.excludeTypes ?? []) clauses.push(`WorkflowType != ${quoted(type)}`);
+  return clauses.join(' AND ');
 }
 
 /** What GET /workflows can narrow the list by (the search attributes the API sets on each start). */
@@ -255,6 +263,11 @@ export interface RunFilter {
   tenant?: string;
   /** Runs carrying every one of these tags (OrchestraTags). */
   tags?: readonly string[];
+  /** Runs started after, or at or before, these ISO times. */
+  startedAfter?: string;
+  startedBefore?: string;
+  /** Workflow types left out (a bulk operation's own runs). */
+  excludeTypes?: readonly string[];
 }
 
 export interface RunSummary {

@@ -48,18 +48,30 @@ export function databaseConnected(): boolean {
 
 /** How a process uses the database: the API answers requests, workers run activities. */
 export interface DatabaseUse {
-  /** How long an operation waits for a connected database's answer (and a new connection's handshake). */
+  /** How long an operation waits for a connected database's answer (the socket's deadline). */
   answerTimeoutMs: number;
   /**
-   * Whether the driver reads again after a network error. The API does not: a read it
-   * retried would wait a second deadline (a new connection's handshake to a frozen server),
-   * and its client retries after the 503 anyway.
+   * Whether the driver reads and writes again after a network error. The API does not: an
+   * operation it retried waits a second deadline (a new connection's handshake to a frozen
+   * server: a POST /users took 15 s), and its client retries after the 503 anyway (a
+   * repeated write is a 409 or the same comment by its Idempotency-Key).
    */
-  retryReads: boolean;
+  retry: boolean;
+  /** How long an operation waits to find the server (and a new connection's handshake). */
+  selectionTimeoutMs: number;
 }
 
-export const WORKER_DATABASE_USE: DatabaseUse = { answerTimeoutMs: DATABASE_SOCKET_TIMEOUT_MS, retryReads: true };
-export const API_DATABASE_USE: DatabaseUse = { answerTimeoutMs: DATABASE_REQUEST_TIMEOUT_MS, retryReads: false };
+export const WORKER_DATABASE_USE: DatabaseUse = { answerTimeoutMs: DATABASE_SOCKET_TIMEOUT_MS, selectionTimeoutMs: DATABASE_WAIT_MS, retry: true };
+/**
+ * A write that meets a frozen database on a new connection waits for the handshake, then
+ * (the pool cleared) for server selection again: each gets half the request's bound, so the
+ * whole stays within DATABASE_REQUEST_TIMEOUT_MS (it took 10 s with 5 s each).
+ */
+export const API_DATABASE_USE: DatabaseUse = {
+  answerTimeoutMs: DATABASE_REQUEST_TIMEOUT_MS,
+  selectionTimeoutMs: DATABASE_REQUEST_TIMEOUT_MS / 2,
+  retry: false,
+};
 
 /**
  * Resolves once connected, retrying for as long as it takes (each failure is passed to
@@ -74,11 +86,12 @@ export function connectDatabase(
     for (let attempt = 1; ; attempt++) {
       try {
         return await mongoose.connect(uri, {
-          serverSelectionTimeoutMS: DATABASE_WAIT_MS,
+          serverSelectionTimeoutMS: use.selectionTimeoutMs,
           socketTimeoutMS: use.answerTimeoutMs,
-          // A new connection's handshake to a frozen server waits no longer than an operation would.
-          connectTimeoutMS: use.answerTimeoutMs,
-          retryReads: use.retryReads,
+          // A new connection's handshake to a frozen server waits no longer than server selection.
+          connectTimeoutMS: use.selectionTimeoutMs,
+          retryReads: use.retry,
+          retryWrites: use.retry,
           autoIndex: true,
         });
       } catch (error) {

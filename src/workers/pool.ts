@@ -4,6 +4,7 @@ import type { Duration } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, createActivityDeps, type ActivityDeps } from '../activities';
 import { flowControlActivities } from '../activities/flow-control';
+import { bulkActivities } from '../activities/bulk';
 import { poolConcurrency, type Config } from '../config';
 import { POOLS, type PoolName } from '../workflows/tasks/pools';
 import { limitedQueueOf, RATE_LIMITED_TASKS } from '../workflows/tasks/catalog';
@@ -47,7 +48,7 @@ export async function createPoolWorker({
         maxConcurrentWorkflowTaskExecutions: poolConcurrency(pool, spec.concurrency),
         maxCachedWorkflows: 1000,
         // Light tasks run here as local activities (src/tasks/registry.ts, `light`), and the flow-control workflows' own.
-        activities: { ...createActivities(deps), ...flowControlActivities() },
+        activities: { ...createActivities(deps), ...flowControlActivities(), ...bulkActivities() },
       });
     return config.workflowStackTraces ? create() : withoutWorkflowStackTraces(create);
   }

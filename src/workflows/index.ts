@@ -7,5 +7,6 @@ export { arithmeticDemo } from './examples';
 export { commentPosted } from './app/comments';
 export { avatarUploaded } from './app/avatars';
 export { digest } from './app/digest';
+export { bulkOperation } from './bulk-operation';
 // Workflow interceptors, found by the SDK under this name: every run records its final state.
 export { interceptors } from './final-state';

@@ -12,6 +12,7 @@ export const WORKFLOW_TYPES = {
   avatarUploaded: 'avatarUploaded',
   digest: 'digest',
   arithmeticDemo: 'arithmeticDemo',
+  bulkOperation: 'bulkOperation',
 } as const;
 
 export type WorkflowType = keyof typeof WORKFLOW_TYPES;

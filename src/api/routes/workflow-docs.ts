@@ -22,7 +22,7 @@ export const TerminateBody = z.strictObject({ reason: z.string().max(1000).optio
 
 /** GET /workflows's query; the handler checks the same bounds and names each bad one by path. */
 // A control character breaks the server's visibility query (a NUL answered 503 after 20 s).
-const filterText = z.string().regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters');
+export const filterText = z.string().regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters');
 
 export const RunListQuery = z.object({
   status: z.enum(RUN_STATUSES).optional(),

@@ -17,6 +17,8 @@ export const RUN_ID_PREFIXES = {
   concurrency: 'concurrency-',
   /** A debounced run: `debounce-<key>` (src/workflows/debounce.ts). */
   debounce: 'debounce-',
+  /** A bulk operation: `bulk-<action>-<uuid>` (src/api/routes/bulk.ts). */
+  bulk: 'bulk-',
 } as const;
 
 /** The application's prefix an id starts with, or undefined when the id is free to use. */
