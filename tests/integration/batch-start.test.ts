@@ -6,16 +6,10 @@
  * development mode (one tenant, admin); the tenant tests start an app of their own with keys.
  */
 process.env.LOG_LEVEL = 'warn';
-import { Client, Connection } from '@temporalio/client';
-import type { Server } from 'node:http';
-import { createApp } from '../../src/api/app';
-import { ApiKeys, hashKey } from '../../src/http/auth';
-import type { AppContext } from '../../src/api/context';
-import { ApiMetrics } from '../../src/http/metrics';
-import { Runs } from '../../src/api/runs';
-import { loadConfig, type Config } from '../../src/config';
+import type { Client } from '@temporalio/client';
 import { MAX_BATCH_CANVASES } from '../../src/api/batch-start';
 import { call, waitForEnd } from '../support/http';
+import { KeyedApps } from '../support/keyed-apps';
 
 type Node = Record<string, unknown>;
 const uid = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
@@ -198,60 +192,24 @@ describe('partial failure: a refused item does not stop the others', () => {
 });
 
 // Keys of two teams, as in tenants.test.ts, on an app of this file's own (the runs execute on the test stack's pools).
-const KEYS = {
+const keys = new KeyedApps({
   aWrite: { secret: 'batch-a-write', scopes: ['write'], tenant: 'batch-team-a' },
   aRead: { secret: 'batch-a-read', scopes: ['read'], tenant: 'batch-team-a' },
   bWrite: { secret: 'batch-b-write', scopes: ['write'], tenant: 'batch-team-b' },
-} as const;
-type Who = keyof typeof KEYS;
-const KEY_FILE = JSON.stringify({ keys: Object.entries(KEYS).map(([id, k]) => ({ id, sha256: hashKey(k.secret), scopes: k.scopes, tenant: k.tenant })) });
+});
 
 describe('tenants and keys', () => {
-  let connection: Connection;
   let client: Client;
-  const apps: Array<{ server: Server; context: AppContext }> = [];
-
-  async function startApp(overrides: Partial<Config['security']> = {}): Promise<string> {
-    const base = loadConfig();
-    const config: Config = { ...base, security: { ...base.security, devMode: false, apiKeysFile: undefined, apiKeysInline: KEY_FILE, ...overrides } };
-    const context: AppContext = {
-      config,
-      client,
-      runs: new Runs(client, config),
-      pingDatabase: async () => undefined,
-      apiKeys: new ApiKeys({ inline: KEY_FILE }),
-      metrics: new ApiMetrics(),
-    };
-    const server = await new Promise<Server>((resolve) => {
-      const s = createApp(context).listen(0, '127.0.0.1', () => resolve(s));
-    });
-    apps.push({ server, context });
-    return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  }
-
-  async function as(who: Who, base: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any; text: string }> {
-    const response = await fetch(`${base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${KEYS[who].secret}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined, text };
-  }
+  const startApp = (overrides?: Parameters<typeof keys.start>[0]) => keys.start(overrides);
+  const as = (who: Parameters<typeof keys.as>[0], base: string, method: string, path: string, body?: unknown) => keys.as(who, base, method, path, body);
 
   let url: string;
   beforeAll(async () => {
-    connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! });
-    client = new Client({ connection });
+    await keys.connect();
+    client = keys.client;
     url = await startApp();
   });
-  afterAll(async () => {
-    for (const app of apps) {
-      app.context.apiKeys.close();
-      await new Promise((resolve) => app.server.close(resolve));
-    }
-    await connection.close();
-  });
+  afterAll(() => keys.close());
 
   test('the write scope is needed', async () => {
     expect((await as('aRead', url, 'POST', '/workflows/batch', { canvases: [chain(1)] })).status).toBe(403);
