@@ -243,6 +243,7 @@ export function runQuery(filter: RunFilter): string {
   if (filter.tenant) clauses.push(`${TenantKey.name} = ${quoted(filter.tenant)}`);
   // Every tag given: a keyword list equals each value it contains.
   for (const tag of filter.tags ?? []) clauses.push(`${TagsKey.name} = ${quoted(tag)}`);
+  if (filter.ids?.length) clauses.push(`WorkflowId IN (${filter.ids.map(quoted).join(', ')})`);
   if (filter.startedAfter) clauses.push(`StartTime > ${quoted(filter.startedAfter)}`);
   if (filter.startedBefore) clauses.push(`StartTime <= ${quoted(filter.startedBefore)}`);
   for (const type of filter.excludeTypes ?? []) clauses.push(`WorkflowType != ${quoted(type)}`);
@@ -263,6 +264,8 @@ export interface RunFilter {
   tenant?: string;
   /** Runs carrying every one of these tags (OrchestraTags). */
   tags?: readonly string[];
+  /** These runs only. */
+  ids?: readonly string[];
   /** Runs started after, or at or before, these ISO times. */
   startedAfter?: string;
   startedBefore?: string;

@@ -220,6 +220,37 @@ withChromium('dashboard in headless Chromium', () => {
     ]);
   });
 
+  test('runs: bulk cancel of the ticked runs, then of every run the filters match, each after a confirmation', async () => {
+    const tag = `dash-bulk-${suffix}`;
+    const ids = [0, 1, 2].map((i) => `dash-bulk-${i}-${suffix}`);
+    for (const workflowId of ids)
+      expect((await call('POST', '/workflows', { workflowId, canvas: { wait: { event: 'never', timeout: '10m' } }, tags: [tag] })).status).toBe(201);
+    await open(`runs?tag=${tag}`);
+    for (const id of ids) await page.waitForSelector(`tr[data-workflow-id="${id}"]`, { timeout: WAIT_MS });
+    const dialogs: string[] = [];
+    const accept = (dialog: { message(): string; accept(): Promise<void> }) => {
+      dialogs.push(dialog.message());
+      void dialog.accept();
+    };
+    page.on('dialog', accept);
+    try {
+      await page.click(`tr[data-workflow-id="${ids[0]}"] td.pick input`);
+      expect(await text('.bulk-count')).toBe('1 selected');
+      await page.click('button[data-bulk="cancel-selected"]');
+      await page.waitForSelector('.bulk-note[data-status="COMPLETED"]', { timeout: WAIT_MS });
+      expect(await text('.bulk-note')).toContain('cancel: 1 done, 0 failed, 0 skipped of 1');
+      expect((await waitForEnd(ids[0])).status).toBe('CANCELED');
+      await page.$eval('.bulk-note', (el) => delete (el as unknown as PageElement).dataset.status);
+      await page.click('button[data-bulk="cancel-matching"]');
+      await page.waitForSelector('.bulk-note[data-status="COMPLETED"]', { timeout: WAIT_MS });
+      expect(await text('.bulk-note')).toContain('cancel: 2 done, 0 failed, 0 skipped of 2');
+    } finally {
+      page.off('dialog', accept);
+    }
+    expect(dialogs).toEqual(['Cancel 1 run selected?', 'Cancel 2 runs matching these filters?']);
+    for (const id of ids.slice(1)) expect((await waitForEnd(id)).status).toBe('CANCELED');
+  });
+
   test("the editor shows the API's 400 at the line of each path", async () => {
     await open('start');
     await page.waitForSelector('#canvas-json');

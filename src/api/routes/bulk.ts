@@ -8,7 +8,7 @@ import { Router } from '@koa/router';
 import { WorkflowFailedError } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { RUN_TAGS, TagSchema } from '../../canvas/schemas';
+import { RUN_TAGS, TagSchema, WorkflowIdSchema } from '../../canvas/schemas';
 import { readValid } from '../../http/body';
 import { callerTenant, requires, taskReach, tenantReach } from '../../http/auth';
 import { badRequest, notFound } from '../../http/problem';
@@ -22,6 +22,8 @@ import { filterText } from './workflow-docs';
 
 /** Runs one operation may act on: past it, narrow the filter (e.g. by startedBefore) and send several. */
 export const MAX_BULK_RUNS = 10_000;
+/** Runs named one by one in a filter (`ids`): a page of the dashboard's list. */
+export const MAX_BULK_IDS = 100;
 /** Runs listed and acted on per page, and the most acted on per second (Temporal's own rate limits stay far off). */
 export const BULK_PAGE_SIZE = 50;
 export const BULK_RUNS_PER_SECOND = 50;
@@ -42,6 +44,12 @@ const BulkFilter = z
     task: filterText.optional().meta({ description: 'Runs whose canvas uses this task.' }),
     kind: filterText.optional().meta({ description: 'The OrchestraWorkflowKind, e.g. canvas.' }),
     idPrefix: filterText.optional().meta({ description: 'Workflow ids starting with this.' }),
+    ids: z
+      .array(WorkflowIdSchema)
+      .min(1)
+      .max(MAX_BULK_IDS)
+      .optional()
+      .meta({ description: `These runs (at most ${MAX_BULK_IDS}): the dashboard's selection.` }),
     startedAfter: z.iso.datetime({ offset: true }).optional(),
     startedBefore: z.iso.datetime({ offset: true }).optional(),
   })
@@ -117,7 +125,9 @@ export function bulkRoutes(app: AppContext): Router {
     if (!statuses.includes(status)) throw badRequest([{ path: 'filter.status', message: `${action.data} applies to ${statuses.join(', ')} runs` }]);
     const { status: _status, ...criteria } = filter;
     if (Object.values(criteria).every((v) => v === undefined || (Array.isArray(v) && v.length === 0)))
-      throw badRequest([{ path: 'filter', message: 'needs at least one criterion besides status (tag, task, kind, idPrefix, startedAfter, startedBefore)' }]);
+      throw badRequest([
+        { path: 'filter', message: 'needs at least one criterion besides status (tag, task, kind, idPrefix, ids, startedAfter, startedBefore)' },
+      ]);
     const reach = tenantReach(ctx);
     const query = runQuery({
       status,
@@ -125,6 +135,7 @@ export function bulkRoutes(app: AppContext): Router {
       task: filter.task,
       kind: filter.kind,
       idPrefix: filter.idPrefix,
+      ids: filter.ids,
       tenant: reach.all ? undefined : reach.tenant,
       // Runs started after the request are not this operation's (nor are its own retries).
       startedAfter: filter.startedAfter,
