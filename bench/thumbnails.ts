@@ -25,7 +25,7 @@ import { devServerDynamicConfigArgs, ferretDb, waitForPollers, workerPool, type 
 import { putFile } from '../src/app/avatars/store';
 import { originalFileId } from '../src/app/ids';
 import { POOLS, WORKFLOW_TASK_QUEUE } from '../src/workflows/tasks/pools';
-import { WorkflowKindKey, TasksKey } from '../src/temporal/search-attributes';
+import { SEARCH_ATTRIBUTE_KEYS } from '../src/temporal/search-attributes';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: provision('temporal') },
-      searchAttributes: [WorkflowKindKey, TasksKey],
+      searchAttributes: [...SEARCH_ATTRIBUTE_KEYS],
       ui: false,
       extraArgs: ['--log-level', 'error', ...devServerDynamicConfigArgs()],
     },

@@ -37,8 +37,7 @@ export function bulkActivities(): Record<string, (...args: never[]) => Promise<u
 
   async function page(input: BulkInput, pageToken: string | null): Promise<BulkPage> {
     const { client } = Context.current();
-    runs ??= new Runs(client, config);
-    const reader = runs;
+    const reader = (runs ??= new Runs(client, config));
     const response = await client.workflowService.listWorkflowExecutions({
       namespace: config.temporal.namespace,
       query: input.query,

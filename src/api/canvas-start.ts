@@ -14,7 +14,7 @@ import { validateCanvasRequest, type Issue, type Validation } from '../canvas/va
 import { WorkflowIdSchema } from '../canvas/schemas';
 import { pythonTasksFor, pythonTasksOf, type PythonCatalog } from '../tasks/python-catalog';
 import type { TaskDefinition, TaskVisibility } from '../tasks/registry';
-import { RUN_METADATA_MEMO, startWorkflow, withoutRunLabels } from '../temporal/start';
+import { startWorkflow, withoutRunLabels } from '../temporal/start';
 import { runLinks, type RunLinks } from '../temporal/links';
 import { isTaskName, type PythonTaskSpecs } from '../workflows/tasks/catalog';
 import { parseDuration } from '../workflows/language/duration';
@@ -94,11 +94,11 @@ export async function startCanvasRun(starter: CanvasStarter, caller: StartCaller
       tasks: taskNamesOf(request.canvas).filter((name) => isTaskName(name) || python.has(name)),
       tenant: caller.tenant,
       tags: request.tags,
+      metadata: request.metadata,
       timeoutMs: request.timeout === undefined ? undefined : parseDuration(request.timeout),
       priority: request.priority,
       // With a key, the id is never reused while Temporal keeps the run (see ./idempotency).
-      ...(hash === undefined ? {} : { reuse: WorkflowIdReusePolicy.REJECT_DUPLICATE }),
-      memo: runMemo(request, hash),
+      ...(hash === undefined ? {} : { reuse: WorkflowIdReusePolicy.REJECT_DUPLICATE, memo: { [REQUEST_HASH_MEMO]: hash } }),
     });
     metrics.workflowStarts.inc({ type: WORKFLOW_TYPES.canvas });
     const runId = handle.firstExecutionRunId;
@@ -144,13 +144,4 @@ function chooseWorkflowId(request: CanvasRequest, idempotencyKey: string | undef
   const issues = workflowIdIssues(id, request.workflowId === undefined ? 'header.Idempotency-Key' : 'workflowId');
   if (issues.length) throw badRequest(issues);
   return id;
-}
-
-/** The run's memo: the request's hash under an Idempotency-Key (./idempotency), and its `metadata`. */
-function runMemo(request: CanvasRequest, hash: string | undefined): Record<string, unknown> | undefined {
-  const memo = {
-    ...(hash === undefined ? {} : { [REQUEST_HASH_MEMO]: hash }),
-    ...(request.metadata === undefined ? {} : { [RUN_METADATA_MEMO]: request.metadata }),
-  };
-  return Object.keys(memo).length ? memo : undefined;
 }

@@ -8,7 +8,7 @@ import { parseDuration } from '../workflows/language/duration';
 import { DEBOUNCE_SIGNAL, debounceWorkflowId } from '../workflows/language/flow-control';
 import { taskNamesOf, type CanvasRequest, type DebounceSpec } from '../workflows/language/types';
 import { isTaskName } from '../workflows/tasks/catalog';
-import { RUN_METADATA_MEMO, runPlacement, withoutRunLabels } from '../temporal/start';
+import { metadataMemo, runPlacement, withoutRunLabels } from '../temporal/start';
 import { tenantFlowKey } from '../workflows/tenants';
 import { WORKFLOW_TYPES } from '../workflows/workflow-types';
 import type { DebounceStart } from '../workflows/debounce';
@@ -25,7 +25,7 @@ export async function startDebounced(
   const handle = await client.workflow.signalWithStart(WORKFLOW_TYPES.debouncer, {
     // Tags and metadata are those of the request that starts the key's run (later ones join it).
     ...runPlacement(WORKFLOW_TYPES.debouncer, taskNamesOf(request.canvas).filter(isTaskName), tenant, request.tags),
-    ...(request.metadata ? { memo: { [RUN_METADATA_MEMO]: request.metadata } } : {}),
+    ...(request.metadata ? { memo: metadataMemo(request.metadata) } : {}),
     workflowId,
     args: [start],
     signal: DEBOUNCE_SIGNAL,

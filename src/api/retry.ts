@@ -125,11 +125,12 @@ export async function retryRun(client: Client, workflowId: string, reach: RetryR
         tenant,
         // The retry carries the run's tags and metadata: it is the same piece of work.
         tags: old.typedSearchAttributes.get(TagsKey),
+        metadata: old.memo?.[RUN_METADATA_MEMO],
         timeoutMs: request.timeout === undefined ? undefined : parseDuration(request.timeout),
         priority: request.priority,
         // Never a second run under a retry id: the id names one retry of one run.
         reuse: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        memo: { [RETRY_MEMO]: memo, ...(old.memo?.[RUN_METADATA_MEMO] === undefined ? {} : { [RUN_METADATA_MEMO]: old.memo[RUN_METADATA_MEMO] }) },
+        memo: { [RETRY_MEMO]: memo },
       });
       return { workflowId: id, runId: started.firstExecutionRunId, reused: Object.keys(state.resume.steps).length, retryOf };
     } catch (error) {

@@ -11,6 +11,7 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import type { LoadedDataConverter, Payload } from '@temporalio/common';
+import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { temporal } from '@temporalio/proto';
 import { describeFailure, readCanvasFailure } from '../workflows/language/failures';
 import { FINAL_STATE_MEMO } from '../workflows/language/final-state';
@@ -313,20 +314,9 @@ function summary(config: Config, info: ExecutionInfo): RunSummary {
     status: statusName.replace('WORKFLOW_EXECUTION_STATUS_', '') as RunStatus,
     startTime: timestamp(info.startTime),
     closeTime: timestamp(info.closeTime),
-    tags: keywordList(info.searchAttributes?.indexedFields?.[TagsKey.name]),
+    tags: decodeTypedSearchAttributes(info.searchAttributes?.indexedFields as Record<string, Payload> | undefined).get(TagsKey) ?? [],
     links: runLinks(config, workflowId, runId),
   };
-}
-
-/** A KeywordList search attribute as the list call returns it: a JSON payload, never encrypted. */
-function keywordList(payload: { data?: Uint8Array | null } | null | undefined): string[] {
-  if (!payload?.data) return [];
-  try {
-    const value: unknown = JSON.parse(Buffer.from(payload.data).toString('utf8'));
-    return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : typeof value === 'string' ? [value] : [];
-  } catch {
-    return [];
-  }
 }
 
 function timestamp(ts: { seconds?: { toNumber(): number } | number | null; nanos?: number | null } | null | undefined): string | null {

@@ -93,11 +93,12 @@ export function renderRuns(view, session) {
   // Bulk actions (POST /workflows/bulk/:action): on the ticked runs, or on every run the filters match.
   const bulkNote = h('span', { class: 'bulk-note muted small', 'aria-live': 'polite' });
   const selectedCount = h('span', { class: 'bulk-count' }, 'none selected');
+  const countSelected = () => (selectedCount.textContent = selected.size ? `${selected.size} selected` : 'none selected');
   const selection = {
     has: (id) => selected.has(id),
     toggle: (id, on) => {
       on ? selected.add(id) : selected.delete(id);
-      selectedCount.textContent = selected.size ? `${selected.size} selected` : 'none selected';
+      countSelected();
     },
   };
   /** The list's filters as a bulk filter; a status filter other than the action's is refused by the API with its reason. */
@@ -123,7 +124,7 @@ export function renderRuns(view, session) {
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
       selected.clear();
-      selection.toggle('', false);
+      countSelected();
       void load();
     } catch (error) {
       bulkNote.textContent = error.message;

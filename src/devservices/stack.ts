@@ -9,7 +9,8 @@ import path from 'node:path';
 import type { Config } from '../config';
 import { NODE_POOL_NAMES, POOLS, PYTHON_POOL, type PoolName } from '../workflows/tasks/pools';
 import { pythonPoolCommand } from './python-pool';
-import { SEARCH_ATTRIBUTES } from '../temporal/search-attributes';
+import { SEARCH_ATTRIBUTE_KEYS, SEARCH_ATTRIBUTES } from '../temporal/search-attributes';
+import { SearchAttributeType } from '@temporalio/common';
 import { ManagedProcess, tsEntry, waitForPort, type ServiceSpec } from './processes';
 
 export interface StackLayout {
@@ -191,14 +192,14 @@ export async function ensureSearchAttributes(config: Config): Promise<string[]> 
   try {
     const namespace = config.temporal.namespace;
     const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
-    const missing = SEARCH_ATTRIBUTES.filter((a) => !(customAttributes && a.name in customAttributes));
+    const missing = SEARCH_ATTRIBUTE_KEYS.filter((key) => !(customAttributes && key.name in customAttributes));
     if (missing.length === 0) return [];
-    const type = (name: 'Keyword' | 'KeywordList') =>
-      name === 'KeywordList'
-        ? temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST
-        : temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
-    await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: Object.fromEntries(missing.map((a) => [a.name, type(a.type)])) });
-    return missing.map((a) => a.name);
+    const { INDEXED_VALUE_TYPE_KEYWORD_LIST, INDEXED_VALUE_TYPE_KEYWORD } = temporal.api.enums.v1.IndexedValueType;
+    const searchAttributes = Object.fromEntries(
+      missing.map((key) => [key.name, key.type === SearchAttributeType.KEYWORD_LIST ? INDEXED_VALUE_TYPE_KEYWORD_LIST : INDEXED_VALUE_TYPE_KEYWORD]),
+    );
+    await connection.operatorService.addSearchAttributes({ namespace, searchAttributes });
+    return missing.map((key) => key.name);
   } finally {
     await connection.close();
   }

@@ -11,7 +11,7 @@ import { taskNamesOf, type CanvasRequest, type Duration, type Json } from '../wo
 import { validateCanvasRequest } from '../canvas/validate';
 import { getTask, isReachable, type TaskVisibility } from '../tasks/registry';
 import { isTaskName } from '../workflows/tasks/catalog';
-import { RUN_METADATA_MEMO, runPlacement } from '../temporal/start';
+import { metadataMemo, runPlacement, withoutRunLabels } from '../temporal/start';
 import { WORKFLOW_TYPES, type WorkflowType } from '../workflows/workflow-types';
 import { RUN_ID_PREFIXES } from '../workflows/app/run-ids';
 import { CODE_WORKFLOWS, getCodeWorkflow } from './code-workflows';
@@ -128,7 +128,7 @@ export function toTemporalAction(action: ScheduleAction, { scheduleId, memo, ten
     args: isWorkflowAction(action) ? (action.args ?? []) : [{ ...canvasRun(action), tenant }],
     workflowExecutionTimeout: timeout === undefined ? undefined : durationMs(timeout),
     ...(!isWorkflowAction(action) && action.priority !== undefined ? { priority: { priorityKey: action.priority } } : {}),
-    memo: !isWorkflowAction(action) && action.metadata ? { ...memo, [RUN_METADATA_MEMO]: action.metadata } : memo,
+    memo: isWorkflowAction(action) ? memo : { ...memo, ...metadataMemo(action.metadata) },
     // The Web UI shows this as the run's summary, next to its id.
     staticSummary: typeof memo.description === 'string' ? `${scheduleId}: ${memo.description}` : `started by schedule ${scheduleId}`,
   };
@@ -136,6 +136,6 @@ export function toTemporalAction(action: ScheduleAction, { scheduleId, memo, ten
 
 /** What the canvas workflow receives: the request without the API-level id, tags and metadata (those go on the run). */
 function canvasRun(action: CanvasAction): CanvasRequest {
-  const { workflowId: _prefix, tags: _tags, metadata: _metadata, ...run } = action;
+  const { workflowId: _prefix, ...run } = withoutRunLabels(action);
   return run;
 }

@@ -21,6 +21,8 @@ export interface WorkflowStart<T extends WorkflowType> {
   tenant: string;
   /** The caller's labels, for the OrchestraTags search attribute. */
   tags?: readonly string[];
+  /** The caller's metadata, kept in the memo (RUN_METADATA_MEMO) beside `memo`. */
+  metadata?: unknown;
   reuse?: WorkflowIdReusePolicy;
   /** The whole run's deadline in ms (Temporal's workflowExecutionTimeout). */
   timeoutMs?: number;
@@ -50,6 +52,11 @@ export function runPlacement(
 /** The memo field holding a request's `metadata` (GET /workflows/:id shows it). */
 export const RUN_METADATA_MEMO = 'orchestraMetadata';
 
+/** The memo fields that keep a run's `metadata`: none without it. */
+export function metadataMemo(metadata: unknown): Record<string, unknown> {
+  return metadata === undefined ? {} : { [RUN_METADATA_MEMO]: metadata };
+}
+
 /** A request without its `tags` and `metadata`: those go on the run (search attribute, memo), not into the workflow's input. */
 export function withoutRunLabels<T extends { tags?: unknown; metadata?: unknown }>(request: T): Omit<T, 'tags' | 'metadata'> {
   const { tags: _tags, metadata: _metadata, ...rest } = request;
@@ -57,13 +64,14 @@ export function withoutRunLabels<T extends { tags?: unknown; metadata?: unknown 
 }
 
 export function startWorkflow<T extends WorkflowType>(client: Client, start: WorkflowStart<T>): Promise<WorkflowHandleWithFirstExecutionRunId> {
+  const memo = { ...start.memo, ...metadataMemo(start.metadata) };
   const options: WorkflowStartOptions = {
     ...runPlacement(start.type, start.tasks, start.tenant, start.tags),
     workflowId: start.workflowId,
     args: start.args,
     workflowIdReusePolicy: start.reuse,
     workflowExecutionTimeout: start.timeoutMs,
-    memo: start.memo,
+    memo: Object.keys(memo).length ? memo : undefined,
     priority: start.priority === undefined ? undefined : { priorityKey: start.priority },
   };
   return client.workflow.start(start.type, options);

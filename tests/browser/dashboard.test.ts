@@ -69,6 +69,21 @@ withChromium('dashboard in headless Chromium', () => {
   };
   const shoot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
   const text = (selector: string) => page.$eval(selector, (el) => el.textContent ?? '');
+  /** Runs `act`, accepting every confirm() the page opens meanwhile; answers their messages. */
+  const acceptingDialogs = async (act: () => Promise<void>): Promise<string[]> => {
+    const dialogs: string[] = [];
+    const accept = (dialog: { message(): string; accept(): Promise<void> }) => {
+      dialogs.push(dialog.message());
+      void dialog.accept();
+    };
+    page.on('dialog', accept);
+    try {
+      await act();
+    } finally {
+      page.off('dialog', accept);
+    }
+    return dialogs;
+  };
 
   test('the static page is public and served with a strict content security policy', async () => {
     const response = await fetch(`${apiUrl()}/ui/`);
@@ -183,20 +198,12 @@ withChromium('dashboard in headless Chromium', () => {
     expect(await text('.facts')).toContain(`approval:${suffix}`);
     await page.type('form.approval textarea', '32');
     await shoot('run-approval');
-    const dialogs: string[] = [];
-    const accept = (dialog: { message(): string; accept(): Promise<void> }) => {
-      dialogs.push(dialog.message());
-      void dialog.accept();
-    };
-    page.on('dialog', accept);
-    try {
+    const dialogs = await acceptingDialogs(async () => {
       await page.click('form.approval button[data-action="send-event"]');
       const end = await waitForEnd(workflowId);
       expect(end).toMatchObject({ status: 'COMPLETED', result: 42 });
       expect(end.state.children[1]).toMatchObject({ kind: 'wait', status: 'completed', result: 32, receivedFrom: { by: 'development mode' } });
-    } finally {
-      page.off('dialog', accept);
-    }
+    });
     expect(dialogs).toEqual([expect.stringContaining('Send “approved” to this run with this payload?')]);
     // The page follows the run to its end and shows who sent the event.
     await page.waitForSelector('.node .note.received', { timeout: WAIT_MS });
@@ -227,13 +234,7 @@ withChromium('dashboard in headless Chromium', () => {
       expect((await call('POST', '/workflows', { workflowId, canvas: { wait: { event: 'never', timeout: '10m' } }, tags: [tag] })).status).toBe(201);
     await open(`runs?tag=${tag}`);
     for (const id of ids) await page.waitForSelector(`tr[data-workflow-id="${id}"]`, { timeout: WAIT_MS });
-    const dialogs: string[] = [];
-    const accept = (dialog: { message(): string; accept(): Promise<void> }) => {
-      dialogs.push(dialog.message());
-      void dialog.accept();
-    };
-    page.on('dialog', accept);
-    try {
+    const dialogs = await acceptingDialogs(async () => {
       await page.click(`tr[data-workflow-id="${ids[0]}"] td.pick input`);
       expect(await text('.bulk-count')).toBe('1 selected');
       await page.click('button[data-bulk="cancel-selected"]');
@@ -244,9 +245,7 @@ withChromium('dashboard in headless Chromium', () => {
       await page.click('button[data-bulk="cancel-matching"]');
       await page.waitForSelector('.bulk-note[data-status="COMPLETED"]', { timeout: WAIT_MS });
       expect(await text('.bulk-note')).toContain('cancel: 2 done, 0 failed, 0 skipped of 2');
-    } finally {
-      page.off('dialog', accept);
-    }
+    });
     expect(dialogs).toEqual(['Cancel 1 run selected?', 'Cancel 2 runs matching these filters?']);
     for (const id of ids.slice(1)) expect((await waitForEnd(id)).status).toBe('CANCELED');
   });
