@@ -3,8 +3,10 @@
 # the pinned release from its Go module once and caching it outside the clone.
 set -euo pipefail
 VERSION=1.24.2
-# The build carries one change (below); the suffix names it, so a cached plain build is not reused.
-build="$VERSION-idlookup"
+# The build carries two changes (below); the suffix names them, so a cached build without
+# them is not reused.
+build="$VERSION-idlookup-atomic"
+HERE="$(cd "$(dirname "$0")" && pwd)"
 CACHE="${ORCHESTRA_CACHE_DIR:-$HOME/.cache/orchestra}/ferretdb-$build"
 
 if [ -n "${FERRETDB_PATH:-}" ]; then echo "$FERRETDB_PATH"; exit 0; fi
@@ -34,6 +36,11 @@ echo "v$VERSION" > "$work/src/build/version/version.txt"
 meta="$work/src/internal/backends/sqlite/metadata/metadata.go"
 sed -i "s|IDColumn = DefaultColumn + \"->'\\$._id'\"|IDColumn = DefaultColumn + \"->\\\\\"_id\\\\\"\"|" "$meta"
 grep -q 'IDColumn = DefaultColumn + "->\\"_id\\""' "$meta" || { echo "could not patch $meta (FerretDB changed?)" >&2; exit 1; }
+# Its update and findAndModify read a document, apply the operators, then write it back,
+# unlocked: two concurrent `$inc`s or `$push`es to one document lost one (of 200 `$push`es
+# 10 at a time, 124 were kept). The patch serializes those two commands in the process.
+patch -d "$work/src" -p1 --forward --quiet < "$HERE/ferretdb-atomic-updates.patch" \
+  || { echo "could not apply ferretdb-atomic-updates.patch (FerretDB changed?)" >&2; exit 1; }
 mkdir -p "$CACHE"
 (cd "$work/src" && GOFLAGS=-buildvcs=false go build -trimpath -o "$CACHE/ferretdb.tmp" ./cmd/ferretdb) >&2
 mv "$CACHE/ferretdb.tmp" "$CACHE/ferretdb"
