@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
 import { connectDatabase, disconnectDatabase } from '../../src/db/mongo';
 import { appendToList, COMMENT_LISTS_COLLECTION, walkList } from '../../src/app/comments/lists';
+import { INBOX_COLLECTION, INBOX_SIZE, recordMentions } from '../../src/app/comments/mention-inbox';
 
 const run = randomBytes(3).toString('hex');
 const UPDATES = 200;
@@ -73,4 +74,15 @@ test('a comment list appended to concurrently lists every comment once, newest f
     .toArray();
   const seqs = pages.flatMap((page) => page.entries ?? []).map((entry) => entry.seq);
   expect(new Set(seqs).size).toBe(seqs.length);
+});
+
+test("a user's mention inbox keeps every comment filed at once, and only the newest past its size", async () => {
+  const userId = new mongoose.Types.ObjectId().toHexString();
+  const ids = Array.from({ length: INBOX_SIZE + 20 }, () => new mongoose.Types.ObjectId().toHexString());
+  const base = Date.now();
+  await concurrently(ids.length, (i) => recordMentions(ids[i], [userId], new Date(base + i)));
+  const doc = await mongoose.connection.db!.collection<{ _id: string; byComment?: Record<string, Date> }>(INBOX_COLLECTION).findOne({ _id: userId });
+  const filed = Object.keys(doc?.byComment ?? {});
+  expect(filed).toHaveLength(INBOX_SIZE);
+  expect(new Set(filed)).toEqual(new Set(ids.slice(-INBOX_SIZE)));
 });
