@@ -6,7 +6,7 @@ VERSION=1.24.2
 # The build carries two changes (below); the suffix names them, so a cached build without
 # them is not reused.
 build="$VERSION-idlookup-atomic"
-HERE="$(cd "$(dirname "$0")" && pwd)"
+here="$(cd "$(dirname "$0")" && pwd)"
 CACHE="${ORCHESTRA_CACHE_DIR:-$HOME/.cache/orchestra}/ferretdb-$build"
 
 if [ -n "${FERRETDB_PATH:-}" ]; then echo "$FERRETDB_PATH"; exit 0; fi
@@ -39,7 +39,7 @@ grep -q 'IDColumn = DefaultColumn + "->\\"_id\\""' "$meta" || { echo "could not 
 # Its update and findAndModify read a document, apply the operators, then write it back,
 # unlocked: two concurrent `$inc`s or `$push`es to one document lost one (of 200 `$push`es
 # 10 at a time, 124 were kept). The patch serializes those two commands in the process.
-patch -d "$work/src" -p1 --forward --quiet < "$HERE/ferretdb-atomic-updates.patch" \
+patch -d "$work/src" -p1 --forward --quiet < "$here/ferretdb-atomic-updates.patch" \
   || { echo "could not apply ferretdb-atomic-updates.patch (FerretDB changed?)" >&2; exit 1; }
 mkdir -p "$CACHE"
 (cd "$work/src" && GOFLAGS=-buildvcs=false go build -trimpath -o "$CACHE/ferretdb.tmp" ./cmd/ferretdb) >&2
