@@ -4,14 +4,15 @@
  *   roots     src/api/main.ts, src/api/app.ts, src/workers, src/cli, src/devservices
  *   features  src/app, src/activities, the rest of src/api (runs, workflow and schedule routes)
  *   HTTP kit  src/http (problems, auth, body, route docs, the routes' context)
- *   domain    src/canvas (validation), src/schedules, src/temporal, src/tasks, src/db,
- *             src/spam, src/validation, src/config.ts, src/logging.ts
+ *   domain    src/canvas (validation), src/schedules, src/triggers, src/temporal, src/tasks, src/db,
+ *             src/spam, src/validation, src/webhooks, src/telemetry, src/config.ts,
+ *             src/logging.ts
  *   sandbox   src/workflows: the workflow bundle, which imports nothing else but types
  */
 const ROOTS = ['^src/api/(main|app)\\.ts$', '^src/(workers|cli|devservices)/'];
 const FEATURES = ['^src/(app|activities)/', '^src/api/'];
 const HTTP_KIT = ['^src/http/'];
-const DOMAIN = ['^src/(canvas|schedules|temporal|tasks|db|spam|validation)/', '^src/(config|logging)\\.ts$'];
+const DOMAIN = ['^src/(canvas|schedules|triggers|temporal|tasks|db|spam|validation|webhooks|telemetry)/', '^src/(config|logging)\\.ts$'];
 const SANDBOX = '^src/workflows/';
 
 module.exports = {

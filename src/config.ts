@@ -203,6 +203,8 @@ export interface Config {
   workerMetricsAddress: (pool: string, index: number) => string | undefined;
   /** Where a worker process answers GET /healthz (RUNNING and polling); unset or "off": nowhere. */
   workerHealthAddress: string | undefined;
+  /** OpenTelemetry traces, exported by OTLP over HTTP to this endpoint; unset, tracing is off (src/telemetry/tracing.ts). */
+  tracing: { otlpEndpoint: string | undefined };
   /** Which services the environment already provides, so `npm start` must not start them. */
   external: { temporal: boolean; mongodb: boolean; smtp: boolean };
   /**
@@ -214,6 +216,11 @@ export interface Config {
   domain: DomainConfig;
   /** Activities per second of each rate-limited task, across its pool (catalog maxPerSecond < TASK_RATE_LIMITS). */
   taskRateLimits: Record<string, number>;
+  /**
+   * Completion webhooks (src/webhooks): the hosts they may go to (empty: any public host),
+   * and the server secret each key's signing secret is derived from (API and workers alike).
+   */
+  webhooks: { allowedHosts: string[]; signingSecret: string | undefined };
 }
 
 export interface DomainConfig {
@@ -304,8 +311,13 @@ export function loadConfig(): Config {
       return address === 'off' ? undefined : address;
     },
     workerHealthAddress: optional('WORKER_HEALTH_ADDRESS') === 'off' ? undefined : optional('WORKER_HEALTH_ADDRESS'),
+    tracing: { otlpEndpoint: optional('OTEL_EXPORTER_OTLP_ENDPOINT') },
     external: { temporal: isSet('TEMPORAL_ADDRESS'), mongodb: isSet('MONGODB_URI'), smtp: isSet('SMTP_URL') },
     taskRateLimits: taskRateLimits('TASK_RATE_LIMITS'),
+    webhooks: {
+      allowedHosts: list('WEBHOOK_ALLOWED_HOSTS').map((host) => host.toLowerCase().replace(/^\[(.*)\]$/, '$1')),
+      signingSecret: optional('WEBHOOK_SIGNING_SECRET'),
+    },
     schedules: { builtins: oneOf('BUILTIN_SCHEDULES', ['on', 'paused', 'off'] as const, 'on'), timezone: str('BUILTIN_SCHEDULES_TIMEZONE', 'UTC') },
     domain: {
       spam: {

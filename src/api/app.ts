@@ -15,6 +15,7 @@ import { problemDetails } from '../http/problem';
 import { rateLimit } from '../http/rate-limit';
 import { requestLog } from '../http/request-log';
 import { securityHeaders } from '../http/security-headers';
+import { activeTracing } from '../telemetry/tracing';
 import { codecRoutes } from './routes/codec';
 import { commentRoutes } from '../app/comments/routes';
 import { healthRoutes } from './routes/health';
@@ -25,13 +26,19 @@ import { taskRoutes } from './routes/tasks';
 import { userRoutes } from '../app/users/routes';
 import { workflowRoutes } from './routes/workflows';
 import { bulkRoutes } from './routes/bulk';
+import { webhookRoutes } from './routes/webhooks';
 import { PythonCatalog } from '../tasks/python-catalog';
 import { dashboardRoutes } from './ui/routes';
+import { eventRoutes } from './routes/events';
+import { triggerRoutes } from './routes/triggers';
+import { BuiltinTriggers } from '../triggers/builtin-registry';
 
 /** Every router the API serves; each of their routes declares its access with `requires`. */
 export function apiRouters(given: AppContext): Router[] {
   // One reader of the Python pool's catalog for the routes that validate and list tasks.
-  const context: AppContext = { ...given, pythonTasks: given.pythonTasks ?? new PythonCatalog() };
+  const context = { ...given, pythonTasks: given.pythonTasks ?? new PythonCatalog() };
+  // The built-in triggers (src/triggers/builtin.ts), checked here: a bad declaration fails the start.
+  const builtinTriggers = new BuiltinTriggers();
   const { config, metrics } = context;
   // /openapi.json is built from these routers, itself included, at its first request.
   const routers: Router[] = [
@@ -46,6 +53,9 @@ export function apiRouters(given: AppContext): Router[] {
     userRoutes(context),
     commentRoutes(context),
     scheduleRoutes(context),
+    triggerRoutes(context, builtinTriggers),
+    eventRoutes(context, builtinTriggers),
+    webhookRoutes(context),
     poolRoutes(context),
     dashboardRoutes(),
   ];
@@ -60,6 +70,9 @@ export function createApp(context: AppContext, routers: Router[] = apiRouters(co
   const hops = config.security.trustProxyHops;
   app.proxy = hops > 0;
   app.maxIpsCount = hops;
+  // Outermost when tracing is on (src/telemetry): the request's span covers everything below; off, nothing is added.
+  const tracing = activeTracing();
+  if (tracing) app.use(tracing.requestSpans());
   app.use(securityHeaders);
   app.use(metrics.middleware());
   app.use(requestLog);

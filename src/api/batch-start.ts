@@ -16,6 +16,7 @@ import type { RunLinks } from '../temporal/links';
 import { logger } from '../logging';
 import { WorkflowIdSchema } from '../canvas/schemas';
 import type { PythonCatalog } from '../tasks/python-catalog';
+import type { WebhookRules } from '../webhooks/notify-check';
 import { startCanvasRun, validateStart, workflowIdIssues, type CanvasStarter, type StartAnswer, type StartCaller, type ValidStart } from './canvas-start';
 
 /** Canvases one batch may hold: a page of work, answered within one request's time. */
@@ -67,6 +68,7 @@ export async function validateBatch(
   body: unknown,
   caller: StartCaller,
   pythonCatalog: PythonCatalog,
+  webhooks: WebhookRules,
   idempotencyKey: string | undefined,
 ): Promise<Validation<ValidStart[]>> {
   const envelope = parseWith(BatchEnvelope, body);
@@ -77,7 +79,7 @@ export async function validateBatch(
   const starts: ValidStart[] = [];
   const holders = new Map<string, number>();
   for (const [index, item] of canvases.entries()) {
-    const valid = await validateStart(item, caller, pythonCatalog);
+    const valid = await validateStart(item, caller, pythonCatalog, webhooks);
     if (!valid.ok) {
       for (const issue of valid.issues) issues.add(itemPath(index, issue.path), issue.message);
       continue;

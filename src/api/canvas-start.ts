@@ -22,7 +22,8 @@ import { taskNamesOf, type CanvasRequest, type DebounceSpec } from '../workflows
 import { reservedPrefixOf } from '../workflows/app/run-ids';
 import type { TenantReach } from '../workflows/tenants';
 import { WORKFLOW_TYPES } from '../workflows/workflow-types';
-import { callerTenant, taskReach, tenantReach } from '../http/auth';
+import { callerKeyId, callerTenant, taskReach, tenantReach } from '../http/auth';
+import { notifyIssues, type WebhookRules } from '../webhooks/notify-check';
 import type { ApiMetrics } from '../http/metrics';
 import { badRequest, conflict, HttpProblem } from '../http/problem';
 import { assertFlowKeyRoom } from './flow-key-quota';
@@ -39,15 +40,16 @@ export interface CanvasStarter {
   pythonCatalog: PythonCatalog;
 }
 
-/** Who starts: the tenant that will own the run, the runs it reaches, the tasks it may name. */
+/** Who starts: the tenant that will own the run, the runs it reaches, the tasks it may name, its key (which signs its webhooks). */
 export interface StartCaller {
   tenant: string;
   tenants: TenantReach;
   tasks: TaskVisibility;
+  keyId: string;
 }
 
 export function startCallerOf(ctx: Context): StartCaller {
-  return { tenant: callerTenant(ctx), tenants: tenantReach(ctx), tasks: taskReach(ctx) };
+  return { tenant: callerTenant(ctx), tenants: tenantReach(ctx), tasks: taskReach(ctx), keyId: callerKeyId(ctx) };
 }
 
 /** A request that passed validation; it carries the specs of the Python tasks it names (CanvasRun.pythonTasks). */
@@ -61,11 +63,16 @@ export type StartAnswer =
   | { status: 201; workflowId: string; body: { workflowId: string; runId: string; debounce?: DebounceSpec; links: RunLinks } }
   | { status: 200; workflowId: string; body: { workflowId: string; runId: string; status: string; links: RunLinks; existing: true } };
 
-/** The request body checked against the caller's reach, with the Python tasks it names resolved. */
-export async function validateStart(body: unknown, caller: StartCaller, pythonCatalog: PythonCatalog): Promise<Validation<ValidStart>> {
+/**
+ * The request body checked against the caller's reach, with the Python tasks it names
+ * resolved, and its webhook's URL against the webhook rules (config.webhooks).
+ */
+export async function validateStart(body: unknown, caller: StartCaller, pythonCatalog: PythonCatalog, webhooks: WebhookRules): Promise<Validation<ValidStart>> {
   const python = await pythonTasksFor(pythonCatalog, body);
   const validation = validateCanvasRequest(body, { reach: caller.tasks, python });
   if (!validation.ok) return validation;
+  const webhookIssues = await notifyIssues(validation.value.notify, webhooks);
+  if (webhookIssues.length) return { ok: false, issues: webhookIssues };
   const pythonTasks = pythonTasksOf(validation.value, python);
   return { ok: true, value: { request: pythonTasks ? { ...validation.value, pythonTasks } : validation.value, python } };
 }
@@ -90,7 +97,7 @@ export async function startCanvasRun(starter: CanvasStarter, caller: StartCaller
     const handle = await startWorkflow(client, {
       type: WORKFLOW_TYPES.canvas,
       workflowId,
-      args: [{ ...withoutRunLabels(request), tenant: caller.tenant }],
+      args: [{ ...withoutRunLabels(request), tenant: caller.tenant, ...(request.notify ? { notifySigner: caller.keyId } : {}) }],
       tasks: taskNamesOf(request.canvas).filter((name) => isTaskName(name) || python.has(name)),
       tenant: caller.tenant,
       tags: request.tags,

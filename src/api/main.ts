@@ -17,6 +17,7 @@ import { createApp } from './app';
 import { Runs } from './runs';
 import { syncBuiltinSchedulesAtStart } from '../schedules/startup';
 import { resumePendingComments } from '../app/comments/recovery';
+import { startTracing } from '../telemetry/start';
 
 /** How long an idle keep-alive connection stays open (see where the server is made). */
 const API_KEEP_ALIVE_MS = 65_000;
@@ -24,6 +25,8 @@ const API_KEEP_ALIVE_MS = 65_000;
 async function main(): Promise<void> {
   const config = loadConfig();
   assertSafeToListen(config.api.host, config.security.devMode);
+  // Before the client and the app are made: they take their interceptor and middleware from it.
+  const tracing = await startTracing(config, 'orchestra-api');
   const client = await connectTemporal(config);
   // Database routes open once the unique indexes (user email, comment request key) exist:
   // a write must not run before the index that makes it safe.
@@ -70,6 +73,7 @@ async function main(): Promise<void> {
     server.close(async () => {
       await disconnectDatabase().catch(() => undefined);
       await client.connection.close().catch(() => undefined);
+      await tracing?.shutdown().catch(() => undefined);
       process.exit(0);
     });
     server.closeIdleConnections();

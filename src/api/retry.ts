@@ -98,7 +98,7 @@ export async function retryRun(client: Client, workflowId: string, reach: RetryR
       `the completed steps of ${workflowId} could not be read (no orchestrator worker answered in time): ${(error as Error).message}`,
     );
   }
-  const { resume: _earlier, placement, tenant: _owner, pythonTasks: _resolved, ...stored } = state.request;
+  const { resume: _earlier, placement, tenant: _owner, pythonTasks: _resolved, notifySigner, ...stored } = state.request;
   if (placement) throw conflict(`workflow ${workflowId} is a chunk of a larger fan-out; retry the run that started it`);
   // What the caller may start today: its scope may have changed, or the run was another key's.
   const python = await pythonTasksFor(reach.pythonCatalog, stored);
@@ -120,7 +120,8 @@ export async function retryRun(client: Client, workflowId: string, reach: RetryR
       const started = await startWorkflow(client, {
         type: WORKFLOW_TYPES.canvas,
         workflowId: id,
-        args: [{ ...request, resume: state.resume, tenant }],
+        // Its webhook, if any, is signed as the run's was (the starting key's secret), whoever retries it.
+        args: [{ ...request, resume: state.resume, tenant, ...(notifySigner === undefined ? {} : { notifySigner }) }],
         tasks: taskNamesOf(request.canvas).filter((name) => isTaskName(name) || python.has(name)),
         tenant,
         // The retry carries the run's tags and metadata: it is the same piece of work.

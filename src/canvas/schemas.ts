@@ -7,6 +7,8 @@ import { ACTIVITY_POOL_NAMES } from '../workflows/tasks/pools';
 import { MAX_DURATION, parseDuration } from '../workflows/language/duration';
 import { LIMITS } from '../workflows/language/limits';
 import { EVENT_NAME_PATTERN } from '../workflows/language/events';
+import { RUN_OUTCOMES } from '../workflows/language/notify';
+import { WEBHOOK_URL_MAX_LENGTH } from '../webhooks/url-policy';
 import type {
   CanvasRequest,
   ChainNode,
@@ -19,6 +21,7 @@ import type {
   GroupNode,
   MapNode,
   MapSpec,
+  NotifySpec,
   RetryOptions,
   StepOptions,
   TaskNode,
@@ -250,6 +253,35 @@ export const RunMetadataSchema = z
   })
   .meta({ description: `A JSON object of the caller's own (at most ${RUN_METADATA_MAX_BYTES} bytes), kept with the run and shown with it.` });
 
+/** A per-request signing secret: long enough to resist guessing, short enough for a header tool to paste. */
+export const WEBHOOK_SECRET_LENGTH = { min: 16, max: 256 } as const;
+
+export const NotifySchema = z
+  .strictObject({
+    url: z.string().max(WEBHOOK_URL_MAX_LENGTH, `must be at most ${WEBHOOK_URL_MAX_LENGTH} characters`).meta({
+      description: "Where the run's end is POSTed: http or https, a public host or one in WEBHOOK_ALLOWED_HOSTS.",
+    }),
+    on: z
+      .array(z.enum(RUN_OUTCOMES))
+      .min(1, 'must name at least one state')
+      .refine((on) => new Set(on).size === on.length, { message: 'must not repeat a state' })
+      .optional()
+      .meta({ description: 'The terminal states to send; all three when absent.' }),
+    secret: z
+      .string()
+      .min(WEBHOOK_SECRET_LENGTH.min, `must be at least ${WEBHOOK_SECRET_LENGTH.min} characters`)
+      .max(WEBHOOK_SECRET_LENGTH.max, `must be at most ${WEBHOOK_SECRET_LENGTH.max} characters`)
+      .optional()
+      .meta({
+        description:
+          "Signs each POST (HMAC-SHA256, the Orchestra-Signature header). Absent: the starting key's signing secret (GET /webhooks/signing-secret). Kept in the run's input: encrypt payloads (ORCHESTRA_ENCRYPTION_KEYS) to keep it out of Temporal's history in clear.",
+      }),
+  })
+  .meta({
+    id: 'Notify',
+    description: "POST the run's end (completed, failed or canceled) to a URL once, signed, with an Idempotency-Key header; retried with backoff.",
+  });
+
 export const CanvasRequestSchema = z
   .strictObject({
     canvas: CanvasNodeSchema,
@@ -263,6 +295,7 @@ export const CanvasRequestSchema = z
     priority: PrioritySchema.optional(),
     tags: TagsSchema.optional(),
     metadata: RunMetadataSchema.optional(),
+    notify: NotifySchema.optional(),
   })
   .meta({ id: 'CanvasRequest' });
 
@@ -293,6 +326,7 @@ assertTrue<SameKeys<z.infer<typeof CanvasRequestSchema>, CanvasRequest>>();
 assertTrue<Same<z.infer<typeof ConcurrencySchema>, ConcurrencySpec>>();
 assertTrue<Same<z.infer<typeof DebounceSchema>, DebounceSpec>>();
 assertTrue<Same<z.infer<typeof PrioritySchema>, Priority>>();
+assertTrue<Same<z.infer<typeof NotifySchema>, NotifySpec>>();
 
 /** The request envelope's fields, from the schema: the validator names any other key. */
 export const CANVAS_REQUEST_FIELDS: ReadonlySet<string> = new Set(Object.keys(CanvasRequestSchema.shape));

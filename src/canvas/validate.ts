@@ -17,6 +17,7 @@ import {
   ConcurrencySchema,
   DebounceSchema,
   PrioritySchema,
+  NotifySchema,
   RunMetadataSchema,
   TagsSchema,
   DurationSchema,
@@ -286,6 +287,8 @@ export interface ValidateOptions {
   reach?: TaskVisibility;
   /** The Python pool's tasks, which a canvas may name beside the registry's (src/tasks/python-catalog.ts, pythonTasksFor). */
   python?: ReadonlyMap<string, TaskDefinition>;
+  /** The canvas receives an input (an event trigger's payload): its first step gets it as a chain's next step gets a result. */
+  input?: boolean;
 }
 
 /** Validates a POST /workflows body (and canvases that code workflows build). */
@@ -299,7 +302,7 @@ export function validateCanvasRequest(body: unknown, options: ValidateOptions = 
   const request = body as Record<string, unknown>;
   for (const key of Object.keys(request)) if (!CANVAS_REQUEST_FIELDS.has(key)) walker.add(key, 'is not a known field');
   if (request.canvas === undefined) walker.add('canvas', 'is required');
-  else walker.node(request.canvas, 'canvas', false, 0);
+  else walker.node(request.canvas, 'canvas', options.input === true, 0);
   if (options.nodeLimit !== false && walker.nodes > LIMITS.maxNodes) walker.add('canvas', `has ${walker.nodes} nodes; the limit is ${LIMITS.maxNodes}`);
   if (request.defaults !== undefined) walker.check(StepOptionsSchema, request.defaults, 'defaults');
   if (request.workflowId !== undefined) walker.check(WorkflowIdSchema, request.workflowId, 'workflowId');
@@ -308,6 +311,7 @@ export function validateCanvasRequest(body: unknown, options: ValidateOptions = 
   if (request.onError !== undefined) validateErrback(walker, request.onError);
   if (request.tags !== undefined) walker.check(TagsSchema, request.tags, 'tags');
   if (request.metadata !== undefined) walker.check(RunMetadataSchema, request.metadata, 'metadata');
+  if (request.notify !== undefined) walker.check(NotifySchema, request.notify, 'notify');
   validateFlowControl(walker, request);
   if (walker.list.length === 0) checkLocalSteps(walker, request as unknown as CanvasRequest, walker.lookup);
   if (walker.list.length === 0) checkStepRouting(walker, request as unknown as CanvasRequest, walker.reach, walker.lookup);

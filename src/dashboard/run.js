@@ -98,11 +98,23 @@ function summaryOf(run, session, act) {
             ),
           )
         : null,
+      run.state?.notification ? notificationFact(run.state.notification) : null,
     ),
     run.metadata ? h('details', { class: 'metadata' }, h('summary', {}, 'Metadata'), jsonBlock(run.metadata)) : null,
     progressBar(fraction, run.status, fraction === undefined ? run.status : `${Math.round(fraction * 100)}%`),
     !session.can('write') ? h('p', { class: 'muted small' }, 'This key reads only: cancelling needs write, terminating admin.') : null,
   ];
+}
+
+/** The run's completion webhook: where it goes and how its delivery went. */
+function notificationFact(notification) {
+  const outcome =
+    notification.status === 'delivered'
+      ? `delivered (${notification.responseStatus}, attempt ${notification.attempts})`
+      : notification.status === 'failed'
+        ? `failed: ${notification.error ?? ''}`
+        : 'delivering…';
+  return h('div', { 'data-fact': 'webhook' }, h('dt', {}, 'Webhook'), h('dd', { title: notification.url }, `${notification.event} ${outcome}`));
 }
 
 function failureCard(failure) {

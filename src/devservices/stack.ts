@@ -4,7 +4,8 @@
  */
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config';
 import { NODE_POOL_NAMES, POOLS, PYTHON_POOL, type PoolName } from '../workflows/tasks/pools';
@@ -107,6 +108,19 @@ export function smtpSink(config: Config, layout: StackLayout): ManagedProcess {
 }
 
 /**
+ * The embedded default's WEBHOOK_SIGNING_SECRET when none is configured: made once, kept
+ * in the data directory, so webhook signatures stay the same across restarts.
+ */
+export function embeddedSigningSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'webhook-signing-secret');
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600, flag: 'wx' });
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+
+/**
  * The environment every app process of the embedded default gets, so they all point at
  * the same services. It is the explicit development mode: the API checks no keys.
  */
@@ -121,6 +135,7 @@ export function appEnv(config: Config): NodeJS.ProcessEnv {
     SMTP_URL: config.smtpUrl,
     API_HOST: config.api.host,
     API_PORT: String(config.api.port),
+    WEBHOOK_SIGNING_SECRET: config.webhooks.signingSecret ?? embeddedSigningSecret(config.dataDir),
     ...(config.workflowBundlePath ? { WORKFLOW_BUNDLE_PATH: config.workflowBundlePath } : {}),
   };
 }

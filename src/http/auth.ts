@@ -135,6 +135,13 @@ export function callerTenant(ctx: Context): string {
   return caller.kind === 'key' ? caller.tenant : DEV_TENANT;
 }
 
+/** The id of the caller's key; development mode's callers share `development`. */
+export const DEV_KEY_ID = 'development';
+export function callerKeyId(ctx: Context): string {
+  const caller = callerOf(ctx);
+  return caller.kind === 'key' ? caller.id : DEV_KEY_ID;
+}
+
 /** Whose runs and schedules the caller sees and acts on: its tenant's, or with admin every tenant's. */
 export function tenantReach(ctx: Context): TenantReach {
   return { tenant: callerTenant(ctx), all: callerHas(ctx, 'admin') };

@@ -15,7 +15,7 @@ import { HttpProblem } from './problem';
 export const OUTAGE_RETRY_AFTER_S = 5;
 
 /** Path prefixes whose every route reads or writes the database. */
-const DATABASE_ROUTES = ['/users', '/comments'];
+const DATABASE_ROUTES = ['/users', '/comments', '/triggers', '/events'];
 
 const MONGO_CONNECTIVITY_ERRORS = new Set([
   'MongoNetworkError',

@@ -4,6 +4,7 @@ import type { DataConverter } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config';
+import { activeTracing } from '../telemetry/tracing';
 import { AesGcmCodec } from './codec';
 import { GrpcStatus } from './grpc-status';
 
@@ -75,7 +76,13 @@ export async function connectClient(config: Config): Promise<Client> {
     // Outermost first: the deadline bounds the retries too.
     interceptors: [defaultDeadline(TEMPORAL_CALL_DEADLINE_MS), sdkRetries()],
   });
-  return new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverter(config) });
+  // With tracing on, a start carries the current span (the API request's) into the workflow.
+  return new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    dataConverter: dataConverter(config),
+    interceptors: activeTracing()?.clientInterceptors(),
+  });
 }
 
 export async function connectWorker(config: Config): Promise<NativeConnection> {

@@ -1,15 +1,23 @@
-/** `npm run build` step: a prebuilt workflow bundle, so production workers do not bundle at start. */
+/**
+ * `npm run build` step: prebuilt workflow bundles, so production workers do not bundle at
+ * start: the plain one, and the traced one an orchestrator with tracing on uses instead.
+ */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../config';
-import { bundleWorkflows } from './workflow-bundle';
+import { bundleWorkflows, tracedBundlePath } from './workflow-bundle';
+
+async function writeBundle(file: string, traced: boolean): Promise<void> {
+  const { code } = await bundleWorkflows(undefined, { traced });
+  writeFileSync(file, code);
+  console.log(`workflow bundle written to ${file} (${Math.round(code.length / 1024)} KiB)`);
+}
 
 async function main(): Promise<void> {
-  const { code } = await bundleWorkflows();
-  const out = path.join(projectRoot, 'dist', 'workflow-bundle.js');
-  mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(out, code);
-  console.log(`workflow bundle written to ${out} (${Math.round(code.length / 1024)} KiB)`);
+  const plain = path.join(projectRoot, 'dist', 'workflow-bundle.js');
+  mkdirSync(path.dirname(plain), { recursive: true });
+  await writeBundle(plain, false);
+  await writeBundle(tracedBundlePath(plain), true);
 }
 
 main().catch((error) => {

@@ -12,6 +12,7 @@ import { checkWorkers, serveWorkerHealth } from './health';
 import { logger } from '../logging';
 import { createPoolWorker, createRateLimitedWorkers } from './pool';
 import { installRuntime } from './runtime';
+import { startTracing } from '../telemetry/start';
 import { syncBuiltinSchedulesWithOwnClient } from '../schedules/startup';
 
 function poolFromArgs(argv: string[]): PoolName {
@@ -47,6 +48,8 @@ async function main(): Promise<void> {
   if (pool === PYTHON_POOL) return runPythonPool(config);
   const metricsAddress = config.workerMetricsAddress(pool, POOL_NAMES.indexOf(pool));
   installRuntime(metricsAddress);
+  // Before the workers are made: they take their interceptors (and the traced bundle) from it.
+  const tracing = await startTracing(config, `orchestra-worker-${pool}`);
   {
     // Activities read and write the domain's data (comments, the email log, avatar images);
     // the orchestrator runs the light ones inline as local activities.
@@ -81,6 +84,7 @@ async function main(): Promise<void> {
   await connection.close();
   closeActivityDeps(deps);
   await disconnectDatabase();
+  await tracing?.shutdown();
 }
 
 main().catch((error) => {

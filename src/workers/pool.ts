@@ -5,11 +5,13 @@ import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/w
 import { createActivities, createActivityDeps, type ActivityDeps } from '../activities';
 import { flowControlActivities } from '../activities/flow-control';
 import { bulkActivities } from '../activities/bulk';
+import { webhookActivities } from '../activities/webhook';
 import { poolConcurrency, type Config } from '../config';
 import { POOLS, type PoolName } from '../workflows/tasks/pools';
 import { limitedQueueOf, RATE_LIMITED_TASKS } from '../workflows/tasks/catalog';
 import { dataConverter } from '../temporal/clients';
-import { bundleWorkflows } from './workflow-bundle';
+import { activeTracing } from '../telemetry/tracing';
+import { workflowBundleFor } from './workflow-bundle';
 import { withoutWorkflowStackTraces } from './workflow-stack-traces';
 
 export interface PoolWorkerOptions {
@@ -30,6 +32,7 @@ export async function createPoolWorker({
   deps = createActivityDeps(config),
 }: PoolWorkerOptions): Promise<Worker> {
   const spec = POOLS[pool];
+  const tracing = activeTracing();
   const base: WorkerOptions = {
     connection,
     namespace: config.temporal.namespace,
@@ -38,17 +41,18 @@ export async function createPoolWorker({
     // Host and pid: in containers every worker is pid 1, and the health check (./health) finds its own polls by identity.
     identity: `${pool}@${hostname()}:${process.pid}`,
     dataConverter: dataConverter(config),
+    ...tracing?.workerOptions(spec.runs),
   };
   if (spec.runs === 'workflows') {
-    const workflowBundle = config.workflowBundlePath ? { codePath: config.workflowBundlePath } : await bundleWorkflows();
+    const workflowBundle = await workflowBundleFor(config.workflowBundlePath, tracing !== undefined);
     const create = () =>
       Worker.create({
         ...base,
         workflowBundle,
         maxConcurrentWorkflowTaskExecutions: poolConcurrency(pool, spec.concurrency),
         maxCachedWorkflows: 1000,
-        // Light tasks run here as local activities (src/tasks/registry.ts, `light`), and the flow-control workflows' own.
-        activities: { ...createActivities(deps), ...flowControlActivities(), ...bulkActivities() },
+        // Light tasks run here as local activities (src/tasks/registry.ts, `light`), and the flow-control, bulk and webhook workflows' own.
+        activities: { ...createActivities(deps), ...flowControlActivities(), ...bulkActivities(), ...webhookActivities(config) },
       });
     return config.workflowStackTraces ? create() : withoutWorkflowStackTraces(create);
   }
@@ -83,6 +87,7 @@ export async function createRateLimitedWorkers({
         shutdownGraceTime,
         identity: `${pool}/${spec.name}@${hostname()}:${process.pid}`,
         dataConverter: dataConverter(config),
+        ...activeTracing()?.workerOptions('activities'),
         activities: { [spec.name]: activities[spec.name] },
         maxTaskQueueActivitiesPerSecond: config.taskRateLimits[spec.name] ?? spec.maxPerSecond,
         maxConcurrentActivityTaskExecutions: poolConcurrency(pool, POOLS[pool].concurrency),

@@ -10,6 +10,7 @@ import { Interpreter, type Placement } from './interpreter';
 import { ConcurrencySlot } from './concurrency-slot';
 import { withFlowState } from './flow-state';
 import { listenForEvents, receivedEvents } from './events';
+import { notificationState, notifyRunEnd, type RunEnd } from './notify';
 
 /** A request as the workflow receives it; `input` and `placement` are set only for delegated chunks. */
 export interface CanvasRun extends CanvasRequest {
@@ -21,6 +22,8 @@ export interface CanvasRun extends CanvasRequest {
   tenant?: string;
   /** The specs of the Python tasks the canvas names, as the API resolved them at start (set by the API, never by the caller). */
   pythonTasks?: PythonTaskSpecs;
+  /** The key whose signing secret signs the `notify` webhook when it gives none (set by the API, never by the caller). */
+  notifySigner?: string;
 }
 
 /** What a closed run tells POST /workflows/:id/retry (replayed on a worker, so old runs answer too). */
@@ -43,16 +46,27 @@ export async function canvas(request: CanvasRun): Promise<Json> {
   const interpreter = new Interpreter(request.canvas, request.defaults, request.placement, request.resume?.steps, request.pythonTasks);
   // A concurrency key holds a slot at its coordinator while the canvas runs (delegated chunks run inside their parent's).
   const slot = request.concurrency && !request.placement ? new ConcurrencySlot(request.concurrency, request.tenant) : undefined;
-  publishState(() => withFlowState(interpreter.state(), slot?.state()));
+  publishState(() => withFlowState(interpreter.state(), slot?.state(), notificationState()));
   setHandler(retryStateQuery, () => ({ request, resume: { steps: interpreter.completedSteps(), events: receivedEvents() } }));
+  // Delegated chunks report to their parent, which notifies for the whole run.
+  const notify = request.placement ? undefined : request.notify;
+  let result: Json;
   try {
-    return await (slot ? slot.hold(() => interpreter.run(request.input)) : interpreter.run(request.input));
+    result = await (slot ? slot.hold(() => interpreter.run(request.input)) : interpreter.run(request.input));
   } catch (error) {
     if (request.onError && (!isCancellation(error) || request.onError.onCancel)) {
       await runErrback(request, error);
     }
+    if (notify) await notifyRunEnd(notify, request.notifySigner ?? '', endOf(error));
     throw error;
   }
+  if (notify) await notifyRunEnd(notify, request.notifySigner ?? '', { status: 'completed', result });
+  return result;
+}
+
+function endOf(error: unknown): RunEnd {
+  if (isCancellation(error)) return { status: 'canceled' };
+  return { status: 'failed', failure: readCanvasFailure(error) ?? { ...describeFailure(error), node: { path: 'canvas' } } };
 }
 
 /** Celery's link_error: runs once with the failure as its first argument, even after a cancel. */

@@ -18,6 +18,10 @@ export const ErrorType = {
   EmailInFlight: 'EmailInFlightError',
   /** An email address or header that cannot be sent as given (CR/LF, bad syntax). */
   InvalidEmail: 'InvalidEmailError',
+  /** A completion webhook's receiver answered an error, or could not be reached; retried with backoff. */
+  WebhookFailed: 'WebhookFailedError',
+  /** A completion webhook that cannot succeed: a refused host, no signing secret, or a 4xx answer. */
+  WebhookRefused: 'WebhookRefusedError',
   // ---- raised by the canvas interpreter (workflow code: this file stays workflow-safe)
   /** A canvas names a task the catalog does not have (runs started without the API). */
   UnknownTask: 'UnknownTaskError',

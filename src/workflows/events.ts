@@ -1,11 +1,14 @@
 /**
- * The run's event inbox: events arrive by signal (POST /workflows/:id/events/:name) and
- * wait there until a wait node for their name takes them, so one that arrives before its
- * node is reached is not lost. Registering the handler is not a command: old histories
+ * The run's event inbox: events arrive by signal (POST /workflows/:id/events/:name, or
+ * POST /events/:name with `deliverToWaiting`) and wait there until a wait node for their
+ * name takes them, so one that arrives before its node is reached is not lost. An event
+ * with an id is kept once per run: the same id again (a repeated POST /events) is dropped.
+ * Registering the handler is not a command, and old histories hold no event ids: they
  * replay unchanged.
  */
 import { condition, defineSignal, setHandler } from '@temporalio/workflow';
-import { EVENT_SIGNAL, isCanvasEvent, type CanvasEvent } from './language/events';
+import { EVENT_ID_PATTERN, EVENT_SIGNAL, isCanvasEvent, type CanvasEvent } from './language/events';
+import { markWaiting } from './waiting-for';
 
 export const eventSignal = defineSignal<[CanvasEvent]>(EVENT_SIGNAL);
 
@@ -13,6 +16,8 @@ export const eventSignal = defineSignal<[CanvasEvent]>(EVENT_SIGNAL);
 const inbox: CanvasEvent[] = [];
 /** Every event this run received (a retry's carried-over ones first), for a later retry. */
 const received: CanvasEvent[] = [];
+/** `<name> <id>` of every event with an id this run kept (ids are per event name). */
+const keptIds = new Set<string>();
 let listening = false;
 
 /** Starts keeping events; signals sent before this are buffered by the SDK and delivered now. */
@@ -25,11 +30,17 @@ export function listenForEvents(carried: CanvasEvent[] = []): void {
     if (!isCanvasEvent(event)) return;
     // The sender (set by the API) is kept only when it is the strings the API writes.
     const sender = typeof event.sentBy === 'string' ? { sentBy: event.sentBy, ...(typeof event.sentAt === 'string' ? { sentAt: event.sentAt } : {}) } : {};
-    keep({ name: event.name, payload: event.payload, ...sender });
+    const id = typeof event.id === 'string' && EVENT_ID_PATTERN.test(event.id) ? { id: event.id } : {};
+    keep({ name: event.name, payload: event.payload, ...sender, ...id });
   });
 }
 
 function keep(event: CanvasEvent): void {
+  if (event.id !== undefined) {
+    const key = `${event.name} ${event.id}`;
+    if (keptIds.has(key)) return;
+    keptIds.add(key);
+  }
   inbox.push(event);
   received.push(event);
 }
@@ -43,11 +54,19 @@ export async function takeEvent(name: string, timeoutMs: number): Promise<Canvas
   listenForEvents();
   const deadline = Date.now() + timeoutMs;
   const has = () => inbox.some((event) => event.name === name);
-  for (;;) {
-    const index = inbox.findIndex((event) => event.name === name);
-    if (index >= 0) return inbox.splice(index, 1)[0];
-    // Two wait nodes for one name may wake on one event: the loser waits on for the rest of its time.
-    const left = deadline - Date.now();
-    if (left <= 0 || !(await condition(has, left))) return undefined;
+  const index = inbox.findIndex((event) => event.name === name);
+  if (index >= 0) return inbox.splice(index, 1)[0];
+  // Visible to POST /events/:name's deliverToWaiting only while it really waits.
+  const done = markWaiting(name);
+  try {
+    for (;;) {
+      // Two wait nodes for one name may wake on one event: the loser waits on for the rest of its time.
+      const left = deadline - Date.now();
+      if (left <= 0 || !(await condition(has, left))) return undefined;
+      const next = inbox.findIndex((event) => event.name === name);
+      if (next >= 0) return inbox.splice(next, 1)[0];
+    }
+  } finally {
+    done();
   }
 }

@@ -136,6 +136,24 @@ describe('rate limits', () => {
       await stopApp(app);
     }
   });
+
+  test('a batch of N starts counts as N requests, and one over the limit starts nothing', async () => {
+    const app = await startApp({ rateLimitPerMinute: 60, rateLimitBurst: 5 });
+    const id = `limited-${Date.now().toString(36)}`;
+    const batch = (ids: string[]) => ({ canvases: ids.map((workflowId) => ({ workflowId, canvas: { task: 'add', args: [1, 2] } })) });
+    try {
+      expect((await request(app, 'POST', '/workflows/batch', 'w-secret', batch([`${id}-a`, `${id}-b`, `${id}-c`, `${id}-d`]))).status).toBe(201);
+      // One of five left: a batch of two is over it, and neither of its runs starts.
+      const limited = await request(app, 'POST', '/workflows/batch', 'w-secret', batch([`${id}-e`, `${id}-f`]));
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      for (const run of [`${id}-e`, `${id}-f`]) {
+        await expect(client.workflow.getHandle(run).describe()).rejects.toThrow(/not found/i);
+      }
+    } finally {
+      await stopApp(app);
+    }
+  });
 });
 
 describe('metrics', () => {

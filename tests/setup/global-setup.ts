@@ -6,6 +6,7 @@
  * start those processes, as an operator would.
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import os from 'node:os';
@@ -70,6 +71,9 @@ export default async function globalSetup(): Promise<void> {
     // Every test file shares this API and one address: a file that sends hundreds of requests
     // left the next one (a dashboard that polls) 429s. The rate limit's own tests start apps of their own.
     RATE_LIMIT_PER_MINUTE: '0',
+    // The webhook tests' receivers listen on this machine, which the webhook policy refuses unless listed.
+    WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+    WEBHOOK_SIGNING_SECRET: `test-${randomBytes(16).toString('hex')}`,
     ORCHESTRA_PYTHON_APP: 'orchestra_test_tasks:app',
     PYTHONPATH: [path.join(projectRoot, 'examples', 'celery-app'), path.join(projectRoot, 'tests', 'fixtures', 'celery')].join(path.delimiter),
     ORCHESTRA_TEST_API_URL: `http://127.0.0.1:${apiPort}`,

@@ -71,6 +71,8 @@ class FakeWorkflow {
   readonly calls: ActivityCall[] = [];
   readonly sleeps: unknown[] = [];
   readonly patches: string[] = [];
+  /** Every upsertSearchAttributes call's pairs, as `{name: value}`. */
+  readonly searchAttributeUpserts: Array<Record<string, unknown>> = [];
   patched: (id: string) => boolean = () => true;
   child: Stub = (type: string) => {
     throw new Error(`no stub for child workflow ${type}`);
@@ -267,6 +269,8 @@ export const workflowModule: Record<string, unknown> = {
   },
   setHandler: (definition: { name: string }, handler: (...args: any[]) => unknown) => fake.setHandler(definition, handler),
   upsertMemo: (memo: Record<string, unknown>) => Object.assign(fake.memo, memo),
+  upsertSearchAttributes: (pairs: Array<{ key: { name: string }; value: unknown }>) =>
+    fake.searchAttributeUpserts.push(Object.fromEntries(pairs.map(({ key, value }) => [key.name, json(value)]))),
   getExternalWorkflowHandle: (workflowId: string) => ({
     signal: async (definition: { name: string }, ...args: unknown[]) => {
       fake.externalSignals.push({ workflowId, name: definition.name, args: json(args) });

@@ -10,6 +10,7 @@ import { retryRun } from '../retry';
 import { PythonCatalog } from '../../tasks/python-catalog';
 import { WORKFLOW_TYPES } from '../../workflows/workflow-types';
 import { readJson, readValid } from '../../http/body';
+import { chargeRequests } from '../../http/rate-limit';
 import { readQuery } from '../../http/query';
 import { badRequest, conflict, tooManyRequests } from '../../http/problem';
 import { runLinks } from '../../temporal/links';
@@ -38,7 +39,7 @@ export function workflowRoutes(app: AppContext): Router {
   router.post('/', requires('write', WORKFLOW_DOCS.start), async (ctx) => {
     const body = await readJson(ctx, config.api.maxBodyBytes);
     const caller = startCallerOf(ctx);
-    const valid = await validateStart(body, caller, pythonCatalog);
+    const valid = await validateStart(body, caller, pythonCatalog, config.webhooks);
     if (!valid.ok) throw badRequest(valid.issues);
     const answer = await startCanvasRun(starter, caller, valid.value, ctx.get('idempotency-key') || undefined);
     // The request log names the run this request started (not one it found).
@@ -53,8 +54,10 @@ export function workflowRoutes(app: AppContext): Router {
     const body = await readJson(ctx, config.api.maxBodyBytes, BATCH_JSON_DEPTH);
     const caller = startCallerOf(ctx);
     const idempotencyKey = ctx.get('idempotency-key') || undefined;
-    const valid = await validateBatch(body, caller, pythonCatalog, idempotencyKey);
+    const valid = await validateBatch(body, caller, pythonCatalog, config.webhooks, idempotencyKey);
     if (!valid.ok) throw badRequest(valid.issues);
+    // A batch of N starts counts as N requests against the caller's rate limit (this one and N - 1 more).
+    chargeRequests(ctx, valid.value.length - 1);
     const answer = await startBatch(starter, caller, valid.value, idempotencyKey);
     ctx.status = answer.status;
     ctx.body = answer.body;

@@ -19,6 +19,8 @@ export const RUN_ID_PREFIXES = {
   debounce: 'debounce-',
   /** A bulk operation: `bulk-<action>-<uuid>` (src/api/routes/bulk.ts). */
   bulk: 'bulk-',
+  /** A run an event trigger started: `event-<trigger id>-<hash>` (src/triggers/run-ids.ts). */
+  event: 'event-',
 } as const;
 
 /** The application's prefix an id starts with, or undefined when the id is free to use. */

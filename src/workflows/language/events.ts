@@ -14,9 +14,14 @@ export const RETRY_QUERY = 'retryState';
 /** Letters, digits and . _ : - ; up to 100 characters (it travels in a URL path). */
 export const EVENT_NAME_PATTERN = /^[A-Za-z0-9._:-]{1,100}$/;
 
+/** An event's id (POST /events/:name's Event-Id header): letters, digits and . _ : @ = - ; up to 128 characters. */
+export const EVENT_ID_PATTERN = /^[A-Za-z0-9._:@=-]{1,128}$/;
+
 export interface CanvasEvent {
   name: string;
   payload: Json;
+  /** The event's id, when it has one: a run keeps one event per name and id (a repeated POST /events delivers once). */
+  id?: string;
   /** Who sent it (an API key's id, or `development mode`) and when: set by the API, kept on the wait node. */
   sentBy?: string;
   sentAt?: string;

@@ -127,6 +127,31 @@ export interface CanvasRequest {
   tags?: string[];
   /** The caller's small JSON object, kept in the run's memo; not read by the workflow. */
   metadata?: { [key: string]: Json };
+  /** A webhook for the run's end (./notify.ts). */
+  notify?: NotifySpec;
+}
+
+/** A run's terminal states, as a completion webhook names them (./notify.ts). */
+export type RunOutcome = 'completed' | 'failed' | 'canceled';
+
+/** A request's `notify`: POST the run's end to `url` (docs/canvas.md, "Completion webhooks"). */
+export interface NotifySpec {
+  url: string;
+  /** Which terminal states are sent; all three when absent. */
+  on?: RunOutcome[];
+  /** Signs the body (HMAC-SHA256); the starting key's signing secret when absent (GET /webhooks/signing-secret). */
+  secret?: string;
+}
+
+/** The notification shown on the run's state (the root's `notification`). */
+export interface NotificationState {
+  url: string;
+  event: `run.${RunOutcome}`;
+  deliveryId: string;
+  status: 'delivering' | 'delivered' | 'failed';
+  responseStatus?: number;
+  attempts?: number;
+  error?: string;
 }
 
 /** What a failed canvas reports: the node that failed and the task's own error. */
@@ -173,6 +198,8 @@ export interface NodeState {
   debounce?: DebounceState;
   /** The root only: the run's task priority, when the request gave one. */
   priority?: number;
+  /** The root only: the run's completion webhook, once it is due: delivering, delivered or failed. */
+  notification?: NotificationState;
 }
 
 /** A run with a concurrency key: waiting for its slot, or holding it. */
