@@ -65,6 +65,77 @@ function responseComponents(): Record<string, unknown> {
         memo: { type: 'object' },
       },
     },
+    EventFilter: {
+      type: 'object',
+      description:
+        'Conditions on the event payload, all of which must hold, keyed by dotted path (`order.status`, `items.0.sku`): a string, number, boolean or null (equal), `{"eq": <any JSON>}`, `{"in": [values]}` or `{"exists": true|false}`. Up to 20.',
+      additionalProperties: {},
+      example: { status: 'paid', 'order.country': { in: ['FR', 'DE'] } },
+    },
+    TriggerBody: {
+      description:
+        "A canvas request as POST /workflows takes it (without workflowId, exclusive, debounce), plus the event that starts it. The event's payload is the canvas's input: its first step receives it as a chain's next step receives a result.",
+      allOf: [
+        ref('CanvasRequest'),
+        {
+          type: 'object',
+          required: ['event', 'canvas'],
+          properties: {
+            id: { type: 'string', description: 'Letters, digits, . _ -; up to 64. Generated when absent.' },
+            event: ref('EventName'),
+            filter: ref('EventFilter'),
+          },
+        },
+      ],
+    },
+    Trigger: {
+      description: 'A trigger as registered (its body), with who registered it and when; built-in triggers (declared in code) say `builtin: true`.',
+      allOf: [
+        ref('TriggerBody'),
+        {
+          type: 'object',
+          properties: {
+            builtin: { type: 'boolean' },
+            createdAt: { type: 'string', format: 'date-time' },
+            createdBy: { type: 'string' },
+            description: { type: 'string', description: 'Built-in triggers only.' },
+            links: {
+              type: 'object',
+              properties: { self: { type: 'string' }, runs: { type: 'string', description: "GET /workflows?id=event-<id>-: the trigger's runs." } },
+            },
+          },
+        },
+      ],
+    },
+    EventAccepted: {
+      type: 'object',
+      required: ['eventId', 'event', 'repeated', 'started', 'delivered'],
+      properties: {
+        eventId: { type: 'string', description: 'The Event-Id header, or the id made for an event without one.' },
+        event: { type: 'string' },
+        repeated: { type: 'boolean', description: 'This Event-Id came before: the runs are those of the first request, nothing new started.' },
+        started: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              triggerId: { type: 'string' },
+              workflowId: { type: 'string', description: 'event-<trigger id>-<hash of tenant, event id and trigger id>.' },
+              runId: { type: 'string' },
+              builtin: { const: true },
+              existing: { const: true, description: 'The run existed already (a repeated Event-Id).' },
+              notStarted: { type: 'string', description: 'Set when the trigger was deleted before a repeated event could start its run.' },
+            },
+          },
+        },
+        delivered: {
+          type: 'array',
+          items: { type: 'object', properties: { workflowId: { type: 'string' } } },
+          description: 'With deliverToWaiting: the runs resumed.',
+        },
+        deliveryTruncated: { const: true, description: 'More runs waited than one event resumes (100).' },
+      },
+    },
     Started: { type: 'object', properties: { workflowId: { type: 'string' }, runId: { type: 'string' }, links: ref('Links') } },
     BatchStarted: {
       type: 'object',

@@ -98,14 +98,15 @@ export async function retryRun(client: Client, workflowId: string, reach: RetryR
       `the completed steps of ${workflowId} could not be read (no orchestrator worker answered in time): ${(error as Error).message}`,
     );
   }
-  const { resume: _earlier, placement, tenant: _owner, pythonTasks: _resolved, notifySigner, ...stored } = state.request;
+  const { resume: _earlier, placement, tenant: _owner, pythonTasks: _resolved, notifySigner, input, ...stored } = state.request;
   if (placement) throw conflict(`workflow ${workflowId} is a chunk of a larger fan-out; retry the run that started it`);
   // What the caller may start today: its scope may have changed, or the run was another key's.
   const python = await pythonTasksFor(reach.pythonCatalog, stored);
-  const validation = validateCanvasRequest(stored, { reach: reach.tasks, python });
+  // A run an event trigger started has the event's payload as its input (docs/canvas.md): the retry keeps it.
+  const validation = validateCanvasRequest(stored, { reach: reach.tasks, python, input: input !== undefined });
   if (!validation.ok) throw badRequest(validation.issues, `The request of ${workflowId} is not one this key may start (paths are in that request).`);
   const pythonTasks = pythonTasksOf(stored, python);
-  const request = pythonTasks ? { ...stored, pythonTasks } : stored;
+  const request = { ...stored, ...(pythonTasks ? { pythonTasks } : {}), ...(input ? { input } : {}) };
   if (JSON.stringify(state.resume).length > MAX_RESUME_BYTES) {
     throw conflict(`the completed steps of ${workflowId} hold more than ${MAX_RESUME_BYTES} bytes of results; too much to carry into a new run`);
   }

@@ -142,6 +142,12 @@ export function callerKeyId(ctx: Context): string {
   return caller.kind === 'key' ? caller.id : DEV_KEY_ID;
 }
 
+/** How the caller is recorded as the sender of an event or the author of a trigger: its key's id, or the development mode that checks none. */
+export function callerName(ctx: Context): string {
+  const caller = callerOf(ctx);
+  return caller.kind === 'key' ? caller.id : caller.kind === 'dev' ? 'development mode' : 'anonymous';
+}
+
 /** Whose runs and schedules the caller sees and acts on: its tenant's, or with admin every tenant's. */
 export function tenantReach(ctx: Context): TenantReach {
   return { tenant: callerTenant(ctx), all: callerHas(ctx, 'admin') };

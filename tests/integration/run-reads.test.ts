@@ -7,7 +7,6 @@
 // The in-process apps log every request; the assertions say what matters here.
 process.env.LOG_LEVEL = 'warn';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Server } from 'node:http';
 import { createApp } from '../../src/api/app';
 import { ApiKeys, hashKey } from '../../src/http/auth';
@@ -16,8 +15,7 @@ import { Runs, type RunOutcome, type RunView } from '../../src/api/runs';
 import type { TenantReach } from '../../src/workflows/tenants';
 import { loadConfig, type Config } from '../../src/config';
 import { dataConverter, payloadCodec } from '../../src/temporal/clients';
-import { createPoolWorker } from '../../src/workers/pool';
-import { pollUntil, registerTestNamespace } from '../support/temporal';
+import { NamespaceWorkers, pollUntil } from '../support/temporal';
 
 // One team's three keys: they share a tenant, so each sees the runs the write key starts.
 const KEYS = [
@@ -79,31 +77,20 @@ describe('heartbeats with payload encryption on', () => {
   // shared pools (which do not).
   const namespace = `orchestra-encrypted-${Date.now()}`;
   const keys = { k1: Buffer.alloc(32, 3).toString('base64') };
-  let connection: Connection;
-  let native: NativeConnection;
-  const workers: Array<{ worker: Worker; running: Promise<void> }> = [];
+  let workers: NamespaceWorkers;
   let app: Running;
   let config: Config;
 
   beforeAll(async () => {
     const base = loadConfig();
     config = { ...base, temporal: { ...base.temporal, namespace }, encryption: { keys: JSON.stringify(keys), keyId: 'k1' } };
-    connection = await Connection.connect({ address: base.temporal.address });
-    await registerTestNamespace(connection, namespace);
-    native = await NativeConnection.connect({ address: base.temporal.address });
-    for (const pool of ['orchestrator', 'default'] as const) {
-      const worker = await createPoolWorker({ config, connection: native, pool, shutdownGraceTime: '1s' });
-      workers.push({ worker, running: worker.run() });
-    }
-    app = await startApp(config, new Client({ connection, namespace, dataConverter: dataConverter(config) }));
+    workers = await NamespaceWorkers.start(config);
+    app = await startApp(config, new Client({ connection: workers.connection, namespace, dataConverter: dataConverter(config) }));
   });
 
   afterAll(async () => {
     await stopApp(app);
-    for (const { worker } of workers) worker.shutdown();
-    await Promise.all(workers.map((w) => w.running));
-    await native.close();
-    await connection.close();
+    await workers.stop();
   });
 
   test("GET /workflows/:id shows a heartbeating task's progress (200, not 500)", async () => {
@@ -112,7 +99,7 @@ describe('heartbeats with payload encryption on', () => {
     const { workflowId } = (await started.json()) as { workflowId: string };
 
     // The payloads at rest are ciphertext: encryption is really on for this run.
-    const history = await new Client({ connection, namespace }).workflow.getHandle(workflowId).fetchHistory();
+    const history = await new Client({ connection: workers.connection, namespace }).workflow.getHandle(workflowId).fetchHistory();
     const input = history.events![0].workflowExecutionStartedEventAttributes!.input!.payloads![0];
     expect(Buffer.from(input.metadata!.encoding!).toString()).toBe('binary/encrypted');
 

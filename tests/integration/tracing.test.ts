@@ -10,8 +10,8 @@
  */
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { SpanKind } from '@opentelemetry/api';
-import { Connection, type Client } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
 import type { Server } from 'node:http';
 import { createApp } from '../../src/api/app';
 import { Runs } from '../../src/api/runs';
@@ -22,19 +22,16 @@ import { installTracing } from '../../src/telemetry/install';
 import type { Tracing } from '../../src/telemetry/tracing';
 import { connectClient } from '../../src/temporal/clients';
 import { quietLogger } from '../../src/devservices/quiet-logger';
-import { createPoolWorker } from '../../src/workers/pool';
 import { bundleWorkflows } from '../../src/workers/workflow-bundle';
-import { pollUntil, registerTestNamespace } from '../support/temporal';
+import { NamespaceWorkers, pollUntil } from '../support/temporal';
 
 const namespace = `orchestra-tracing-${Date.now()}`;
 const exporter = new InMemorySpanExporter();
 let tracing: Tracing;
-let connection: Connection;
-let native: NativeConnection;
+let workers: NamespaceWorkers;
 let client: Client;
 let server: Server;
 let apiUrl: string;
-const workers: Array<{ worker: Worker; running: Promise<void> }> = [];
 /** The traced run of the first test, replayed by the last. */
 let tracedRunId: string | undefined;
 
@@ -48,13 +45,7 @@ beforeAll(async () => {
     workflowBundlePath: undefined,
     security: { ...base.security, devMode: true },
   };
-  connection = await Connection.connect({ address: base.temporal.address });
-  await registerTestNamespace(connection, namespace);
-  native = await NativeConnection.connect({ address: base.temporal.address });
-  for (const pool of ['orchestrator', 'default'] as const) {
-    const worker = await createPoolWorker({ config, connection: native, pool, shutdownGraceTime: '1s' });
-    workers.push({ worker, running: worker.run() });
-  }
+  workers = await NamespaceWorkers.start(config);
   client = await connectClient(config);
   const app = createApp({
     config,
@@ -72,11 +63,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await new Promise((resolve) => server?.close(resolve));
-  for (const { worker } of workers) worker.shutdown();
-  await Promise.all(workers.map((w) => w.running));
+  await workers?.stop();
   await client?.connection.close();
-  await native?.close();
-  await connection?.close();
   await tracing?.shutdown();
 });
 

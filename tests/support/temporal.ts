@@ -1,5 +1,8 @@
 /** Test helpers for suites that talk to the Temporal server themselves: polling, and a namespace of their own. */
-import type { Connection } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { Config } from '../../src/config';
+import { createPoolWorker } from '../../src/workers/pool';
 import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
@@ -30,4 +33,36 @@ export async function registerTestNamespace(connection: Connection, namespace: s
         ),
     (ok) => ok,
   );
+}
+
+/**
+ * The orchestrator and default pools of `config`, run in this process on `config`'s
+ * namespace (registered here), so a suite's own settings (a key, tracing) serve its runs
+ * and the shared pools never take them. `connection` is a client connection to the server.
+ */
+export class NamespaceWorkers {
+  private readonly running: Array<{ worker: Worker; done: Promise<void> }> = [];
+
+  private constructor(
+    readonly connection: Connection,
+    private readonly native: NativeConnection,
+  ) {}
+
+  static async start(config: Config): Promise<NamespaceWorkers> {
+    const connection = await Connection.connect({ address: config.temporal.address });
+    await registerTestNamespace(connection, config.temporal.namespace);
+    const workers = new NamespaceWorkers(connection, await NativeConnection.connect({ address: config.temporal.address }));
+    for (const pool of ['orchestrator', 'default'] as const) {
+      const worker = await createPoolWorker({ config, connection: workers.native, pool, shutdownGraceTime: '1s' });
+      workers.running.push({ worker, done: worker.run() });
+    }
+    return workers;
+  }
+
+  async stop(): Promise<void> {
+    for (const { worker } of this.running) worker.shutdown();
+    await Promise.all(this.running.map((w) => w.done));
+    await this.native.close();
+    await this.connection.close();
+  }
 }

@@ -11,14 +11,13 @@ import { EventNameSchema } from '../../canvas/schemas';
 import { readValid } from '../../http/body';
 import { badRequest } from '../../http/problem';
 import { json, problem } from '../../http/route-docs';
-import { callerTenant, requires } from '../../http/auth';
+import { callerName, callerTenant, requires } from '../../http/auth';
 import type { PythonCatalog } from '../../tasks/python-catalog';
 import type { BuiltinTriggers } from '../../triggers/builtin-registry';
 import { TRIGGER_LIMITS } from '../../triggers/limits';
 import { EVENT_ID_PATTERN } from '../../workflows/language/events';
 import { postEvent } from '../event-triggers';
 import type { AppContext } from '../context';
-import { senderOf } from './triggers';
 
 export const PostEventBody = z
   .strictObject({
@@ -65,7 +64,7 @@ export function eventRoutes(app: AppContext & { pythonTasks: PythonCatalog }, bu
       if (issues.length || !name.success) throw badRequest(issues, 'The event is not valid; nothing was started.');
       const answer = await postEvent(
         deps,
-        { tenant: callerTenant(ctx), sentBy: senderOf(ctx) },
+        { tenant: callerTenant(ctx), sentBy: callerName(ctx) },
         { name: name.data, eventId: eventId ?? randomUUID(), payload: payload ?? null, deliverToWaiting: deliverToWaiting === true },
       );
       ctx.status = answer.status;

@@ -6,12 +6,11 @@
  */
 import { Router } from '@koa/router';
 import { randomUUID } from 'node:crypto';
-import type { Context } from 'koa';
 import { z } from 'zod';
 import { readJson } from '../../http/body';
 import { badRequest, conflict, notFound } from '../../http/problem';
 import { json, problem } from '../../http/route-docs';
-import { callerOf, callerTenant, requires, taskReach } from '../../http/auth';
+import { callerName, callerTenant, requires, taskReach } from '../../http/auth';
 import { pythonTasksFor, type PythonCatalog } from '../../tasks/python-catalog';
 import { readQuery } from '../../http/query';
 import { EventNameSchema } from '../../canvas/schemas';
@@ -45,7 +44,7 @@ export function triggerRoutes(app: AppContext & { pythonTasks: PythonCatalog }, 
       if (!valid.ok) throw badRequest(valid.issues, 'The trigger is not valid; nothing was registered.');
       const definition = valid.value;
       if (builtins.find(definition.id)) throw conflict(`the id ${definition.id} belongs to a built-in trigger (src/triggers/builtin.ts)`);
-      const stored: StoredTrigger = { ...definition, tenant: callerTenant(ctx), createdAt: new Date().toISOString(), createdBy: senderOf(ctx) };
+      const stored: StoredTrigger = { ...definition, tenant: callerTenant(ctx), createdAt: new Date().toISOString(), createdBy: callerName(ctx) };
       const outcome = await createTrigger(stored);
       if (outcome === 'exists') throw conflict(`a trigger with id ${definition.id} exists; delete it first, or choose another id`);
       if (outcome === 'full')
@@ -122,10 +121,4 @@ function definitionView({ id, event, filter, request }: TriggerDefinition): Reco
     ...request,
     links: { self: `/triggers/${encodeURIComponent(id)}`, runs: `/workflows?id=event-${encodeURIComponent(id)}-` },
   };
-}
-
-/** How a registration's author is recorded: the key's id, or the development mode that checks none. */
-export function senderOf(ctx: Context): string {
-  const caller = callerOf(ctx);
-  return caller.kind === 'key' ? caller.id : caller.kind === 'dev' ? 'development mode' : 'anonymous';
 }

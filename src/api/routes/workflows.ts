@@ -15,7 +15,7 @@ import { readQuery } from '../../http/query';
 import { badRequest, conflict, tooManyRequests } from '../../http/problem';
 import { runLinks } from '../../temporal/links';
 import type { AppContext } from '../context';
-import { callerOf, requires, taskReach, tenantReach } from '../../http/auth';
+import { callerName, callerOf, requires, taskReach, tenantReach } from '../../http/auth';
 import { CallerSlots } from '../../http/caller-slots';
 import type { TenantReach } from '../../workflows/tenants';
 import { RunEvents, type EventSink } from '../run-events';
@@ -160,7 +160,7 @@ export function workflowRoutes(app: AppContext): Router {
     if (!name.success) throw badRequest([{ path: 'path.name', message: name.error.issues[0]?.message ?? 'is not a valid event name' }]);
     const handle = await openRun(ctx.params.id, tenantReach(ctx));
     // Who sent it is recorded with the event (the run's history) and on the wait node that takes it.
-    const event: CanvasEvent = { name: name.data, payload: payload ?? null, sentBy: senderOf(ctx), sentAt: new Date().toISOString() };
+    const event: CanvasEvent = { name: name.data, payload: payload ?? null, sentBy: callerName(ctx), sentAt: new Date().toISOString() };
     await handle.signal(EVENT_SIGNAL, event).catch((error: unknown) => {
       // It ended between the check and the signal.
       if (error instanceof WorkflowNotFoundError) throw conflict(`workflow ${ctx.params.id} is not running`);
@@ -205,10 +205,4 @@ export function workflowRoutes(app: AppContext): Router {
 function streamOwner(ctx: Context): string {
   const caller = callerOf(ctx);
   return caller.kind === 'key' ? `key:${caller.id}` : `ip:${ctx.ip}`;
-}
-
-/** How an event's sender is recorded: the key's id, or the development mode that checks none. */
-function senderOf(ctx: Context): string {
-  const caller = callerOf(ctx);
-  return caller.kind === 'key' ? caller.id : caller.kind === 'dev' ? 'development mode' : 'anonymous';
 }
