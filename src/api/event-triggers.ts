@@ -23,7 +23,7 @@ import { eventHash, recordDelivery, recordEvent, type EventRecord, type PlannedS
 import { matchesFilter } from '../triggers/filter';
 import { TRIGGER_LIMITS } from '../triggers/limits';
 import { eventRunId } from '../triggers/run-ids';
-import { triggersFor } from '../triggers/store';
+import { triggersFor, type StoredTrigger } from '../triggers/store';
 import { EVENT_SIGNAL, type CanvasEvent } from '../workflows/language/events';
 import { parseDuration } from '../workflows/language/duration';
 import { taskNamesOf, type Json } from '../workflows/language/types';
@@ -147,7 +147,7 @@ async function startRun(
       type: WORKFLOW_TYPES.canvas,
       workflowId,
       // The payload is the canvas's input: its first step receives it (docs/canvas.md, "Started by an event").
-      args: [{ ...withoutRunLabels(request), ...(pythonTasks ? { pythonTasks } : {}), input: { value: payload }, tenant: owner }],
+      args: [{ ...withoutRunLabels(request), ...(pythonTasks ? { pythonTasks } : {}), ...signerOf(trigger), input: { value: payload }, tenant: owner }],
       tasks: taskNamesOf(request.canvas).filter((task) => isTaskName(task) || python.has(task)),
       tenant: owner,
       tags: request.tags,
@@ -164,6 +164,11 @@ async function startRun(
     const existing = await client.workflow.getHandle(workflowId).describe();
     return { ...base, runId: existing.runId, existing: true };
   }
+}
+
+/** Whose signing secret signs the run's `notify` webhook: the key that registered the trigger (a built-in one has none). */
+function signerOf(trigger: TriggerDefinition | StoredTrigger): { notifySigner?: string } {
+  return trigger.request.notify && 'signer' in trigger ? { notifySigner: trigger.signer } : {};
 }
 
 /**

@@ -26,6 +26,8 @@ export interface StoredTrigger extends TriggerDefinition {
   createdAt: string;
   /** The key that registered it (or `development mode`). */
   createdBy: string;
+  /** That key's id: its signing secret signs the `notify` webhooks of the runs the trigger starts. */
+  signer: string;
 }
 
 /** A trigger as kept: its filter and request as JSON text. */
@@ -33,6 +35,7 @@ interface TriggerEntry {
   id: string;
   createdAt: string;
   createdBy: string;
+  signer: string;
   definition: string;
 }
 
@@ -69,19 +72,20 @@ const isDuplicateKey = (error: unknown) => (error as { code?: unknown }).code ==
 /** Compare-and-set attempts before a registration gives up (only many writers on one event could use them up). */
 const ATTEMPTS = 8;
 
-const toEntry = ({ id, createdAt, createdBy, filter, request }: StoredTrigger): TriggerEntry => ({
+const toEntry = ({ id, createdAt, createdBy, signer, filter, request }: StoredTrigger): TriggerEntry => ({
   id,
   createdAt,
   createdBy,
+  signer,
   definition: JSON.stringify({ filter, request }),
 });
 
 function fromEntries(document: EventTriggersDocument | null): StoredTrigger[] {
   if (!document) return [];
   const { tenant, event } = document;
-  return document.triggers.map(({ id, createdAt, createdBy, definition }) => {
+  return document.triggers.map(({ id, createdAt, createdBy, signer, definition }) => {
     const { filter, request } = JSON.parse(definition) as Pick<StoredTrigger, 'filter' | 'request'>;
-    return { id, event, tenant, createdAt, createdBy, ...(filter === undefined ? {} : { filter }), request };
+    return { id, event, tenant, createdAt, createdBy, signer, ...(filter === undefined ? {} : { filter }), request };
   });
 }
 

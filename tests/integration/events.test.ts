@@ -9,7 +9,9 @@
 import { connectDatabase, disconnectDatabase } from '../../src/db/mongo';
 import { eventHash, recordEvent } from '../../src/triggers/event-log';
 import { eventRunId } from '../../src/triggers/run-ids';
+import { verifySignature } from '../../src/webhooks/signing';
 import { KeyedApps, type TestKey } from '../support/keyed-apps';
+import { WebhookReceiver } from '../support/webhook-receiver';
 
 const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -214,12 +216,13 @@ test('deliverToWaiting resumes the waiting runs of the tenant, once per event id
   await as('acme', 'POST', `/workflows/${bystander}/cancel`);
 });
 
-test('a run keeps one event per event id: the same id signalled twice feeds one wait node', async () => {
+test('a run keeps one event per event id: the same Event-Id sent twice feeds one wait node', async () => {
   const event = `twice-${run}`;
   const id = await startRun('acme', { chain: [{ wait: { event, timeout: '5m' } }, { wait: { event, timeout: '3s', default: 'no second event' } }] });
-  const handle = apps.client.workflow.getHandle(id);
-  await handle.signal('event', { name: event, payload: 'first', id: `evt-twice-${run}` });
-  await handle.signal('event', { name: event, payload: 'first again', id: `evt-twice-${run}` });
+  const send = (payload: string, eventId: string) => as('acme', 'POST', `/workflows/${id}/events/${event}`, { payload }, { 'Event-Id': eventId });
+  expect((await send('bad id', 'not an id!')).body.errors).toEqual([{ path: 'header.Event-Id', message: expect.any(String) }]);
+  expect((await send('first', `evt-twice-${run}`)).status).toBe(202);
+  expect((await send('first again', `evt-twice-${run}`)).status).toBe(202);
   expect(await ended('acme', id)).toMatchObject({ status: 'COMPLETED', result: 'no second event' });
 });
 
@@ -293,4 +296,26 @@ test('a run a trigger started can be retried from its failed step, with its payl
   expect(retried.status).toBe(201);
   expect(retried.body.reused).toBe(1);
   expect(await ended('acme', retried.body.workflowId)).toMatchObject({ status: 'FAILED', failure: { type: 'ZeroDivisionError' } });
+});
+
+test("a trigger's notify is checked when it is registered, and its runs' webhooks are signed with the registering key's secret", async () => {
+  const receiver = new WebhookReceiver();
+  await receiver.listen();
+  try {
+    const event = `notify.${run}`;
+    const refused = await as('acme', 'POST', '/triggers', { event, canvas: { task: 'noop' }, notify: { url: 'http://10.0.0.9/hook' } });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors.map((e: { path: string }) => e.path)).toEqual(['notify.url']);
+
+    await register('acme', { id: `notify-${run}`, event, canvas: { task: 'noop' }, notify: { url: receiver.url } });
+    const posted = await post('acme', event, { payload: { n: 1 } }, `notify-${run}`);
+    const [{ workflowId }] = posted.body.started;
+    expect((await ended('acme', workflowId)).status).toBe('COMPLETED');
+    const secret = (await as('acme', 'GET', '/webhooks/signing-secret')).body.secret;
+    const [delivery] = receiver.for(workflowId);
+    expect(JSON.parse(delivery.body)).toMatchObject({ event: 'run.completed', workflowId });
+    expect(verifySignature(secret, String(delivery.headers['orchestra-signature']), delivery.body)).toBe(true);
+  } finally {
+    await receiver.close();
+  }
 });

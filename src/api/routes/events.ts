@@ -15,7 +15,7 @@ import { callerName, callerTenant, requires } from '../../http/auth';
 import type { PythonCatalog } from '../../tasks/python-catalog';
 import type { BuiltinTriggers } from '../../triggers/builtin-registry';
 import { TRIGGER_LIMITS } from '../../triggers/limits';
-import { EVENT_ID_PATTERN } from '../../workflows/language/events';
+import { EVENT_ID_PATTERN, EVENT_ID_RULE } from '../../workflows/language/events';
 import { postEvent } from '../event-triggers';
 import type { AppContext } from '../context';
 
@@ -56,8 +56,7 @@ export function eventRoutes(app: AppContext & { pythonTasks: PythonCatalog }, bu
       const { payload, deliverToWaiting } = await readValid(ctx, PostEventBody, config.api.maxBodyBytes, {});
       const issues = [];
       if (!name.success) issues.push({ path: 'path.name', message: name.error.issues[0]?.message ?? 'is not a valid event name' });
-      if (eventId !== undefined && !EVENT_ID_PATTERN.test(eventId))
-        issues.push({ path: 'header.Event-Id', message: 'must be 1 to 128 letters, digits, . _ : @ = or -' });
+      if (eventId !== undefined && !EVENT_ID_PATTERN.test(eventId)) issues.push({ path: 'header.Event-Id', message: EVENT_ID_RULE });
       if (payload !== undefined && Buffer.byteLength(JSON.stringify(payload)) > TRIGGER_LIMITS.payloadBytes) {
         issues.push({ path: 'payload', message: `must be at most ${TRIGGER_LIMITS.payloadBytes} bytes of JSON: it is copied into every run; pass references` });
       }

@@ -10,7 +10,8 @@ import { z } from 'zod';
 import { readJson } from '../../http/body';
 import { badRequest, conflict, notFound } from '../../http/problem';
 import { json, problem } from '../../http/route-docs';
-import { callerName, callerTenant, requires, taskReach } from '../../http/auth';
+import { callerKeyId, callerName, callerTenant, requires, taskReach } from '../../http/auth';
+import { notifyIssues } from '../../webhooks/notify-check';
 import { pythonTasksFor, type PythonCatalog } from '../../tasks/python-catalog';
 import { readQuery } from '../../http/query';
 import { EventNameSchema } from '../../canvas/schemas';
@@ -43,8 +44,16 @@ export function triggerRoutes(app: AppContext & { pythonTasks: PythonCatalog }, 
       const valid = validateTrigger(body, { reach: taskReach(ctx), python, newId: randomUUID });
       if (!valid.ok) throw badRequest(valid.issues, 'The trigger is not valid; nothing was registered.');
       const definition = valid.value;
+      const webhookIssues = await notifyIssues(definition.request.notify, config.webhooks);
+      if (webhookIssues.length) throw badRequest(webhookIssues, 'The trigger is not valid; nothing was registered.');
       if (builtins.find(definition.id)) throw conflict(`the id ${definition.id} belongs to a built-in trigger (src/triggers/builtin.ts)`);
-      const stored: StoredTrigger = { ...definition, tenant: callerTenant(ctx), createdAt: new Date().toISOString(), createdBy: callerName(ctx) };
+      const stored: StoredTrigger = {
+        ...definition,
+        tenant: callerTenant(ctx),
+        createdAt: new Date().toISOString(),
+        createdBy: callerName(ctx),
+        signer: callerKeyId(ctx),
+      };
       const outcome = await createTrigger(stored);
       if (outcome === 'exists') throw conflict(`a trigger with id ${definition.id} exists; delete it first, or choose another id`);
       if (outcome === 'full')
@@ -105,7 +114,7 @@ export function triggerRoutes(app: AppContext & { pythonTasks: PythonCatalog }, 
 
 /** A trigger as the API shows it: the body it was registered with, and who registered it when. */
 function view(trigger: StoredTrigger): Record<string, unknown> {
-  const { tenant: _tenant, createdAt, createdBy } = trigger;
+  const { tenant: _tenant, signer: _signer, createdAt, createdBy } = trigger;
   return { ...definitionView(trigger), builtin: false, createdAt, createdBy };
 }
 

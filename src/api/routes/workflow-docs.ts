@@ -113,13 +113,18 @@ export const WORKFLOW_DOCS = {
   event: {
     summary: "Deliver an event to the run's wait nodes (kept until a wait node for its name takes it)",
     params: { name: { schema: EventNameSchema, description: 'The event name a wait node waits for.' } },
+    headers: {
+      'Event-Id': {
+        description: "The event's id (letters, digits, . _ : @ = -; up to 128): the run keeps one event per name and id, so a resent event is not taken twice.",
+      },
+    },
     body: { contentType: 'application/json', schema: EventBodySchema, required: false },
     responses: {
       202: json(
         { json: { type: 'object', properties: { workflowId: { type: 'string' }, event: { type: 'string' }, status: { const: 'DELIVERED' } } } },
         'The run has the event.',
       ),
-      400: problem('A bad name (path.name) or body.'),
+      400: problem('A bad name (path.name), Event-Id (header.Event-Id) or body.'),
       404: problem('Unknown id.'),
       409: problem('The run has ended.'),
     },

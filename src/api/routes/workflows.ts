@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import type { Context } from 'koa';
 import { parseDuration } from '../../workflows/language/duration';
 import { EventBodySchema, EventNameSchema } from '../../canvas/schemas';
-import { EVENT_SIGNAL, type CanvasEvent } from '../../workflows/language/events';
+import { EVENT_ID_PATTERN, EVENT_ID_RULE, EVENT_SIGNAL, type CanvasEvent } from '../../workflows/language/events';
 import { retryRun } from '../retry';
 import { PythonCatalog } from '../../tasks/python-catalog';
 import { WORKFLOW_TYPES } from '../../workflows/workflow-types';
@@ -158,9 +158,18 @@ export function workflowRoutes(app: AppContext): Router {
     const name = EventNameSchema.safeParse(ctx.params.name);
     const { payload } = await readValid(ctx, EventBodySchema, config.api.maxBodyBytes, {});
     if (!name.success) throw badRequest([{ path: 'path.name', message: name.error.issues[0]?.message ?? 'is not a valid event name' }]);
+    // With an Event-Id the run keeps the event once, however often it is sent (a client's retry).
+    const eventId = ctx.get('event-id') || undefined;
+    if (eventId !== undefined && !EVENT_ID_PATTERN.test(eventId)) throw badRequest([{ path: 'header.Event-Id', message: EVENT_ID_RULE }]);
     const handle = await openRun(ctx.params.id, tenantReach(ctx));
     // Who sent it is recorded with the event (the run's history) and on the wait node that takes it.
-    const event: CanvasEvent = { name: name.data, payload: payload ?? null, sentBy: callerName(ctx), sentAt: new Date().toISOString() };
+    const event: CanvasEvent = {
+      name: name.data,
+      payload: payload ?? null,
+      sentBy: callerName(ctx),
+      sentAt: new Date().toISOString(),
+      ...(eventId === undefined ? {} : { id: eventId }),
+    };
     await handle.signal(EVENT_SIGNAL, event).catch((error: unknown) => {
       // It ended between the check and the signal.
       if (error instanceof WorkflowNotFoundError) throw conflict(`workflow ${ctx.params.id} is not running`);

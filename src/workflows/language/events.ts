@@ -14,8 +14,9 @@ export const RETRY_QUERY = 'retryState';
 /** Letters, digits and . _ : - ; up to 100 characters (it travels in a URL path). */
 export const EVENT_NAME_PATTERN = /^[A-Za-z0-9._:-]{1,100}$/;
 
-/** An event's id (POST /events/:name's Event-Id header): letters, digits and . _ : @ = - ; up to 128 characters. */
+/** An event's id (the Event-Id header): letters, digits and . _ : @ = - ; up to 128 characters. A run keeps one event per name and id. */
 export const EVENT_ID_PATTERN = /^[A-Za-z0-9._:@=-]{1,128}$/;
+export const EVENT_ID_RULE = 'must be 1 to 128 letters, digits, . _ : @ = or -';
 
 export interface CanvasEvent {
   name: string;
