@@ -9,6 +9,7 @@ import * as math from './math';
 import { spamActivities } from './spam';
 import { avatarActivities } from '../app/avatars/activities';
 import { cleanupOrphanedFiles } from '../app/avatars/cleanup';
+import { pruneReceivedEvents } from '../triggers/event-log';
 import * as comments from '../app/comments/activities';
 import * as digest from '../app/digest/activities';
 import { emailActivities } from '../app/email/activities';
@@ -43,6 +44,7 @@ export function createImplementations(deps: ActivityDeps): Readonly<Record<TaskN
     'media.thumbnail': avatars.thumbnail,
     'media.thumbnails': avatars.thumbnails,
     'files.cleanupOrphans': cleanupOrphanedFiles,
+    'events.pruneReceived': pruneReceivedEvents,
     'comments.publish': comments.publishComment,
     'comments.markSpam': comments.markSpam,
     'comments.recordOutcome': comments.recordOutcome,

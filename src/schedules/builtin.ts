@@ -9,6 +9,7 @@
  *   beat_schedule = {
  *     'digest-daily': {'task': 'digest', 'schedule': crontab(hour=7, minute=0)},
  *     'cleanup-orphaned-files': {'task': 'cleanup_orphaned_files', 'schedule': timedelta(hours=1)},
+ *     'prune-received-events': {'task': 'prune_received_events', 'schedule': timedelta(days=1)},
  *   }
  */
 import type { Config } from '../config';
@@ -35,6 +36,15 @@ export function builtinSchedules(config: Pick<Config, 'schedules'>): ScheduleDef
       action: { canvas: { task: 'files.cleanupOrphans' } },
       policies: { overlap: 'SKIP' },
       memo: { description: 'Hourly cleanup of orphaned avatar files (avatar originals and thumbnails no user references)' },
+    },
+    {
+      id: 'prune-received-events',
+      // Daily, at 03:41 UTC (epoch-aligned, off the hour).
+      spec: { intervals: [{ every: '1d', offset: '221m' }] },
+      // Event ids older than 7 days are forgotten (README, "Event triggers"): the record of every event does not grow for ever.
+      action: { canvas: { task: 'events.pruneReceived' } },
+      policies: { overlap: 'SKIP' },
+      memo: { description: 'Daily: forget the event ids POST /events received more than 7 days ago' },
     },
   ];
 }

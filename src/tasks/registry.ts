@@ -43,6 +43,13 @@ const PARAM_SCHEMAS: { [N in TaskName]: Record<TaskParamName<N>, z.ZodType> } = 
       .min(0)
       .max(30 * 86_400_000),
   },
+  'events.pruneReceived': {
+    olderThanMs: z
+      .number()
+      .int()
+      .min(3_600_000)
+      .max(365 * 86_400_000),
+  },
   'comments.publish': { commentId: inputs.ObjectIdSchema },
   'comments.markSpam': { commentId: inputs.ObjectIdSchema },
   'comments.recordOutcome': { deliveries: inputs.SettledSchema, commentId: inputs.ObjectIdSchema },

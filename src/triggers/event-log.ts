@@ -70,3 +70,16 @@ export async function recordEvent(
 export async function recordDelivery(tenant: string, eventId: string, delivered: string[], truncated: boolean): Promise<void> {
   await received().updateOne({ _id: key(tenant, eventId) }, { $set: { delivered, ...(truncated ? { deliveryTruncated: true } : {}) } });
 }
+
+/** How long an event id is remembered by default: a repeat within it answers the first request's runs. */
+export const EVENT_ID_RETENTION_MS = 7 * 86_400_000;
+
+/**
+ * Forgets the events received more than `olderThanMs` ago (the built-in `prune-received-events`
+ * schedule): their ids become new again. ISO times in UTC compare as strings.
+ */
+export async function pruneReceivedEvents(olderThanMs = EVENT_ID_RETENTION_MS): Promise<{ deleted: number }> {
+  const cutoff = new Date(Date.now() - olderThanMs).toISOString();
+  const { deletedCount } = await received().deleteMany({ receivedAt: { $lt: cutoff } });
+  return { deleted: deletedCount };
+}

@@ -7,7 +7,8 @@
  * start each other's; the built-in trigger (src/triggers/builtin.ts) fires for any tenant.
  */
 import { connectDatabase, disconnectDatabase } from '../../src/db/mongo';
-import { eventHash, recordEvent } from '../../src/triggers/event-log';
+import { eventHash, pruneReceivedEvents, recordEvent, RECEIVED_EVENTS_COLLECTION } from '../../src/triggers/event-log';
+import { collection } from '../../src/triggers/store';
 import { eventRunId } from '../../src/triggers/run-ids';
 import { verifySignature } from '../../src/webhooks/signing';
 import { KeyedApps, type TestKey } from '../support/keyed-apps';
@@ -318,4 +319,27 @@ test("a trigger's notify is checked when it is registered, and its runs' webhook
   } finally {
     await receiver.close();
   }
+});
+
+test('event ids are remembered for the retention, then forgotten by the daily prune: a repeat is then a new event', async () => {
+  const event = `prune.${run}`;
+  await register('acme', { id: `prune-${run}`, event, canvas: { task: 'noop' } });
+  const old = `old-${run}`;
+  const recent = `recent-${run}`;
+  expect((await post('acme', event, { payload: 1 }, old)).status).toBe(202);
+  expect((await post('acme', event, { payload: 1 }, recent)).status).toBe(202);
+  // The first one was received eight days ago.
+  const records = collection<{ _id: string; receivedAt: string }>(RECEIVED_EVENTS_COLLECTION);
+  await records.updateOne({ _id: `${KEYS.acme.tenant}/${old}` }, { $set: { receivedAt: new Date(Date.now() - 8 * 86_400_000).toISOString() } });
+
+  const { deleted } = await pruneReceivedEvents();
+  expect(deleted).toBeGreaterThanOrEqual(1);
+  expect(await records.findOne({ _id: `${KEYS.acme.tenant}/${old}` })).toBeNull();
+  expect(await records.findOne({ _id: `${KEYS.acme.tenant}/${recent}` })).not.toBeNull();
+  expect((await post('acme', event, { payload: 1 }, recent)).body.repeated).toBe(true);
+  // Forgotten: a new event, whose run (the same derived id) Temporal still holds, so nothing runs twice.
+  const again = await post('acme', event, { payload: 1 }, old);
+  expect(again.status).toBe(202);
+  expect(again.body.repeated).toBe(false);
+  expect(again.body.started).toEqual([expect.objectContaining({ existing: true })]);
 });

@@ -418,7 +418,7 @@ describe('built-in schedules declared in code', () => {
   const ids = builtinSchedules(loadConfig()).map((d) => d.id);
 
   test('the API and orchestrator starts created them, and guard them from PATCH and DELETE', async () => {
-    expect(ids).toEqual(expect.arrayContaining(['digest-daily', 'cleanup-orphaned-files']));
+    expect(ids).toEqual(expect.arrayContaining(['digest-daily', 'cleanup-orphaned-files', 'prune-received-events']));
     const digest = await waitUntilExists('digest-daily');
     expect(digest).toMatchObject({
       builtin: true,
@@ -432,6 +432,9 @@ describe('built-in schedules declared in code', () => {
     expect(digest.state.paused).toBe(loadConfig().schedules.builtins === 'paused');
     const cleanup = await waitUntilExists('cleanup-orphaned-files');
     for (const time of cleanup.nextRunTimes) expect(new Date(time).getUTCMinutes()).toBe(17);
+    const prune = await waitUntilExists('prune-received-events');
+    expect(prune).toMatchObject({ builtin: true, action: { canvas: { task: 'events.pruneReceived' } } });
+    for (const time of prune.nextRunTimes) expect(time).toMatch(/T03:41:00.000Z$/);
     expect((await call('PATCH', '/schedules/digest-daily', { policies: { overlap: 'ALLOW_ALL' } })).status).toBe(409);
     expect((await call('DELETE', '/schedules/digest-daily')).status).toBe(409);
     expect((await call('POST', '/schedules', { id: 'digest-daily', spec: YEARLY, action: quickCanvas })).status).toBe(409);

@@ -178,6 +178,15 @@ const ENTRIES = [
     defaults: { startToCloseTimeout: '10m', heartbeatTimeout: '1m', retry: { maxAttempts: 3, initialInterval: '10s' } },
   }),
   task({
+    name: 'events.pruneReceived',
+    visibility: 'internal',
+    pool: 'default',
+    description:
+      'Forgets the event ids POST /events/:name received more than olderThanMs ago (default 7 days): a repeat of such an id is a new event; returns {deleted}.',
+    params: [{ name: 'olderThanMs', optional: true }],
+    defaults: { startToCloseTimeout: '10m', retry: { maxAttempts: 3, initialInterval: '10s' } },
+  }),
+  task({
     name: 'comments.publish',
     visibility: 'internal',
     pool: 'default',
