@@ -18,6 +18,7 @@ import { WorkflowIdSchema } from '../canvas/schemas';
 import type { PythonCatalog } from '../tasks/python-catalog';
 import type { WebhookRules } from '../webhooks/notify-check';
 import { startCanvasRun, validateStart, workflowIdIssues, type CanvasStarter, type StartAnswer, type StartCaller, type ValidStart } from './canvas-start';
+import { inParallel } from './in-parallel';
 
 /** Canvases one batch may hold: a page of work, answered within one request's time. */
 export const MAX_BATCH_CANVASES = 100;
@@ -115,7 +116,7 @@ function keyIssues(key: string, count: number): Issue[] {
 
 /** Starts each validated item, START_CONCURRENCY at a time; the answer lists them in the request's order. */
 export async function startBatch(starter: CanvasStarter, caller: StartCaller, starts: ValidStart[], idempotencyKey: string | undefined): Promise<BatchAnswer> {
-  const items = await inOrder(starts, START_CONCURRENCY, async (start, index) => {
+  const items = await inParallel(starts, START_CONCURRENCY, async (start, index) => {
     const key = idempotencyKey === undefined ? undefined : `${idempotencyKey}:${index}`;
     try {
       return answered(index, await startCanvasRun(starter, caller, start, key));
@@ -152,15 +153,4 @@ function asProblem(error: unknown, index: number): HttpProblem {
   if (isTemporalConnectivityError(error)) return temporalUnavailable();
   logger().error({ err: error, index }, 'a batch item failed to start');
   return new HttpProblem(500, 'Internal Server Error', 'The server failed to start this item; the error is in its log.');
-}
-
-/** `work` over `items`, at most `limit` at once; results in the items' order. `work` must not throw. */
-async function inOrder<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const lane = async () => {
-    for (let index = next++; index < items.length; index = next++) results[index] = await work(items[index]!, index);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  return results;
 }

@@ -14,11 +14,10 @@ import { validateCanvasRequest, type Issue, type Validation } from '../canvas/va
 import { WorkflowIdSchema } from '../canvas/schemas';
 import { pythonTasksFor, pythonTasksOf, type PythonCatalog } from '../tasks/python-catalog';
 import type { TaskDefinition, TaskVisibility } from '../tasks/registry';
-import { startWorkflow, withoutRunLabels } from '../temporal/start';
+import { canvasStartOptions, startWorkflow, withoutRunLabels } from '../temporal/start';
 import { runLinks, type RunLinks } from '../temporal/links';
-import { isTaskName, type PythonTaskSpecs } from '../workflows/tasks/catalog';
-import { parseDuration } from '../workflows/language/duration';
-import { taskNamesOf, type CanvasRequest, type DebounceSpec } from '../workflows/language/types';
+import type { PythonTaskSpecs } from '../workflows/tasks/catalog';
+import type { CanvasRequest, DebounceSpec } from '../workflows/language/types';
 import { reservedPrefixOf } from '../workflows/app/run-ids';
 import type { TenantReach } from '../workflows/tenants';
 import { WORKFLOW_TYPES } from '../workflows/workflow-types';
@@ -98,12 +97,10 @@ export async function startCanvasRun(starter: CanvasStarter, caller: StartCaller
       type: WORKFLOW_TYPES.canvas,
       workflowId,
       args: [{ ...withoutRunLabels(request), tenant: caller.tenant, ...(request.notify ? { notifySigner: caller.keyId } : {}) }],
-      tasks: taskNamesOf(request.canvas).filter((name) => isTaskName(name) || python.has(name)),
+      ...canvasStartOptions(request, python),
       tenant: caller.tenant,
       tags: request.tags,
       metadata: request.metadata,
-      timeoutMs: request.timeout === undefined ? undefined : parseDuration(request.timeout),
-      priority: request.priority,
       // With a key, the id is never reused while Temporal keeps the run (see ./idempotency).
       ...(hash === undefined ? {} : { reuse: WorkflowIdReusePolicy.REJECT_DUPLICATE, memo: { [REQUEST_HASH_MEMO]: hash } }),
     });

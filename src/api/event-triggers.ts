@@ -15,7 +15,7 @@ import type { Config } from '../config';
 import { HttpProblem } from '../http/problem';
 import type { ApiMetrics } from '../http/metrics';
 import { pythonTasksFor, pythonTasksOf, type PythonCatalog } from '../tasks/python-catalog';
-import { startWorkflow, withoutRunLabels } from '../temporal/start';
+import { canvasStartOptions, startWorkflow, withoutRunLabels } from '../temporal/start';
 import { TenantKey, WaitingForKey } from '../temporal/search-attributes';
 import type { BuiltinTriggers } from '../triggers/builtin-registry';
 import { EVENT_METADATA_KEY, type TriggerDefinition } from '../triggers/definition';
@@ -25,11 +25,10 @@ import { TRIGGER_LIMITS } from '../triggers/limits';
 import { eventRunId } from '../triggers/run-ids';
 import { triggersFor, type StoredTrigger } from '../triggers/store';
 import { EVENT_SIGNAL, type CanvasEvent } from '../workflows/language/events';
-import { parseDuration } from '../workflows/language/duration';
-import { taskNamesOf, type Json } from '../workflows/language/types';
-import { isTaskName } from '../workflows/tasks/catalog';
+import type { Json } from '../workflows/language/types';
 import { APP_TENANT } from '../workflows/tenants';
 import { WORKFLOW_TYPES } from '../workflows/workflow-types';
+import { inParallel } from './in-parallel';
 
 export interface EventDeps {
   client: Client;
@@ -148,12 +147,10 @@ async function startRun(
       workflowId,
       // The payload is the canvas's input: its first step receives it (docs/canvas.md, "Started by an event").
       args: [{ ...withoutRunLabels(request), ...(pythonTasks ? { pythonTasks } : {}), ...signerOf(trigger), input: { value: payload }, tenant: owner }],
-      tasks: taskNamesOf(request.canvas).filter((task) => isTaskName(task) || python.has(task)),
+      ...canvasStartOptions(request, python),
       tenant: owner,
       tags: request.tags,
       metadata: { ...request.metadata, [EVENT_METADATA_KEY]: { name: record.name, id: record.eventId, trigger: triggerId, receivedAt: record.receivedAt } },
-      timeoutMs: request.timeout === undefined ? undefined : parseDuration(request.timeout),
-      priority: request.priority,
       // Never a second run for one event and trigger while Temporal keeps the first (its retention).
       reuse: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     });
@@ -209,18 +206,4 @@ async function deliver(
   const delivered = signalled.filter((id): id is string => id !== undefined);
   await recordDelivery(sender.tenant, record.eventId, delivered, truncated);
   return { delivered, truncated };
-}
-
-/** `work` over `items`, at most `limit` at once; results in the items' order. */
-async function inParallel<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  return results;
 }

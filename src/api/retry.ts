@@ -16,11 +16,8 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { z } from 'zod';
-import { parseDuration } from '../workflows/language/duration';
 import { RETRY_QUERY, type Resume } from '../workflows/language/events';
-import { taskNamesOf } from '../workflows/language/types';
-import { isTaskName } from '../workflows/tasks/catalog';
-import { RUN_METADATA_MEMO, startWorkflow } from '../temporal/start';
+import { canvasStartOptions, RUN_METADATA_MEMO, startWorkflow } from '../temporal/start';
 import type { WorkflowArgs } from '../workflows/signatures';
 import { WORKFLOW_TYPES } from '../workflows/workflow-types';
 import { badRequest, conflict, HttpProblem } from '../http/problem';
@@ -123,13 +120,11 @@ export async function retryRun(client: Client, workflowId: string, reach: RetryR
         workflowId: id,
         // Its webhook, if any, is signed as the run's was (the starting key's secret), whoever retries it.
         args: [{ ...request, resume: state.resume, tenant, ...(notifySigner === undefined ? {} : { notifySigner }) }],
-        tasks: taskNamesOf(request.canvas).filter((name) => isTaskName(name) || python.has(name)),
+        ...canvasStartOptions(request, python),
         tenant,
         // The retry carries the run's tags and metadata: it is the same piece of work.
         tags: old.typedSearchAttributes.get(TagsKey),
         metadata: old.memo?.[RUN_METADATA_MEMO],
-        timeoutMs: request.timeout === undefined ? undefined : parseDuration(request.timeout),
-        priority: request.priority,
         // Never a second run under a retry id: the id names one retry of one run.
         reuse: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         memo: { [RETRY_MEMO]: memo },

@@ -10,6 +10,9 @@ import { WORKFLOW_TASK_QUEUE } from '../workflows/tasks/pools';
 import { TagsKey, TasksKey, TenantKey, WorkflowKindKey } from './search-attributes';
 import type { WorkflowArgs } from '../workflows/signatures';
 import type { WorkflowType } from '../workflows/workflow-types';
+import { parseDuration } from '../workflows/language/duration';
+import { taskNamesOf, type CanvasRequest } from '../workflows/language/types';
+import { isTaskName } from '../workflows/tasks/catalog';
 
 export interface WorkflowStart<T extends WorkflowType> {
   type: T;
@@ -61,6 +64,22 @@ export function metadataMemo(metadata: unknown): Record<string, unknown> {
 export function withoutRunLabels<T extends { tags?: unknown; metadata?: unknown }>(request: T): Omit<T, 'tags' | 'metadata'> {
   const { tags: _tags, metadata: _metadata, ...rest } = request;
   return rest;
+}
+
+/**
+ * What a canvas request decides of its run's start, however it is started (POST /workflows,
+ * a retry, an event): the tasks its search attribute lists (the registry's, and the Python
+ * pool's it names), its timeout and its priority.
+ */
+export function canvasStartOptions(
+  request: Pick<CanvasRequest, 'canvas' | 'timeout' | 'priority'>,
+  python: { has(task: string): boolean },
+): Pick<WorkflowStart<'canvas'>, 'tasks' | 'timeoutMs' | 'priority'> {
+  return {
+    tasks: taskNamesOf(request.canvas).filter((task) => isTaskName(task) || python.has(task)),
+    timeoutMs: request.timeout === undefined ? undefined : parseDuration(request.timeout),
+    priority: request.priority,
+  };
 }
 
 export function startWorkflow<T extends WorkflowType>(client: Client, start: WorkflowStart<T>): Promise<WorkflowHandleWithFirstExecutionRunId> {
